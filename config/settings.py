@@ -1,0 +1,152 @@
+"""Settings per environment, overridable by environment variables.
+
+Nothing here is read at import time: ``load_settings`` builds a plain dict when
+the app factory asks for it, so tests can pass overrides without touching the
+process environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+CONFIG_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = CONFIG_DIR.parent
+DEFAULT_SECRET = "dev-only-secret-change-me"
+
+
+class BaseSettings:
+    FEEDBACK_ENV = "development"
+    SECRET_KEY = DEFAULT_SECRET
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{PROJECT_DIR / 'instance' / 'feedback.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    JSON_AS_ASCII = False
+
+    WECHAT_APPID = ""
+    WECHAT_SECRET = ""
+    WECHAT_API_BASE = "https://api.weixin.qq.com"
+    WECHAT_TIMEOUT_SECONDS = 5.0
+    # Development shortcut: login codes "dev-..." are accepted without WeChat.
+    ALLOW_DEV_LOGIN = False
+
+    MP_TOKEN_TTL_SECONDS = 7200
+    TAXONOMY_PATH = str(CONFIG_DIR / "taxonomy.yaml")
+    USERDICT_PATH = str(CONFIG_DIR / "userdict.txt")
+    REFERENCE_DIR = str(CONFIG_DIR)
+
+    UPLOAD_DIR = str(PROJECT_DIR / "instance" / "uploads")
+    UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    ATTACHMENTS_PER_FEEDBACK = 9
+
+    FEEDBACK_MIN_CHARS = 10
+    FEEDBACK_MAX_CHARS = 3000
+    IDEMPOTENCY_TTL_HOURS = 24
+    # Unknown and known receipts answer no sooner than this, so timing tells nothing.
+    TRACK_MIN_SECONDS = 0.25
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATE_LIMIT_SUBMIT = "5 per minute;30 per day"
+    RATE_LIMIT_TRACK = "10 per minute;100 per day"
+    RATE_LIMIT_LOGIN = "20 per minute"
+    RATE_LIMIT_UPLOAD = "30 per minute;200 per day"
+
+    API_TITLE = "谈减负 反映平台 API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_REDOC_PATH = "docs"
+    OPENAPI_REDOC_URL = "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js"
+
+
+class DevelopmentSettings(BaseSettings):
+    FEEDBACK_ENV = "development"
+    ALLOW_DEV_LOGIN = True
+
+
+class TestingSettings(BaseSettings):
+    FEEDBACK_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-not-for-production"
+    # A test that forgets to start the loopback WeChat server fails loudly.
+    WECHAT_API_BASE = "http://you-forgot-to-start-the-fake-wechat-server.invalid"
+    WECHAT_APPID = "wx-test-appid"
+    WECHAT_SECRET = "wx-test-secret"
+    TRACK_MIN_SECONDS = 0.05
+
+
+class ProductionSettings(BaseSettings):
+    FEEDBACK_ENV = "production"
+
+
+ENVIRONMENTS: dict[str, type[BaseSettings]] = {
+    "development": DevelopmentSettings,
+    "testing": TestingSettings,
+    "production": ProductionSettings,
+}
+
+# Environment variables that override a setting of the same name (or the mapped one).
+ENV_OVERRIDES = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "SECRET_KEY": "SECRET_KEY",
+    "WECHAT_APPID": "WECHAT_APPID",
+    "WECHAT_SECRET": "WECHAT_SECRET",
+    "WECHAT_API_BASE": "WECHAT_API_BASE",
+    "UPLOAD_DIR": "UPLOAD_DIR",
+    "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "TAXONOMY_PATH": "TAXONOMY_PATH",
+    "USERDICT_PATH": "USERDICT_PATH",
+    "REFERENCE_DIR": "REFERENCE_DIR",
+}
+
+
+class SettingsError(RuntimeError):
+    """Raised when the settings cannot be used safely; start-up stops."""
+
+
+def _settings_dict(cls: type[BaseSettings]) -> dict[str, Any]:
+    return {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual postgres:// spellings and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    environ = dict(os.environ if environ is None else environ)
+    overrides = dict(overrides or {})
+    env_name = overrides.get("FEEDBACK_ENV") or environ.get("FEEDBACK_ENV") or "development"
+    if env_name not in ENVIRONMENTS:
+        raise SettingsError(f"FEEDBACK_ENV 必须是 {', '.join(ENVIRONMENTS)} 之一，当前为 {env_name!r}")
+    settings = _settings_dict(ENVIRONMENTS[env_name])
+    for var, key in ENV_OVERRIDES.items():
+        if environ.get(var):
+            settings[key] = environ[var]
+    settings.update(overrides)
+    settings["FEEDBACK_ENV"] = env_name
+    settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])
+    if env_name == "production":
+        _check_production(settings)
+    return settings
+
+
+def _check_production(settings: dict[str, Any]) -> None:
+    problems = []
+    if not settings.get("SECRET_KEY") or settings["SECRET_KEY"] in (DEFAULT_SECRET, TestingSettings.SECRET_KEY):
+        problems.append("SECRET_KEY 未设置或仍为默认值")
+    elif len(settings["SECRET_KEY"]) < 32:
+        problems.append("SECRET_KEY 过短（至少 32 个字符）")
+    if not settings.get("WECHAT_APPID") or not settings.get("WECHAT_SECRET"):
+        problems.append("缺少 WECHAT_APPID 或 WECHAT_SECRET")
+    if settings.get("ALLOW_DEV_LOGIN"):
+        problems.append("生产环境不得开启 ALLOW_DEV_LOGIN")
+    if problems:
+        raise SettingsError("生产环境配置不安全，拒绝启动：" + "；".join(problems))

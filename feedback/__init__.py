@@ -1,0 +1,37 @@
+"""谈减负 feedback backend: the application factory.
+
+Nothing runs at import time. ``create_app`` reads settings, attaches the
+extensions and blueprints, and returns the app; it never touches the schema and
+never starts the scheduler.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    from config.settings import PROJECT_DIR, load_settings
+    from feedback.api.openapi import FeedbackApi
+    from feedback.api.registry import register_blueprints
+    from feedback.cli import register_cli
+    from feedback.errors import register_error_handlers
+    from feedback.extensions import db, limiter, migrate
+    from feedback.request_log import init_request_logging
+
+    app = Flask(__name__, instance_path=str(PROJECT_DIR / "instance"))
+    app.config.update(load_settings(config))
+    app.json.ensure_ascii = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)
+    limiter.init_app(app)
+    api = FeedbackApi(app)
+    app.extensions["feedback_api"] = api
+    register_blueprints(api)
+    register_error_handlers(app)
+    init_request_logging(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,1 @@
+"""HTTP layer: thin views declaring input and output schemas."""

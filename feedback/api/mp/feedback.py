@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from feedback.api.mp import blp
+from feedback.api.mp.schemas import FeedbackCreatedOut, FeedbackIn, TrackIn, TrackOut
+from feedback.errors import ValidationFailed
+from feedback.extensions import db, limiter
+from feedback.services.intake import submit_feedback
+from feedback.services.tracking import track
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not 16 <= len(key) <= 128 or not key.isascii():
+        raise ValidationFailed(errors={"Idempotency-Key": ["幂等键应为 16–128 位随机字符串（如 UUID）"]})
+    return key
+
+
+@blp.route("/feedback", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_SUBMIT"])
+@blp.arguments(FeedbackIn)
+@blp.response(201, FeedbackCreatedOut)
+def submit(payload):
+    """提交一条反映（问题线索、意见建议或经验做法）。
+
+    返回查询码（只显示这一次）和自动归类的标签。带相同 Idempotency-Key 重复提交，
+    只会产生一条反映，并返回同样的结果。
+    """
+    body, replayed = submit_feedback(g.mp_pseudonym, payload, _idempotency_key())
+    if not replayed:
+        db.session.commit()
+    return body, 200 if replayed else 201
+
+
+@blp.route("/feedback/track", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_TRACK"])
+@blp.arguments(TrackIn)
+@blp.response(200, TrackOut)
+def track_feedback(payload):
+    """凭查询码查看办理进度（查询码放在请求体中，不出现在网址里）。"""
+    return track(payload["receipt"])

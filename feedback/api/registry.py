@@ -1,0 +1,12 @@
+"""Which blueprints the app serves."""
+
+from __future__ import annotations
+
+from flask_smorest import Api
+
+
+def register_blueprints(api: Api) -> None:
+    from feedback.api import mp
+
+    mp.register_views()
+    api.register_blueprint(mp.blp)

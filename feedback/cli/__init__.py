@@ -1,0 +1,13 @@
+"""Operator commands (``flask seed``, ``flask tag`` …)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_cli(app: Flask) -> None:
+    from feedback.cli.seed import seed_command
+    from feedback.cli.tagging import tag_command, tag_eval_command
+
+    for command in (seed_command, tag_command, tag_eval_command):
+        app.cli.add_command(command)

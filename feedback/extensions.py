@@ -1,0 +1,33 @@
+"""Extension objects, created unbound; ``create_app`` attaches them with ``init_app``."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_limiter import Limiter
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def rate_limit_key() -> str:
+    """Rate limits count per pseudonym, never per IP address (DESIGN §5)."""
+    return getattr(g, "mp_pseudonym", None) or "anonymous"
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+limiter = Limiter(key_func=rate_limit_key)

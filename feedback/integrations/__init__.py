@@ -1,0 +1,1 @@
+"""Clients for services we call but do not run."""

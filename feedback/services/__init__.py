@@ -1,0 +1,1 @@
+"""Use cases, one function each. Services flush; the caller commits once."""

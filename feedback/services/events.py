@@ -1,0 +1,39 @@
+"""Append-only events; every change to a feedback writes one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feedback.extensions import db
+from feedback.models import Event
+
+
+def record_event(
+    feedback_id: int | None,
+    action: str,
+    *,
+    actor_type: str = "system",
+    actor_id: int | None = None,
+    actor_role: str | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    reason: str | None = None,
+    visible_to_reporter: bool = False,
+    assignment_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    event = Event(
+        feedback_id=feedback_id,
+        assignment_id=assignment_id,
+        action=action,
+        actor_type=actor_type,
+        actor_id=actor_id,
+        actor_role=actor_role,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        visible_to_reporter=visible_to_reporter,
+        data=data,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,48 @@
+"""One error shape everywhere, never a stack trace; the OpenAPI document is served."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint
+
+
+def test_openapi_document_lists_the_mini_program_api(client):
+    reply = client.get("/api/openapi.json")
+    assert reply.status_code == 200
+    spec = reply.get_json()
+    assert spec["openapi"].startswith("3.")
+    for path in ("/api/mp/v1/session", "/api/mp/v1/feedback", "/api/mp/v1/feedback/track", "/api/mp/v1/uploads"):
+        assert path in spec["paths"], path
+    submit = spec["paths"]["/api/mp/v1/feedback"]["post"]
+    assert "201" in submit["responses"] and "422" in submit["responses"]
+
+
+def test_docs_page_is_served(client):
+    reply = client.get("/api/docs")
+    assert reply.status_code == 200 and b"openapi.json" in reply.data
+
+
+def test_unknown_route_is_json_404(client):
+    body = client.get("/nowhere").get_json()
+    assert body["code"] == "not_found" and body["message"] and body["request_id"]
+
+
+def test_wrong_method_is_json_405(client):
+    assert client.get("/api/mp/v1/feedback").get_json()["code"] == "method_not_allowed"
+
+
+def test_crash_is_generic_500_without_details(app, caplog):
+    boom = Blueprint("boom", __name__)
+
+    @boom.route("/boom")
+    def explode():
+        raise RuntimeError("secret internals: password=hunter2")
+
+    app.register_blueprint(boom)
+    with caplog.at_level(logging.ERROR):
+        reply = app.test_client().get("/boom")
+    assert reply.status_code == 500
+    body = reply.get_json()
+    assert body["code"] == "internal_error" and "hunter2" not in reply.get_data(as_text=True)
+    assert body["request_id"] in caplog.text and "hunter2" in caplog.text

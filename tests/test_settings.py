@@ -1,0 +1,44 @@
+"""Start-up refuses unsafe production settings; environment variables override defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from config.settings import SettingsError, load_settings
+from feedback import create_app
+
+GOOD_SECRET = "x" * 40
+
+
+def test_production_refuses_default_secret():
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        load_settings(environ={"FEEDBACK_ENV": "production", "WECHAT_APPID": "a", "WECHAT_SECRET": "b"})
+
+
+def test_production_refuses_missing_wechat_credentials():
+    with pytest.raises(SettingsError, match="WECHAT_APPID"):
+        load_settings(environ={"FEEDBACK_ENV": "production", "SECRET_KEY": GOOD_SECRET})
+
+
+def test_production_starts_with_real_settings_and_has_no_dev_login(tmp_path, fake_wechat):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"} | {
+        "FEEDBACK_ENV": "production", "SECRET_KEY": GOOD_SECRET, "WECHAT_APPID": "wx-test-appid",
+        "WECHAT_SECRET": "wx-test-secret", "WECHAT_API_BASE": fake_wechat.base_url})
+    reply = app.test_client().post("/api/mp/v1/session", json={"code": "dev-alice"})
+    assert reply.status_code == 401  # passed to WeChat, which does not know the code
+
+
+def test_environment_variables_override_defaults():
+    settings = load_settings(environ={"FEEDBACK_ENV": "testing", "DATABASE_URL": "postgres://u@h/db",
+                                      "WECHAT_API_BASE": "http://127.0.0.1:1"})
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    assert settings["WECHAT_API_BASE"] == "http://127.0.0.1:1"
+
+
+def test_unknown_environment_is_refused():
+    with pytest.raises(SettingsError, match="FEEDBACK_ENV"):
+        load_settings(environ={"FEEDBACK_ENV": "staging"})
+
+
+def test_testing_default_wechat_base_fails_loudly():
+    assert "you-forgot" in load_settings(environ={"FEEDBACK_ENV": "testing"})["WECHAT_API_BASE"]
