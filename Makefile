@@ -1,0 +1,52 @@
+# 谈减负 feedback backend — operator and developer entry points.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app feedback
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run web db seed test test-sqlite test-postgres postgres lint bench clean
+
+$(BIN)/activate: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+db: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+
+seed: db
+	$(FLASK) seed
+
+# Development: SQLite in instance/, sample reference data, dev logins ("dev-…") accepted.
+run: seed
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/python -m pytest -q
+
+test-postgres: install postgres
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
+
+# Start the local PostgreSQL cluster if it is not answering.
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
+		echo "PostgreSQL 未能启动" >&2; exit 1
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python tests/bench/bench_submit.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
