@@ -1,12 +1,17 @@
 """Typed SQLAlchemy models; no business logic lives here."""
 
+from feedback.models.assignment import ASSIGNMENT_STATUSES, Assignment, ExtensionRequest, RectificationReport
+from feedback.models.consultation import Consultation, consultation_departments, consultation_items
 from feedback.models.event import Event
 from feedback.models.feedback import FEEDBACK_KINDS, Feedback, FeedbackContact, FeedbackTag, Message
 from feedback.models.idempotency import IdempotencyRecord
 from feedback.models.reference import Department, ObservationPoint, Responsibility, Tag
+from feedback.models.staff import STAFF_ROLES, StaffSession, StaffUser
 from feedback.models.upload import Upload
 
 __all__ = [
+    "ASSIGNMENT_STATUSES", "Assignment", "Consultation", "ExtensionRequest", "RectificationReport",
+    "STAFF_ROLES", "StaffSession", "StaffUser", "consultation_departments", "consultation_items",
     "FEEDBACK_KINDS", "Department", "Event", "Feedback", "FeedbackContact", "FeedbackTag",
     "IdempotencyRecord", "Message", "ObservationPoint", "Responsibility", "Tag", "Upload",
 ]

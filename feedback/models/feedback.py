@@ -50,6 +50,16 @@ class Feedback(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     routing_suggestion: Mapped[dict | None] = mapped_column(JSON)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"))
+    # Level of the department that imposed the burden, when the reporter named it.
+    imposer_level: Mapped[str | None] = mapped_column(String(16))
+    route_path: Mapped[str | None] = mapped_column(String(16))
+    # While waiting for the reporter (needs_info) the deadline clock stops.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_from_status: Mapped[str | None] = mapped_column(String(20))
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating: Mapped[str | None] = mapped_column(String(16))
+    rating_comment: Mapped[str | None] = mapped_column(Text)
 
     point: Mapped[ObservationPoint | None] = relationship()
     tags: Mapped[list[FeedbackTag]] = relationship(

@@ -1,0 +1,98 @@
+"""A department's share of a feedback (交办单), its extension requests and rectification reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from feedback.extensions import db
+from feedback.models.base import BigId, UTCDateTime, utcnow
+from feedback.models.reference import Department
+
+ASSIGNMENT_STATUSES = ("pending", "acknowledged", "responded", "accepted", "returned", "sent_back")
+
+
+class Assignment(db.Model):
+    __tablename__ = "assignments"
+    __table_args__ = (
+        CheckConstraint("role IN ('primary', 'cooperating')", name="role"),
+        CheckConstraint("path IN ('direct', 'escalate', 'consult')", name="path"),
+        Index("ix_assignments_status_due_at", "status", "due_at"),
+        Index("ix_assignments_department_id_status", "department_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    instructions: Mapped[str | None] = mapped_column(Text)
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledge_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    return_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    # escalate: when and to whom the municipal department reported upward
+    reported_upward_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reported_upward_to: Mapped[str | None] = mapped_column(String(128))
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    department: Mapped[Department] = relationship()
+    extension_requests: Mapped[list[ExtensionRequest]] = relationship(
+        back_populates="assignment", order_by="ExtensionRequest.id")
+    reports: Mapped[list[RectificationReport]] = relationship(
+        back_populates="assignment", order_by="RectificationReport.id")
+
+
+class ExtensionRequest(db.Model):
+    __tablename__ = "extension_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('requested', 'approved', 'refused')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="requested")
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+    assignment: Mapped[Assignment] = relationship(back_populates="extension_requests")
+
+
+class RectificationReport(db.Model):
+    """整改反馈: what the department did about it; verified by triage (对账销号)."""
+
+    __tablename__ = "rectification_reports"
+    __table_args__ = (
+        CheckConstraint("verdict IN ('pending', 'accepted', 'sent_back')", name="verdict"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    measures: Mapped[str] = mapped_column(Text)
+    result: Mapped[str] = mapped_column(Text)
+    summary_for_reporter: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[list] = mapped_column(JSON, default=list)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    verdict: Mapped[str] = mapped_column(String(16), default="pending")
+    verdict_note: Mapped[str | None] = mapped_column(Text)
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    assignment: Mapped[Assignment] = relationship(back_populates="reports")

@@ -1,0 +1,53 @@
+"""Staff console accounts and their sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from feedback.extensions import db
+from feedback.models.base import UTCDateTime, utcnow
+from feedback.models.reference import Department, ObservationPoint
+
+STAFF_ROLES = ("admin", "triage", "handler", "liaison", "viewer")
+
+
+class StaffUser(db.Model):
+    __tablename__ = "staff_users"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'triage', 'handler', 'liaison', 'viewer')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    point_id: Mapped[int | None] = mapped_column(ForeignKey("observation_points.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped[Department | None] = relationship()
+    point: Mapped[ObservationPoint | None] = relationship()
+
+
+class StaffSession(db.Model):
+    """A console login; the token itself is never stored, only its hash."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    user: Mapped[StaffUser] = relationship()
