@@ -33,6 +33,10 @@ def is_mini_program_request() -> bool:
 
 
 def init_request_logging(app: Flask) -> None:
+    # Pillow logs every EXIF tag it reads at DEBUG: GPS and device names must not reach the logs.
+    pil_log = logging.getLogger("PIL")
+    if pil_log.level < logging.INFO:  # NOTSET would inherit a DEBUG root
+        pil_log.setLevel(logging.INFO)
     werkzeug_log = logging.getLogger("werkzeug")
     if not any(isinstance(f, _NoMiniProgramLines) for f in werkzeug_log.filters):
         werkzeug_log.addFilter(_NoMiniProgramLines())

@@ -31,14 +31,14 @@ def _dump_database() -> str:
 
 
 def test_nothing_stored_or_logged_identifies_the_reporter(seeded, app, fake_wechat, caplog, jpeg_bytes):
+    photo = jpeg_bytes(make_tag="PhoneOfAlice")  # built before capture: only the server's logs count
     caplog.set_level(logging.DEBUG)
     openid = f"oWx-{uuid.uuid4().hex}"
     env = {"REMOTE_ADDR": CLIENT_ADDR, "HTTP_USER_AGENT": USER_AGENT, "HTTP_X_FORWARDED_FOR": CLIENT_ADDR}
     client = app.test_client()
     login = client.post("/api/mp/v1/session", json={"code": fake_wechat.issue_code(openid)}, environ_base=env)
     headers = {"Authorization": f"Bearer {login.get_json()['token']}", "Idempotency-Key": str(uuid.uuid4())}
-    upload = client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(jpeg_bytes(make_tag="PhoneOfAlice")),
-                                                                 "p.jpg")},
+    upload = client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(photo), "p.jpg")},
                          headers=headers, content_type="multipart/form-data", environ_base=env)
     reply = client.post("/api/mp/v1/feedback", headers=headers, environ_base=env, json={
         "kind": "problem", "content": "区里各部门都用属地管理把整改任务推给街道，街道有责无权。",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 
 import pytest
@@ -136,7 +137,7 @@ def test_submissions_are_rate_limited_per_pseudonym(seeded, app, client, mp_logi
 
 def test_attachments_are_claimed_once(seeded, client, mp_login, db, jpeg_bytes):
     headers = mp_login()
-    upload = client.post("/api/mp/v1/uploads", data={"file": (jpeg_bytes(), "a.jpg")}, headers=headers,
+    upload = client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(jpeg_bytes()), "a.jpg")}, headers=headers,
                          content_type="multipart/form-data")
     upload_id = upload.get_json()["id"]
     reply = submit(client, headers, attachments=[upload_id])

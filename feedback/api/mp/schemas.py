@@ -101,7 +101,7 @@ class FeedbackCreatedOut(Schema):
     kind = f.String()
     tags = f.List(f.Nested(TagOut))
     attachments = f.Integer(metadata={"description": "已附图片数"})
-    submitted_on = f.Date()
+    submitted_on = f.String(metadata={"description": "提交日期 YYYY-MM-DD"})
     notice = f.String()
 
 
