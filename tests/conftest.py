@@ -134,3 +134,30 @@ def jpeg_bytes():
         return out.getvalue()
 
     return make
+
+
+STAFF_TEST_PASSWORD = "Staff-Test-2026"
+
+
+@pytest.fixture
+def staff_login(client, db):
+    """Create a staff user through the service (committed) and log in through the API.
+
+    ``login(role, department_code=None, point_code=None, username=None)`` returns request
+    headers with the Bearer token. handler needs a department and liaison a point, so
+    tests using those roles also ask for ``seeded``. Calling it again with the same
+    username logs the existing user in once more (a second session).
+    """
+    from feedback.services.staff_auth import create_user, find_user
+
+    def login(role: str, department_code: str | None = None, point_code: str | None = None,
+              username: str | None = None) -> dict[str, str]:
+        username = username or f"{role}-{uuid.uuid4().hex[:10]}"
+        if find_user(username) is None:
+            create_user(username, STAFF_TEST_PASSWORD, role, department_code=department_code, point_code=point_code)
+            db.session.commit()
+        reply = client.post("/api/staff/v1/auth/login", json={"username": username, "password": STAFF_TEST_PASSWORD})
+        assert reply.status_code == 200, reply.get_json()
+        return {"Authorization": f"Bearer {reply.get_json()['token']}"}
+
+    return login

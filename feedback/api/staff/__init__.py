@@ -1,0 +1,79 @@
+"""Staff console API (/api/staff/v1): org department, departments, observation points.
+
+Every endpoint but login needs ``Authorization: Bearer <token>``; the user lands
+on ``flask.g.staff``. Roles are checked per view with ``require_roles``. Unlike
+/api/mp, staff access logs may keep IP addresses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import g, request
+from flask_smorest import Blueprint
+
+from feedback.errors import Forbidden, Unauthorized
+from feedback.models import STAFF_ROLES, StaffUser
+
+blp = Blueprint("staff", __name__, url_prefix="/api/staff/v1", description="工作人员控制台接口")
+
+PUBLIC_ENDPOINTS = {"staff.login"}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def bearer_token() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("请先登录（缺少 Authorization: Bearer 令牌）", code="missing_token")
+    return token.strip()
+
+
+@blp.before_request
+def require_staff() -> None:
+    """Authenticate before any view runs; a slid idle deadline is committed on its own."""
+    from feedback.extensions import db
+    from feedback.services.staff_auth import TOUCHED_FLAG, authenticate
+
+    if request.endpoint in PUBLIC_ENDPOINTS or request.method == "OPTIONS":
+        return
+    token = bearer_token()
+    g.staff = authenticate(token)
+    g.staff_token = token
+    if db.session.info.pop(TOUCHED_FLAG, False):
+        db.session.commit()
+
+
+def current_staff() -> StaffUser:
+    """The authenticated user of this request (only on non-public staff endpoints)."""
+    staff = g.get("staff")
+    if staff is None:
+        raise Unauthorized("请先登录", code="missing_token")
+    return staff
+
+
+def require_roles(*roles: str) -> Callable[[F], F]:
+    """Allow only the named roles; admin is not implied, name it when it should pass.
+
+    Put it right under ``@blp.route`` so the role is checked before the body is parsed.
+    """
+    unknown = set(roles) - set(STAFF_ROLES)
+    if not roles or unknown:
+        raise ValueError(f"unknown staff roles: {sorted(unknown) or 'none given'}")
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if current_staff().role not in roles:
+                raise Forbidden("您的账号角色无权进行此操作")
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def register_views() -> None:
+    """Import the view modules so their routes attach to ``blp`` (once)."""
+    from feedback.api.staff import auth  # noqa: F401
