@@ -34,6 +34,9 @@ class BaseSettings:
     TAXONOMY_PATH = str(CONFIG_DIR / "taxonomy.yaml")
     USERDICT_PATH = str(CONFIG_DIR / "userdict.txt")
     REFERENCE_DIR = str(CONFIG_DIR)
+    HOLIDAYS_PATH = str(CONFIG_DIR / "holidays.yaml")
+    # Working-day deadlines (DESIGN §4); keys as in feedback.calendar.DEFAULT_DEADLINES.
+    DEADLINES: dict[str, int] = {}
 
     UPLOAD_DIR = str(PROJECT_DIR / "instance" / "uploads")
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
@@ -53,6 +56,8 @@ class BaseSettings:
     RATE_LIMIT_TRACK = "10 per minute;100 per day"
     RATE_LIMIT_LOGIN = "20 per minute"
     RATE_LIMIT_UPLOAD = "30 per minute;200 per day"
+    RATE_LIMIT_STAFF_LOGIN = "10 per minute"
+    STAFF_IDLE_MINUTES = 30
 
     API_TITLE = "谈减负 反映平台 API"
     API_VERSION = "v1"
@@ -77,6 +82,10 @@ class TestingSettings(BaseSettings):
     WECHAT_APPID = "wx-test-appid"
     WECHAT_SECRET = "wx-test-secret"
     TRACK_MIN_SECONDS = 0.05
+    # Cheap password hashing keeps the suite fast; production keeps argon2's recommended cost.
+    STAFF_ARGON2_TIME_COST = 1
+    STAFF_ARGON2_MEMORY_KIB = 1024
+    STAFF_ARGON2_PARALLELISM = 1
 
 
 class ProductionSettings(BaseSettings):
@@ -101,11 +110,13 @@ ENV_OVERRIDES = {
     "TAXONOMY_PATH": "TAXONOMY_PATH",
     "USERDICT_PATH": "USERDICT_PATH",
     "REFERENCE_DIR": "REFERENCE_DIR",
+    "HOLIDAYS_PATH": "HOLIDAYS_PATH",
     "RATE_LIMIT_SUBMIT": "RATE_LIMIT_SUBMIT",
     "RATE_LIMIT_TRACK": "RATE_LIMIT_TRACK",
     "RATE_LIMIT_LOGIN": "RATE_LIMIT_LOGIN",
     "RATE_LIMIT_UPLOAD": "RATE_LIMIT_UPLOAD",
     "TRACK_MIN_SECONDS": "TRACK_MIN_SECONDS",
+    "RATE_LIMIT_STAFF_LOGIN": "RATE_LIMIT_STAFF_LOGIN",
 }
 
 

@@ -17,6 +17,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from feedback.api.openapi import FeedbackApi
     from feedback.api.registry import register_blueprints
     from feedback.cli import register_cli
+    from feedback.clock import Clock
     from feedback.errors import register_error_handlers
     from feedback.extensions import db, limiter, migrate
     from feedback.request_log import init_request_logging
@@ -25,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_settings(config))
     app.json.ensure_ascii = False
 
+    app.extensions["clock"] = Clock()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)
     limiter.init_app(app)

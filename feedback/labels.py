@@ -5,4 +5,20 @@ from feedback.workflow import ASSIGNMENT_STATUS_LABELS, FEEDBACK_STATUS_LABELS  
 # What the reporter reads in the timeline for each event action.
 REPORTER_ACTION_LABELS = {
     "submitted": "已收到您的反映",
+    "assign": "已交办",
+    "escalate": "已转市直部门向上反映",
+    "convene": "提交集中会商",
+    "assign_from_consultation": "按会商结果交办",
+    "acknowledge": "部门已签收",
+    "decide_extension": "办理期限延长",
+    "report_upward": "已向上级部门反映",
+    "respond": "部门已反馈整改情况",
+    "send_back": "组织部要求继续整改",
+    "close": "已办结",
+    "reject": "不予受理",
+    "merge": "已合并办理",
+    "ask_reporter": "组织部请您补充情况",
+    "reporter_answer": "您已补充情况",
+    "reopen": "重新办理",
+    "rate": "已评价",
 }

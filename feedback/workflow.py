@@ -59,7 +59,7 @@ FEEDBACK_TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     _t("escalate", "转市直部门上报", {"submitted"}, "assigned", TRIAGE),
     _t("convene", "提交集中会商", {"submitted"}, "in_consultation", TRIAGE),
     _t("assign_from_consultation", "按会商结果交办", {"in_consultation"}, "assigned", TRIAGE),
-    _t("all_returned", "全部退回待重新研判", {"assigned"}, "submitted", SYSTEM),
+    _t("returned_to_triage", "主办部门退回，重新研判", {"assigned"}, "submitted", SYSTEM),
     _t("responded", "部门已反馈", {"assigned"}, "responded", SYSTEM),
     _t("reassign", "返工后继续办理", {"responded"}, "assigned", SYSTEM),
     _t("close", "办结", {"responded"}, "closed", TRIAGE),
@@ -76,6 +76,7 @@ ASSIGNMENT_TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     _t("respond", "提交整改反馈", {"acknowledged", "sent_back"}, "responded", HANDLER),
     _t("accept", "对账销号", {"responded"}, "accepted", TRIAGE),
     _t("send_back", "退回返工", {"responded"}, "sent_back", TRIAGE),
+    _t("close_with_primary", "随主办单位一并销号", {"pending", "acknowledged", "sent_back"}, "accepted", TRIAGE),
 )}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from feedback.clock import now
 from feedback.extensions import db
 from feedback.models import Event
 
@@ -34,6 +35,7 @@ def record_event(
         reason=reason,
         visible_to_reporter=visible_to_reporter,
         data=data,
+        created_at=now(),
     )
     db.session.add(event)
     return event

@@ -9,19 +9,20 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from feedback.clock import now
 from feedback.errors import Conflict, ValidationFailed
 from feedback.extensions import db
 from feedback.labels import FEEDBACK_STATUS_LABELS
 from feedback.models import Feedback, FeedbackContact, FeedbackTag, IdempotencyRecord, ObservationPoint, Tag, Upload
-from feedback.models.base import utcnow
 from feedback.privacy import generate_receipt, idempotency_lookup, receipt_digest, seal, unseal
 from feedback.services.events import record_event
 from feedback.services.keys import purpose_key
 from feedback.services.routing import suggestion_for
 from feedback.services.tagger import get_tagger
-from feedback.timeutil import local_today
+from feedback.timeutil import local_date
 
-RECEIPT_NOTICE = "查询码是查看办理进度的唯一凭证，只显示这一次，请截图或抄写保存。任何人都无法通过查询码以外的方式找到您的反映。"
+RECEIPT_NOTICE = ("查询码是查看办理进度的唯一凭证，只显示这一次，请截图或抄写保存。"
+                  "任何人都无法通过查询码以外的方式找到您的反映。")
 
 
 def _point(code: str | None) -> ObservationPoint | None:
@@ -48,9 +49,9 @@ def _claim_idempotency(pseudonym: str, idem_key: str) -> tuple[IdempotencyRecord
     """Reserve the key first, so a concurrent duplicate fails before any feedback is written."""
     key = purpose_key("idempotency")
     lookup = idempotency_lookup(key, pseudonym, idem_key)
-    now = utcnow()
+    moment = now()
     existing = db.session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.lookup == lookup))
-    if existing is not None and existing.expires_at > now:
+    if existing is not None and existing.expires_at > moment:
         if not existing.sealed:
             raise Conflict("相同的提交正在处理，请稍候刷新", code="submission_in_progress")
         return None, unseal(key, pseudonym, idem_key, existing.sealed)
@@ -58,7 +59,7 @@ def _claim_idempotency(pseudonym: str, idem_key: str) -> tuple[IdempotencyRecord
         db.session.delete(existing)
         db.session.flush()
     ttl = timedelta(hours=int(current_app.config["IDEMPOTENCY_TTL_HOURS"]))
-    record = IdempotencyRecord(lookup=lookup, sealed=b"", expires_at=now + ttl)
+    record = IdempotencyRecord(lookup=lookup, sealed=b"", expires_at=moment + ttl)
     db.session.add(record)
     try:
         db.session.flush()
@@ -88,8 +89,8 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
         unit_level=data.get("unit_level"),
         point=point,
         receipt_hash=receipt_digest(purpose_key("receipt"), receipt),
-        submitted_at=utcnow(),
-        submitted_on=local_today(),
+        submitted_at=now(),
+        submitted_on=local_date(now()),
     )
     db.session.add(feedback)
     _apply_tags(feedback, content)

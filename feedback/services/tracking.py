@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
-from flask import current_app
 from sqlalchemy import select
 
-from feedback.errors import NotFound
 from feedback.extensions import db
 from feedback.labels import FEEDBACK_STATUS_LABELS, REPORTER_ACTION_LABELS
 from feedback.models import Event, Feedback, Message
-from feedback.privacy import normalize_receipt, receipt_digest
-from feedback.services.keys import purpose_key
+from feedback.services.reporter import no_faster_than_floor, require_by_receipt
 from feedback.timeutil import local_date
-
-# A digest no receipt can have: malformed input still costs one indexed lookup.
-_NO_SUCH_DIGEST = "0" * 64
-
-
-def _find(receipt: str) -> Feedback | None:
-    normalised = normalize_receipt(receipt)
-    digest = receipt_digest(purpose_key("receipt"), normalised) if normalised else _NO_SUCH_DIGEST
-    return db.session.scalar(select(Feedback).where(Feedback.receipt_hash == digest))
 
 
 def _timeline(feedback: Feedback) -> list[dict]:
@@ -45,22 +31,22 @@ def _messages(feedback: Feedback) -> list[dict]:
     return [{"direction": m.direction, "body": m.body, "on": local_date(m.created_at)} for m in rows]
 
 
+def _status(feedback: Feedback) -> dict:
+    return {"status": feedback.status, "status_label": FEEDBACK_STATUS_LABELS[feedback.status]}
+
+
 def track(receipt: str) -> dict:
-    """Known and unknown receipts answer no sooner than TRACK_MIN_SECONDS, so timing tells nothing."""
-    started = time.monotonic()
-    try:
-        feedback = _find(receipt)
-        if feedback is None:
-            raise NotFound("查询码不正确或不存在，请核对后重试", code="receipt_not_found")
-        return {
-            "status": feedback.status,
-            "status_label": FEEDBACK_STATUS_LABELS[feedback.status],
+    with no_faster_than_floor():
+        feedback = require_by_receipt(receipt)
+        body = {
+            **_status(feedback),
             "kind": feedback.kind,
             "tags": [{"code": t.tag.code, "name": t.tag.name} for t in feedback.tags],
             "timeline": _timeline(feedback),
             "messages": _messages(feedback),
+            "can_answer": feedback.status == "needs_info",
+            "can_rate": feedback.status == "closed",
         }
-    finally:
-        remaining = float(current_app.config["TRACK_MIN_SECONDS"]) - (time.monotonic() - started)
-        if remaining > 0:
-            time.sleep(remaining)
+        if feedback.merged_into_id:
+            body["merged_into"] = _status(db.session.get(Feedback, feedback.merged_into_id))
+        return body
