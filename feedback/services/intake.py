@@ -18,6 +18,7 @@ from feedback.privacy import generate_receipt, idempotency_lookup, receipt_diges
 from feedback.services.events import record_event
 from feedback.services.keys import purpose_key
 from feedback.services.routing import suggestion_for
+from feedback.services.search import index_feedback
 from feedback.services.tagger import get_tagger
 from feedback.timeutil import local_date
 
@@ -87,6 +88,7 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
         anonymous=data.get("anonymous", True),
         region_code=data.get("region_code") or (point.region_code if point else None),
         unit_level=data.get("unit_level"),
+        imposer_level=data.get("imposer_level"),
         point=point,
         receipt_hash=receipt_digest(purpose_key("receipt"), receipt),
         submitted_at=now(),
@@ -95,7 +97,8 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
     db.session.add(feedback)
     _apply_tags(feedback, content)
     db.session.flush()
-    suggestion = suggestion_for([t.tag.code for t in feedback.tags], content)
+    index_feedback(feedback.id, content)
+    suggestion = suggestion_for([t.tag.code for t in feedback.tags], content, feedback.imposer_level)
     feedback.routing_suggestion = suggestion.as_dict() if suggestion else None
     for upload in uploads:
         upload.feedback_id = feedback.id

@@ -12,6 +12,8 @@ from feedback.api.fields import Schema
 KIND_LABELS = {"problem": "问题线索", "suggestion": "意见建议", "practice": "经验做法"}
 UNIT_LEVELS = {"village": "村", "community": "社区", "township": "乡镇", "subdistrict": "街道",
                "county": "县（市、区）直机关", "city": "市直机关"}
+IMPOSER_LEVELS = {"province": "省直部门", "city": "市直部门", "district": "县（市、区）部门",
+                  "township": "乡镇（街道）"}
 # GB/T 2260 county code (6 digits), optionally extended to township (9) or village (12).
 REGION_CODE = re.compile(r"^(1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|81|82)\d{4}(\d{3}(\d{3})?)?$")
 POINT_CODE = re.compile(r"^[A-Za-z0-9-]{1,16}$")
@@ -47,6 +49,9 @@ class FeedbackIn(Schema):
     unit_level = f.String(allow_none=True, validate=validate.OneOf(
         list(UNIT_LEVELS), error="单位层级应为 " + "、".join(f"{k}（{v}）" for k, v in UNIT_LEVELS.items())))
     point_code = f.String(allow_none=True, metadata={"description": "观测点编号（观测点联络员填写）"})
+    imposer_level = f.String(allow_none=True, validate=validate.OneOf(
+        list(IMPOSER_LEVELS), error="负担来源层级应为 " + "、".join(f"{k}（{v}）" for k, v in IMPOSER_LEVELS.items())),
+        metadata={"description": "造成负担的部门属于哪一级（知道时填写）"})
     attachments = f.List(f.String(validate=validate.Length(equal=32, error="附件编号无效")), load_default=list)
     contact = f.Nested(ContactIn, allow_none=True)
 
@@ -122,6 +127,11 @@ class MessageOut(Schema):
     on = f.Date()
 
 
+class StatusOut(Schema):
+    status = f.String()
+    status_label = f.String()
+
+
 class TrackOut(Schema):
     status = f.String()
     status_label = f.String()
@@ -129,6 +139,9 @@ class TrackOut(Schema):
     tags = f.List(f.Nested(TagOut))
     timeline = f.List(f.Nested(TimelineItemOut))
     messages = f.List(f.Nested(MessageOut))
+    can_answer = f.Boolean(metadata={"description": "组织部在等待您补充情况"})
+    can_rate = f.Boolean(metadata={"description": "已办结，可以评价"})
+    merged_into = f.Nested(StatusOut, metadata={"description": "已合并时，合并后那条反映的办理状态"})
 
 
 class UploadOut(Schema):

@@ -1,0 +1,158 @@
+"""The org department's inbox and the staff view of one feedback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import selectinload
+
+from feedback.clock import now
+from feedback.errors import NotFound
+from feedback.extensions import db
+from feedback.models import (
+    Assignment,
+    Event,
+    Feedback,
+    FeedbackContact,
+    FeedbackTag,
+    Message,
+    ObservationPoint,
+    Tag,
+    Upload,
+)
+from feedback.services import deadlines
+from feedback.services.actors import Actor
+from feedback.services.routing_actions import OPEN_ASSIGNMENT
+from feedback.timeutil import local_date
+from feedback.workflow import ASSIGNMENT_STATUS_LABELS, FEEDBACK_STATUS_LABELS
+
+ORG_ROLES = ("triage", "admin")
+WIDE_ROLES = ("triage", "admin", "viewer")
+KIND_LABELS = {"problem": "问题线索", "suggestion": "意见建议", "practice": "经验做法"}
+
+
+@dataclass
+class InboxQuery:
+    status: str | None = None
+    tag: str | None = None
+    kind: str | None = None
+    point: str | None = None
+    region: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+    order: str = "newest"
+    page: int = 1
+    per_page: int = 20
+
+
+def _filtered(query: InboxQuery) -> Select:
+    stmt = select(Feedback)
+    if query.status:
+        stmt = stmt.where(Feedback.status == query.status)
+    if query.kind:
+        stmt = stmt.where(Feedback.kind == query.kind)
+    if query.tag:
+        stmt = stmt.where(exists().where(FeedbackTag.feedback_id == Feedback.id, FeedbackTag.tag_id == Tag.id,
+                                         Tag.code == query.tag))
+    if query.point:
+        stmt = stmt.join(ObservationPoint, ObservationPoint.id == Feedback.point_id).where(
+            ObservationPoint.code == query.point)
+    if query.region:
+        stmt = stmt.where(Feedback.region_code.startswith(query.region, autoescape=True))
+    if query.overdue is not None:
+        late = exists().where(Assignment.feedback_id == Feedback.id, Assignment.status.in_(OPEN_ASSIGNMENT),
+                              Assignment.due_at <= now())
+        stmt = stmt.where(late if query.overdue else ~late)
+    if query.q:
+        from feedback.services.search import apply_search
+
+        stmt = apply_search(stmt, query.q)
+    return stmt
+
+
+def list_inbox(query: InboxQuery) -> tuple[list[Feedback], int]:
+    stmt = _filtered(query)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    order = Feedback.id.asc() if query.order == "oldest" else Feedback.id.desc()
+    rows = db.session.scalars(stmt.order_by(order).limit(query.per_page)
+                              .offset((query.page - 1) * query.per_page)
+                              .options(selectinload(Feedback.tags), selectinload(Feedback.point))).all()
+    return list(rows), total
+
+
+def visible_feedback(actor: Actor, feedback_id: int) -> Feedback:
+    """Handlers see only feedback assigned to their department; for them anything else does not exist."""
+    feedback = db.session.get(Feedback, feedback_id)
+    if feedback is not None and actor.role not in WIDE_ROLES:
+        assigned = db.session.scalar(select(exists().where(
+            Assignment.feedback_id == feedback_id, Assignment.department_id == actor.department_id)))
+        feedback = feedback if actor.role == "handler" and assigned else None
+    if feedback is None:
+        raise NotFound("未找到该反映", code="feedback_not_found")
+    return feedback
+
+
+def assignment_view(assignment: Assignment) -> dict:
+    moment = now()
+    return {
+        "id": assignment.id,
+        "department": {"code": assignment.department.code, "name": assignment.department.name},
+        "role": assignment.role,
+        "path": assignment.path,
+        "status": assignment.status,
+        "status_label": ASSIGNMENT_STATUS_LABELS[assignment.status],
+        "due_at": assignment.due_at,
+        "due_state": deadlines.state(moment, assignment.due_at) if assignment.status in OPEN_ASSIGNMENT else None,
+    }
+
+
+def summary(feedback: Feedback) -> dict:
+    return {
+        "id": feedback.id,
+        "kind": feedback.kind,
+        "kind_label": KIND_LABELS[feedback.kind],
+        "status": feedback.status,
+        "status_label": FEEDBACK_STATUS_LABELS[feedback.status],
+        "excerpt": feedback.content[:80],
+        "tags": [{"code": t.tag.code, "name": t.tag.name} for t in feedback.tags],
+        "submitted_on": feedback.submitted_on,
+        "region_code": feedback.region_code,
+        "point": {"code": feedback.point.code, "name": feedback.point.name} if feedback.point else None,
+    }
+
+
+def detail(actor: Actor, feedback: Feedback) -> dict:
+    """Departments get the content and the day; the org department also gets the why and the contact."""
+    assignments = db.session.scalars(select(Assignment).where(Assignment.feedback_id == feedback.id)
+                                     .order_by(Assignment.id)).all()
+    if actor.role == "handler":
+        assignments = [a for a in assignments if a.department_id == actor.department_id]
+    body = summary(feedback) | {
+        "content": feedback.content,
+        "unit_level": feedback.unit_level,
+        "route_path": feedback.route_path,
+        "merged_into_id": feedback.merged_into_id,
+        "reopen_count": feedback.reopen_count,
+        "rating": feedback.rating,
+        "attachments": list(db.session.scalars(select(Upload.id).where(Upload.feedback_id == feedback.id))),
+        "assignments": [assignment_view(a) for a in assignments],
+    }
+    if actor.role in WIDE_ROLES:
+        body["tags"] = [{"code": t.tag.code, "name": t.tag.name, "score": t.score, "matched": t.matched,
+                         "source": t.source} for t in feedback.tags]
+        body["routing_suggestion"] = feedback.routing_suggestion
+        body["imposer_level"] = feedback.imposer_level
+        body["rating_comment"] = feedback.rating_comment
+        body["messages"] = [{"direction": m.direction, "body": m.body, "on": local_date(m.created_at)}
+                            for m in db.session.scalars(select(Message).where(Message.feedback_id == feedback.id)
+                                                        .order_by(Message.id))]
+    if actor.role in ORG_ROLES:
+        contact = db.session.scalar(select(FeedbackContact).where(FeedbackContact.feedback_id == feedback.id))
+        body["contact"] = ({"name": contact.name, "phone": contact.phone, "note": contact.note}
+                           if contact else None)
+    return body
+
+
+def history(feedback: Feedback) -> list[Event]:
+    return list(db.session.scalars(select(Event).where(Event.feedback_id == feedback.id).order_by(Event.id)))
