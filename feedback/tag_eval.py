@@ -1,0 +1,177 @@
+"""Measure the burden tagger against labelled statements (JSONL), so rule edits can be judged.
+
+Each line: ``{"text": ..., "tags": [label, ...], "confidence": {label: "high" | "medium"}}``.
+Labels are codes, names or aliases of the taxonomy; ``其他`` means "no burden". A medium
+label is an annotator's doubt, so for that tag the item is left out: it can be neither a hit
+nor a miss, and predicting the tag is not a false positive.
+
+Run as ``python -m feedback.tag_eval FILE.jsonl`` or through ``flask tag-eval FILE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from feedback.tagging import Tagger, Taxonomy, TaxonomyError
+
+CORE_CODES = ("peihui", "liuhen", "jiediao", "shudi")
+NONE_LABELS = frozenset({"其他", "无", "none", "other"})
+UNSURE = frozenset({"medium", "low"})
+
+
+@dataclass(frozen=True)
+class TagScore:
+    code: str
+    name: str
+    tp: int
+    fp: int
+    fn: int
+    skipped: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        """F1; a tag with nothing to find and nothing predicted counts as perfect."""
+        if not self.tp + self.fp + self.fn:
+            return 1.0
+        return 2 * self.tp / (2 * self.tp + self.fp + self.fn)
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    scores: tuple[TagScore, ...]
+    records: int
+    other_items: int
+    other_tagged: int
+    unknown_labels: tuple[str, ...] = ()
+
+    def macro_f1(self, codes: Iterable[str] | None = None) -> float:
+        wanted = set(codes) if codes is not None else None
+        chosen = [s.f1 for s in self.scores if wanted is None or s.code in wanted]
+        return sum(chosen) / len(chosen) if chosen else 0.0
+
+    @property
+    def core_macro_f1(self) -> float:
+        return self.macro_f1(CORE_CODES)
+
+    @property
+    def all_macro_f1(self) -> float:
+        return self.macro_f1()
+
+    @property
+    def other_share(self) -> float:
+        return self.other_tagged / self.other_items if self.other_items else 0.0
+
+
+def load_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Read a JSONL file; a broken line is an error naming its number, not a silent skip."""
+    records = []
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"第 {number} 行不是合法的 JSON：{exc.msg}") from None
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise ValueError(f"第 {number} 行缺少 text 字段")
+            records.append(record)
+    return records
+
+
+def evaluate(tagger: Tagger, records: Iterable[dict[str, Any]]) -> EvalReport:
+    """Score the tagger on labelled records; pure, so the CLI and tests can share it."""
+    taxonomy = tagger.taxonomy
+    counts = {t.code: [0, 0, 0, 0] for t in taxonomy.tags}  # tp, fp, fn, skipped
+    unknown: set[str] = set()
+    total = other_items = other_tagged = 0
+    for record in records:
+        total += 1
+        confidence = record.get("confidence") if isinstance(record.get("confidence"), dict) else {}
+        gold: set[str] = set()
+        unsure: set[str] = set()
+        is_other = other_unsure = False
+        for label in record.get("tags") or []:
+            if not isinstance(label, str):
+                unknown.add(repr(label))
+                continue
+            doubtful = str(confidence.get(label, "high")).lower() in UNSURE
+            if label.strip().lower() in NONE_LABELS:
+                is_other, other_unsure = True, doubtful
+                continue
+            code = taxonomy.resolve_label(label)
+            if code is None:
+                unknown.add(label)
+            else:
+                (unsure if doubtful else gold).add(code)
+        gold -= unsure
+        predicted = {hit.code for hit in tagger.tag(record["text"])}
+        if (is_other or not record.get("tags")) and not gold and not unsure and not other_unsure:
+            other_items += 1
+            other_tagged += bool(predicted)
+        for code, c in counts.items():
+            if code in unsure:
+                c[3] += 1
+            elif code in gold:
+                c[0 if code in predicted else 2] += 1
+            elif code in predicted:
+                c[1] += 1
+    scores = tuple(TagScore(t.code, t.name, *counts[t.code]) for t in taxonomy.tags)
+    return EvalReport(scores, total, other_items, other_tagged, tuple(sorted(unknown)))
+
+
+def format_report(report: EvalReport) -> str:
+    """Plain-text table for the terminal (Chinese headers: the readers are operators)."""
+    lines = [f"{'标签':<8}{'代码':<11}{'精确率':>7}{'召回率':>7}{'F1':>8}"
+             f"{'TP':>5}{'FP':>5}{'FN':>5}{'跳过':>5}"]
+    for s in report.scores:
+        label = s.name + "\u3000" * max(0, 6 - len(s.name))
+        lines.append(f"{label}  {s.code:<11}{s.precision:>9.3f}{s.recall:>10.3f}{s.f1:>8.3f}"
+                     f"{s.tp:>5}{s.fp:>5}{s.fn:>5}{s.skipped:>7}")
+    lines += [
+        "",
+        f"核心四类（陪会/留痕/借调/属地甩锅）macro-F1：{report.core_macro_f1:.3f}",
+        f"全部 {len(report.scores)} 类 macro-F1：{report.all_macro_f1:.3f}",
+        f"“其他”条目被打上标签的比例：{report.other_tagged}/{report.other_items}"
+        f" = {report.other_share:.1%}",
+        f"共 {report.records} 条；“跳过”= 该标签为 medium 置信度，不计对错。",
+    ]
+    if report.unknown_labels:
+        lines.append("未识别的标签（已忽略）：" + "、".join(report.unknown_labels))
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m feedback.tag_eval",
+                                     description="用标注数据评估减负标签的准确度")
+    parser.add_argument("file", help="标注数据（JSONL）")
+    parser.add_argument("--taxonomy", default="config/taxonomy.yaml", help="标签体系文件")
+    parser.add_argument("--userdict", default="config/userdict.txt", help="jieba 用户词典")
+    args = parser.parse_args(argv)
+    try:
+        tagger = Tagger(Taxonomy.load(args.taxonomy), args.userdict)
+        records = load_records(args.file)
+    except (OSError, ValueError) as exc:  # TaxonomyError is a ValueError
+        kind = "标签体系有误" if isinstance(exc, TaxonomyError) else "无法读取输入"
+        print(f"{kind}：{exc}", file=sys.stderr)
+        return 2
+    print(format_report(evaluate(tagger, records)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
