@@ -9,11 +9,9 @@ import json
 import subprocess
 import sys
 import threading
-import types
 from pathlib import Path
 
 import pytest
-from flask import Flask
 
 from feedback import tag_eval
 from feedback.tagging import Tagger, TagHit, Taxonomy, TaxonomyError
@@ -305,20 +303,11 @@ def test_eval_script_rejects_broken_input(tmp_path, capsys):
     assert "第 2 行" in capsys.readouterr().err
 
 
-# --- the Flask CLI commands, with the app's tagger replaced --------------------------------------
-
-@pytest.fixture
-def cli_runner(monkeypatch, tagger):
-    fake_module = types.ModuleType("feedback.services.tagger")
-    fake_module.get_tagger = lambda: tagger
-    monkeypatch.setitem(sys.modules, "feedback.services.tagger", fake_module)
-    return Flask("tagging-cli-test").test_cli_runner()
+# --- the Flask CLI commands, through the real application ---------------------------------------
 
 
-def test_tag_command_writes_one_json_line_per_text(cli_runner):
-    from feedback.cli.tagging import tag_command
-
-    result = cli_runner.invoke(tag_command, input="一年签了二十多份责任状。\n\n今天天气不错。\n")
+def test_tag_command_writes_one_json_line_per_text(runner):
+    result = runner.invoke(args=["tag"], input="一年签了二十多份责任状。\n\n今天天气不错。\n")
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [line["text"] for line in lines] == ["一年签了二十多份责任状。", "今天天气不错。"]
@@ -327,12 +316,10 @@ def test_tag_command_writes_one_json_line_per_text(cli_runner):
     assert "属地甩锅" in result.output  # ensure_ascii=False
 
 
-def test_tag_eval_command_prints_the_report(cli_runner, tmp_path):
-    from feedback.cli.tagging import tag_eval_command
-
+def test_tag_eval_command_prints_the_report(runner, tmp_path):
     data = tmp_path / "labelled.jsonl"
     data.write_text(json.dumps({"text": "基层干部被借调三年。", "tags": ["借调"]}, ensure_ascii=False) + "\n",
                     encoding="utf-8")
-    result = cli_runner.invoke(tag_eval_command, [str(data)])
+    result = runner.invoke(args=["tag-eval", str(data)])
     assert result.exit_code == 0, result.output
     assert "jiediao" in result.output and "macro-F1" in result.output

@@ -26,7 +26,7 @@ def get_tagger() -> Tagger:
         with _lock:
             tagger = _cache.get(key)
             if tagger is None:
-                tagger = Tagger(Taxonomy.load(key[0]), userdict_path=key[2])
+                tagger = Tagger(Taxonomy.load(key[0]), userdict_path=key[2] if key[3] is not None else None)
                 _cache.clear()
                 _cache[key] = tagger
     return tagger
