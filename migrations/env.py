@@ -1,9 +1,10 @@
 import logging
 from logging.config import fileConfig
 
+from alembic import context
 from flask import current_app
 
-from alembic import context
+from feedback.services.search import include_name as search_include_name
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -94,6 +95,8 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    # The full-text search tables are per dialect and not models (see feedback.services.search).
+    conf_args.setdefault("include_name", search_include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -8,6 +8,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import Migrate
 
 from feedback.extensions import db as _db
+from feedback.services.search import include_name
 
 
 def test_single_head(app):
@@ -18,6 +19,6 @@ def test_single_head(app):
 def test_models_match_migrations(app):
     assert isinstance(app.extensions["migrate"].migrate, Migrate)
     with _db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
         diff = compare_metadata(context, _db.metadata)
     assert diff == []

@@ -6,9 +6,10 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
+    from feedback.cli.search import search_group
     from feedback.cli.seed import seed_command
     from feedback.cli.tagging import tag_command, tag_eval_command
     from feedback.cli.users import users_group
 
-    for command in (seed_command, tag_command, tag_eval_command, users_group):
+    for command in (seed_command, tag_command, tag_eval_command, users_group, search_group):
         app.cli.add_command(command)
