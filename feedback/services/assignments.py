@@ -9,7 +9,7 @@ from feedback.errors import Conflict, NotFound, ValidationFailed
 from feedback.extensions import db
 from feedback.models import Assignment, ExtensionRequest, Feedback, RectificationReport
 from feedback.services import deadlines
-from feedback.services.actors import SYSTEM, Actor, move_assignment, move_feedback
+from feedback.services.actors import SYSTEM, Actor, guard_assignment, move_assignment, move_feedback
 from feedback.services.routing_actions import returned_to_triage
 from feedback.timeutil import local_date
 
@@ -80,6 +80,7 @@ def decide_extension(actor: Actor, request: ExtensionRequest, approve: bool, not
     assignment = request.assignment
     if request.status != "requested":
         raise Conflict("该延期申请已审批", code="extension_decided")
+    guard_assignment("decide_extension", assignment, actor)  # before anything changes
     request.status = "approved" if approve else "refused"
     request.decided_by, request.decided_at, request.decision_note = actor.id, now(), note
     data: dict = {"request_id": request.id, "approved": approve}
@@ -103,6 +104,7 @@ def report_upward(actor: Actor, assignment: Assignment, reported_to: str) -> Non
 
 def respond(actor: Actor, assignment: Assignment, *, measures: str, result: str, summary: str | None,
             attachments: list[str]) -> RectificationReport:
+    guard_assignment("respond", assignment, actor)  # before the report is added
     if assignment.path == "escalate" and assignment.reported_upward_at is None:
         raise Conflict("请先记录向上级部门反映的时间和对象", code="upward_report_missing")
     feedback = db.session.get(Feedback, assignment.feedback_id)

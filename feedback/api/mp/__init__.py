@@ -28,4 +28,4 @@ def require_token() -> None:
 
 def register_views() -> None:
     """Import the view modules so their routes attach to ``blp`` (once)."""
-    from feedback.api.mp import feedback, session, uploads  # noqa: F401
+    from feedback.api.mp import feedback, reporter, session, uploads  # noqa: F401
