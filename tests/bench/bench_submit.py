@@ -1,0 +1,246 @@
+"""Benchmark of feedback submission: the real service against a bare Flask-SQLAlchemy insert.
+
+What is measured
+  1. The real service (``gunicorn wsgi:app``) on a fresh database built with ``flask db upgrade``
+     and ``flask seed``: wrk POSTs ``/api/mp/v1/feedback`` with a bearer token, a fresh
+     Idempotency-Key and a Chinese complaint rotating over tests/bench/wrk_submit.lua. Each request
+     is validated, rate-limited (limits raised so they never block), tagged with jieba, routed,
+     and written (feedback, tags, event, idempotency record) in one transaction.
+  2. tests/bench/bare_app.py under the same gunicorn settings and the same database: one INSERT
+     and a commit per request, nothing else.
+
+How to read it
+  req/s is wrk's throughput; p50/p99 are wrk's latency percentiles (--latency). The ratio is
+  bare req/s / service req/s: how many times more work per request the service does than the
+  cheapest possible Flask-SQLAlchemy write on this machine and database. wrk runs on the same
+  machine and takes CPU from the servers, so compare the two rows with each other, not with
+  another machine. Non-2xx responses are reported; if they are the majority the run is void
+  and the script exits 1.
+
+Usage
+  .venv/bin/python tests/bench/bench_submit.py                       # SQLite file in a temp dir
+  .venv/bin/python tests/bench/bench_submit.py --database-url postgresql://postgres@127.0.0.1:5432/bench
+The PostgreSQL database named in the URL is dropped and re-created (its name must contain
+"bench"), and dropped again at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = Path(__file__).resolve().parent
+LUA = BENCH / "wrk_submit.lua"
+PY = sys.executable
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--database-url", help="PostgreSQL URL of a throw-away database (default: a SQLite temp file)")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=4, help="gunicorn gthread threads per worker")
+    p.add_argument("--wrk-threads", type=int, default=2)
+    p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--duration", type=int, default=20, help="seconds of measured load per server")
+    p.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load before each run")
+    return p.parse_args()
+
+
+def sh(cmd: list[str], env: dict, **kw) -> subprocess.CompletedProcess:
+    result = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, **kw)
+    if result.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{result.stdout}{result.stderr}")
+    return result
+
+
+# --- database -----------------------------------------------------------------------------
+
+def postgres_database(url: str, stack: ExitStack) -> None:
+    """Drop and create the database named in ``url``; drop it again on exit."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from config.settings import normalise_database_url
+
+    target = make_url(normalise_database_url(url))
+    name = target.database or ""
+    if "bench" not in name:
+        sys.exit(f"refusing to drop and re-create database {name!r}: its name must contain 'bench'")
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def recreate(create: bool) -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if create:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    recreate(True)
+    stack.callback(admin.dispose)
+    stack.callback(recreate, False)
+
+
+# --- servers ------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gunicorn(app: str, args, env: dict, log: Path, stack: ExitStack, extra: list[str] = ()) -> str:
+    """Start gunicorn in its own session (Ctrl-C reaches us, and we stop it); return its base URL."""
+    port = free_port()
+    cmd = [PY, "-m", "gunicorn", *extra, "--workers", str(args.workers), "--threads", str(args.threads),
+           "-k", "gthread", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--no-control-socket", app]
+    logfile = log.open("w")
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop() -> None:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        logfile.close()
+
+    stack.callback(stop)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"{app} exited at start-up:\n{log.read_text()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"{app} did not listen within 30 s:\n{log.read_text()}")
+
+
+def login(base: str) -> str:
+    req = urllib.request.Request(f"{base}/api/mp/v1/session", data=json.dumps({"code": "dev-bench"}).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.load(resp)["token"]
+
+
+# --- wrk ----------------------------------------------------------------------------------
+
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def to_ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * UNITS_MS[unit]
+
+
+def wrk(url: str, args, env: dict, seconds: int) -> dict:
+    cmd = ["wrk", "--latency", "--timeout", "10s", "-t", str(args.wrk_threads), "-c", str(args.connections),
+           "-d", f"{seconds}s", "-s", str(LUA), url]
+    env = env | {"BENCH_RUN": secrets.token_hex(6)}  # Idempotency-Keys never repeat across wrk runs
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+
+    def find(pattern: str, default: str | None = None) -> str:
+        m = re.search(pattern, out, re.M)
+        if m is None and default is None:
+            sys.exit(f"could not read {pattern!r} from wrk output:\n{out}")
+        return m.group(1) if m else default
+
+    errors = re.search(r"Socket errors: (.*)$", out, re.M)
+    return {
+        "rps": float(find(r"^Requests/sec:\s+([\d.]+)")),
+        "p50": to_ms(find(r"^\s+50%\s+(\S+)")),
+        "p99": to_ms(find(r"^\s+99%\s+(\S+)")),
+        "requests": int(find(r"^\s+(\d+) requests in")),
+        "non2xx": int(find(r"Non-2xx or 3xx responses: (\d+)", "0")),
+        "statuses": dict(re.findall(r"^status (\d+) (\d+)$", out, re.M)),
+        "socket_errors": errors.group(1) if errors else "",
+    }
+
+
+def measure(name: str, url: str, args, env: dict) -> dict:
+    if args.warmup:
+        wrk(url, args, env, args.warmup)  # loads jieba, fills connection pools in every worker
+    print(f"measuring {name} for {args.duration}s …", flush=True)
+    return wrk(url, args, env, args.duration)
+
+
+# --- main ---------------------------------------------------------------------------------
+
+def main() -> int:
+    args = parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed; install it with: apt-get install wrk", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(ROOT))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))  # run the clean-up on kill too
+
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-submit-")))
+        if args.database_url:
+            postgres_database(args.database_url, stack)
+            db_url, db_kind = args.database_url, "PostgreSQL"
+        else:
+            db_url, db_kind = f"sqlite:///{tmp / 'bench.db'}", "SQLite"
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("WECHAT_APPID", "WECHAT_SECRET", "RATELIMIT_STORAGE_URI")}
+        env |= {"DATABASE_URL": db_url, "FEEDBACK_ENV": "development", "SECRET_KEY": secrets.token_hex(32),
+                "UPLOAD_DIR": str(tmp / "uploads"),
+                # The limiter still runs on every request, but never blocks.
+                "RATE_LIMIT_SUBMIT": "1000000 per minute", "RATE_LIMIT_LOGIN": "1000000 per minute"}
+
+        print(f"preparing {db_kind} database …", flush=True)
+        sh([PY, "-m", "flask", "--app", "feedback", "db", "upgrade"], env)
+        sh([PY, "-m", "flask", "--app", "feedback", "seed"], env)
+        sh([PY, str(BENCH / "bare_app.py")], env)
+
+        with ExitStack() as server:
+            base = gunicorn("wsgi:app", args, env, tmp / "service.log", server)
+            service = measure("service", f"{base}/api/mp/v1/feedback", args, env | {"BENCH_TOKEN": login(base)})
+        with ExitStack() as server:
+            base = gunicorn("bare_app:app", args, env, tmp / "bare.log", server, ["--pythonpath", str(BENCH)])
+            bare = measure("bare insert", f"{base}/bare/submit", args, env)
+
+        print(f"\nsettings: gunicorn --workers {args.workers} --threads {args.threads} -k gthread; "
+              f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s (+{args.warmup}s warm-up); "
+              f"database {db_kind}; {os.cpu_count()} CPUs (wrk on the same machine)\n")
+        print(f"{'':14}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}{'non-2xx':>9}  statuses")
+        for name, r in (("service", service), ("bare insert", bare)):
+            statuses = " ".join(f"{k}:{v}" for k, v in sorted(r["statuses"].items()))
+            print(f"{name:14}{r['rps']:9.1f}{r['p50']:9.1f}{r['p99']:9.1f}{r['requests']:10}{r['non2xx']:9}  "
+                  f"{statuses}  {r['socket_errors']}")
+        print(f"\nratio bare/service req/s: {bare['rps'] / service['rps']:.1f}" if service["rps"] else "")
+
+        runs = (("service", service, "service.log"), ("bare insert", bare, "bare.log"))
+        for name, r, log in runs:
+            if r["non2xx"]:
+                print(f"--- {name}: {r['non2xx']} non-2xx responses; tail of its gunicorn log:\n"
+                      + "".join((tmp / log).read_text().splitlines(True)[-20:]), file=sys.stderr)
+        failed = [name for name, r, _ in runs if r["non2xx"] * 2 > r["requests"]]
+        if failed:
+            print(f"most responses were not 2xx for: {', '.join(failed)}; the run is void", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\ninterrupted; servers stopped, temporary files and database removed", file=sys.stderr)
+        sys.exit(130)
