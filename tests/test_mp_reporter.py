@@ -7,7 +7,6 @@ the request body.
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import UTC, datetime
 
@@ -206,9 +205,6 @@ def test_unsatisfied_reopens_once_then_only_records_the_rating(client, db, repor
     assert labels.count("重新办理") == 1 and labels[-1] == "已评价"
 
 
-@pytest.mark.xfail(os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"), strict=True,
-                   reason="feedback.rating is VARCHAR(16) but 'basically_satisfied' has 19 characters; "
-                          "PostgreSQL refuses it (SQLite does not check). Needs a migration widening the column.")
 def test_basically_satisfied_rating_is_recorded(client, db, reporter, clock):
     receipt, fid = submit(client, reporter)
     handle_and_close(db, fid)

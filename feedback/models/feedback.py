@@ -58,7 +58,7 @@ class Feedback(db.Model):
     paused_from_status: Mapped[str | None] = mapped_column(String(20))
     reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    rating: Mapped[str | None] = mapped_column(String(16))
+    rating: Mapped[str | None] = mapped_column(String(32))
     rating_comment: Mapped[str | None] = mapped_column(Text)
 
     point: Mapped[ObservationPoint | None] = relationship()

@@ -53,10 +53,18 @@ def return_assignment(actor: Actor, assignment: Assignment, reason: str) -> None
         raise Conflict(f"已超过退回期限（交办后 {window} 个工作日内可退回），请按期办理或申请延期",
                        code="return_window_closed")
     move_assignment(assignment, "return", actor, reason=reason, visible=False)
+    _withdraw_pending_extensions(assignment, "交办单已退回，延期申请自动撤回")
     assignment.returned_at = now()
     assignment.return_reason = reason
     if assignment.role == "primary":
         returned_to_triage(db.session.get(Feedback, assignment.feedback_id), reason)
+
+
+def _withdraw_pending_extensions(assignment: Assignment, note: str) -> None:
+    """A request nobody can decide any more must not wait in triage's list for ever."""
+    for request in assignment.extension_requests:
+        if request.status == "requested":
+            request.status, request.decided_at, request.decision_note = "refused", now(), note
 
 
 def request_extension(actor: Actor, assignment: Assignment, days: int, reason: str) -> ExtensionRequest:
@@ -115,6 +123,7 @@ def respond(actor: Actor, assignment: Assignment, *, measures: str, result: str,
                                  submitted_at=now())
     db.session.add(report)
     db.session.flush()
+    _withdraw_pending_extensions(assignment, "已提交整改反馈，延期申请自动撤回")
     note = f"{_dept_name(assignment)}已反馈整改情况" + (f"：{summary}" if summary else "")
     move_assignment(assignment, "respond", actor, data={"report_id": report.id, "reporter_note": note})
     assignment.responded_at = now()

@@ -23,7 +23,7 @@ from feedback.models import (
 )
 from feedback.services import deadlines
 from feedback.services.actors import Actor
-from feedback.services.routing_actions import OPEN_ASSIGNMENT
+from feedback.services.routing_actions import OPEN_ASSIGNMENT, RUNNING_ASSIGNMENT
 from feedback.timeutil import local_date
 from feedback.workflow import ASSIGNMENT_STATUS_LABELS, FEEDBACK_STATUS_LABELS
 
@@ -103,7 +103,7 @@ def assignment_view(assignment: Assignment) -> dict:
         "status": assignment.status,
         "status_label": ASSIGNMENT_STATUS_LABELS[assignment.status],
         "due_at": assignment.due_at,
-        "due_state": deadlines.state(moment, assignment.due_at) if assignment.status in OPEN_ASSIGNMENT else None,
+        "due_state": deadlines.state(moment, assignment.due_at) if assignment.status in RUNNING_ASSIGNMENT else None,
     }
 
 

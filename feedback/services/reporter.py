@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from feedback.clock import now
-from feedback.errors import NotFound
+from feedback.errors import Conflict, NotFound
 from feedback.extensions import db
 from feedback.models import Feedback, Message
 from feedback.privacy import normalize_receipt, receipt_digest
@@ -69,6 +69,8 @@ def answer(feedback: Feedback, body: str) -> Message:
 def rate(feedback: Feedback, rating: str, comment: str | None) -> bool:
     """Returns True when 不满意 reopened the feedback (once only)."""
     guard_feedback("rate", feedback, REPORTER)
+    if feedback.rating is not None:
+        raise Conflict("您已评价过本次办理结果", code="already_rated")
     feedback.rating, feedback.rating_comment = rating, comment
     if rating == "unsatisfied" and feedback.reopen_count == 0:
         feedback.reopen_count = 1

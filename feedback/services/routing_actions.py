@@ -10,8 +10,10 @@ from feedback.extensions import db
 from feedback.models import Assignment, Department, Feedback
 from feedback.services import deadlines
 from feedback.services.actors import SYSTEM, Actor, move_feedback
+from feedback.services.events import record_event
 
 OPEN_ASSIGNMENT = ("pending", "acknowledged", "responded", "sent_back")
+RUNNING_ASSIGNMENT = ("pending", "acknowledged", "sent_back")  # the deadline clock runs for these only
 
 
 def department(code: str, field: str) -> Department:
@@ -80,5 +82,10 @@ def route_escalate(actor: Actor, feedback: Feedback, municipal: str, instruction
 
 
 def returned_to_triage(feedback: Feedback, reason: str) -> None:
-    """The primary department returned it: triage must route again."""
+    """The primary department returned it: triage must route again (after the reporter answers, if asked)."""
+    if feedback.status == "needs_info":
+        feedback.paused_from_status = "submitted"
+        record_event(feedback.id, "returned_to_triage", actor_type="system", actor_role="system",
+                     from_status="needs_info", to_status="needs_info", reason=reason)
+        return
     move_feedback(feedback, "returned_to_triage", SYSTEM, reason=reason, visible=False)

@@ -72,4 +72,5 @@ def close(actor: Actor, feedback: Feedback, note: str | None) -> None:
             raise Conflict("还有协办部门的反馈未核验（销号或返工）", code="reports_unverified")
         move_assignment(assignment, "close_with_primary", actor, visible=False)
     feedback.closed_at = now()
+    feedback.rating = feedback.rating_comment = None  # the reporter rates this closure afresh
     move_feedback(feedback, "close", actor, reason=note, data={"reporter_note": note} if note else None)

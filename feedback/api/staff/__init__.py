@@ -20,6 +20,8 @@ from feedback.models import STAFF_ROLES, StaffUser
 blp = Blueprint("staff", __name__, url_prefix="/api/staff/v1", description="工作人员控制台接口")
 
 PUBLIC_ENDPOINTS = {"staff.login"}
+# Route pattern for ids: larger values would overflow BIGINT, so routing answers a plain 404.
+ID = "<int(max=9223372036854775807):{}>"
 F = TypeVar("F", bound=Callable[..., Any])
 
 

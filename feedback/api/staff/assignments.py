@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
-from feedback.api.staff import blp, current_staff, require_roles
+from feedback.api.staff import ID, blp, current_staff, require_roles
 from feedback.api.staff.schemas_assignments import (
     AssignmentDetailOut,
     AssignmentListIn,
@@ -37,11 +37,10 @@ from feedback.extensions import db
 from feedback.models import Assignment, Department, ExtensionRequest, Feedback, Upload
 from feedback.services import assignments, deadlines
 from feedback.services.actors import Actor
+from feedback.services.routing_actions import RUNNING_ASSIGNMENT
 from feedback.workflow import ASSIGNMENT_STATUS_LABELS
 
-ID = "<int(max=9223372036854775807):{}>"  # larger ids would overflow BIGINT: plain 404 from routing
 EVERYONE = ("handler", "triage", "admin", "viewer")
-RUNNING = ("pending", "acknowledged", "sent_back")  # the deadline clock runs for these only
 DETAIL_FIELDS = ("instructions", "acknowledge_due_at", "return_due_at", "acknowledged_at", "responded_at",
                  "accepted_at", "returned_at", "return_reason", "extension_days", "reported_upward_at",
                  "reported_upward_to", "extension_requests", "reports")
@@ -58,7 +57,7 @@ def _days_left(moment: datetime, due: datetime) -> int | None:
 
 
 def _item(assignment: Assignment, feedback: Feedback, moment: datetime) -> dict[str, Any]:
-    running = assignment.status in RUNNING
+    running = assignment.status in RUNNING_ASSIGNMENT
     content = feedback.content
     return {
         "id": assignment.id, "feedback_id": feedback.id, "kind": feedback.kind,
@@ -110,7 +109,7 @@ def _due_state_filter(query: Select, state: str, moment: datetime) -> Select:
     due_soon means at most N working days left (``WorkCalendar.working_days_left``), i.e. the due
     moment is no later than the start of the (N+1)-th working day after today.
     """
-    query = query.where(Assignment.status.in_(RUNNING))
+    query = query.where(Assignment.status.in_(RUNNING_ASSIGNMENT))
     if state == "overdue":
         return query.where(Assignment.due_at <= moment)
     soon_end = deadlines.add_days(moment, deadlines.days("due_soon") + 1) - timedelta(days=1)

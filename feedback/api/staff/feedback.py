@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feedback.api.staff import blp, current_staff, require_roles
+from feedback.api.staff import ID, blp, current_staff, require_roles
 from feedback.api.staff.schemas_feedback import (
     CloseIn,
     EventOut,
@@ -47,7 +47,7 @@ def list_feedback(args):
             "per_page": query.per_page}
 
 
-@blp.route("/feedback/<int:feedback_id>", methods=["GET"])
+@blp.route(f"/feedback/{ID.format('feedback_id')}", methods=["GET"])
 @blp.response(200, FeedbackDetail)
 def get_feedback(feedback_id):
     """一条反映的详情。部门只能看到交办给本部门的反映，且看不到联系方式和精确提交时间。"""
@@ -55,7 +55,7 @@ def get_feedback(feedback_id):
     return inbox.detail(actor, inbox.visible_feedback(actor, feedback_id))
 
 
-@blp.route("/feedback/<int:feedback_id>/events", methods=["GET"])
+@blp.route(f"/feedback/{ID.format('feedback_id')}/events", methods=["GET"])
 @require_roles("triage", "admin", "viewer")
 @blp.response(200, EventOut(many=True))
 def feedback_history(feedback_id):
@@ -63,7 +63,7 @@ def feedback_history(feedback_id):
     return inbox.history(triage.get_feedback(feedback_id))
 
 
-@blp.route("/feedback/<int:feedback_id>/tags", methods=["POST"])
+@blp.route(f"/feedback/{ID.format('feedback_id')}/tags", methods=["POST"])
 @require_roles(*TRIAGE)
 @blp.arguments(RetagIn)
 @blp.response(200, FeedbackDetail)
@@ -72,7 +72,7 @@ def retag(payload, feedback_id):
     return _decided(feedback_id, lambda a, f: triage.retag(a, f, payload["tags"], payload.get("note")))
 
 
-@blp.route("/feedback/<int:feedback_id>/reject", methods=["POST"])
+@blp.route(f"/feedback/{ID.format('feedback_id')}/reject", methods=["POST"])
 @require_roles(*TRIAGE)
 @blp.arguments(ReasonIn)
 @blp.response(200, FeedbackDetail)
@@ -81,7 +81,7 @@ def reject(payload, feedback_id):
     return _decided(feedback_id, lambda a, f: triage.reject(a, f, payload["reason"]))
 
 
-@blp.route("/feedback/<int:feedback_id>/merge", methods=["POST"])
+@blp.route(f"/feedback/{ID.format('feedback_id')}/merge", methods=["POST"])
 @require_roles(*TRIAGE)
 @blp.arguments(MergeIn)
 @blp.response(200, FeedbackDetail)
@@ -90,7 +90,7 @@ def merge(payload, feedback_id):
     return _decided(feedback_id, lambda a, f: triage.merge(a, f, payload["target_id"], payload.get("note")))
 
 
-@blp.route("/feedback/<int:feedback_id>/questions", methods=["POST"])
+@blp.route(f"/feedback/{ID.format('feedback_id')}/questions", methods=["POST"])
 @require_roles(*TRIAGE)
 @blp.arguments(QuestionIn)
 @blp.response(200, FeedbackDetail)
@@ -99,7 +99,7 @@ def ask(payload, feedback_id):
     return _decided(feedback_id, lambda a, f: triage.ask_reporter(a, f, payload["question"]))
 
 
-@blp.route("/feedback/<int:feedback_id>/route", methods=["POST"])
+@blp.route(f"/feedback/{ID.format('feedback_id')}/route", methods=["POST"])
 @require_roles(*TRIAGE)
 @blp.arguments(RouteIn)
 @blp.response(200, FeedbackDetail)
@@ -112,7 +112,7 @@ def route(payload, feedback_id):
         a, f, payload["primary"], payload["cooperating"], payload.get("instructions")))
 
 
-@blp.route("/feedback/<int:feedback_id>/close", methods=["POST"])
+@blp.route(f"/feedback/{ID.format('feedback_id')}/close", methods=["POST"])
 @require_roles(*TRIAGE)
 @blp.arguments(CloseIn)
 @blp.response(200, FeedbackDetail)
