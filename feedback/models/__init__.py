@@ -5,11 +5,17 @@ from feedback.models.consultation import Consultation, consultation_departments,
 from feedback.models.event import Event
 from feedback.models.feedback import FEEDBACK_KINDS, Feedback, FeedbackContact, FeedbackTag, Message
 from feedback.models.idempotency import IdempotencyRecord
+from feedback.models.jobs import JobLease, JobRun
+from feedback.models.ledger import LEDGER_COUNTS, LedgerEntry
+from feedback.models.notifications import OutboxMessage, Supervision
+from feedback.models.reporting import MonthlyDepartmentFact, MonthlyFact, MonthlySummary
 from feedback.models.reference import Department, ObservationPoint, Responsibility, Tag
 from feedback.models.staff import STAFF_ROLES, StaffSession, StaffUser
 from feedback.models.upload import Upload
 
 __all__ = [
+    "JobLease", "JobRun", "LEDGER_COUNTS", "LedgerEntry", "MonthlyDepartmentFact", "MonthlyFact",
+    "MonthlySummary", "OutboxMessage", "Supervision",
     "ASSIGNMENT_STATUSES", "Assignment", "Consultation", "ExtensionRequest", "RectificationReport",
     "STAFF_ROLES", "StaffSession", "StaffUser", "consultation_departments", "consultation_items",
     "FEEDBACK_KINDS", "Department", "Event", "Feedback", "FeedbackContact", "FeedbackTag",

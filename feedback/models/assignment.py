@@ -33,7 +33,7 @@ class Assignment(db.Model):
     instructions: Mapped[str | None] = mapped_column(Text)
     assigned_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    acknowledge_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledge_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     return_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

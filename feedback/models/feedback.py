@@ -57,9 +57,11 @@ class Feedback(db.Model):
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_from_status: Mapped[str | None] = mapped_column(String(20))
     reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     rating: Mapped[str | None] = mapped_column(String(32))
     rating_comment: Mapped[str | None] = mapped_column(Text)
+    # Retention: content, messages and attachments of long-closed feedback are purged; counts and tags stay.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     point: Mapped[ObservationPoint | None] = relationship()
     tags: Mapped[list[FeedbackTag]] = relationship(
