@@ -8,8 +8,8 @@ from feedback.models.idempotency import IdempotencyRecord
 from feedback.models.jobs import JobLease, JobRun
 from feedback.models.ledger import LEDGER_COUNTS, LedgerEntry
 from feedback.models.notifications import OutboxMessage, Supervision
-from feedback.models.reporting import MonthlyDepartmentFact, MonthlyFact, MonthlySummary
 from feedback.models.reference import Department, ObservationPoint, Responsibility, Tag
+from feedback.models.reporting import MonthlyDepartmentFact, MonthlyFact, MonthlySummary
 from feedback.models.staff import STAFF_ROLES, StaffSession, StaffUser
 from feedback.models.upload import Upload
 
