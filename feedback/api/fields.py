@@ -39,3 +39,11 @@ class Schema(ma.Schema):
 
     class Meta:
         unknown = ma.RAISE
+
+
+class PageOut(Schema):
+    """Pagination fields every list answers with; subclasses add ``items``."""
+
+    total = Integer(metadata={"description": "符合条件的总条数"})
+    page = Integer()
+    per_page = Integer()

@@ -7,6 +7,7 @@ anything that could identify the reporter: no contact details, no exact time, no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -87,6 +88,15 @@ def _detail(assignment: Assignment) -> dict[str, Any]:
             "feedback": _feedback_as_department_sees_it(feedback)}
 
 
+def _on_assignment(assignment_id: int, change: Callable[[Actor, Assignment], Any]) -> Any:
+    """One handler action in one transaction; answers with what it made, or the updated assignment."""
+    actor = Actor.staff(current_staff())
+    assignment = assignments.get_assignment(actor, assignment_id)
+    made = change(actor, assignment)
+    db.session.commit()
+    return made if made is not None else _detail(assignment)
+
+
 def _extension_item(request: ExtensionRequest) -> dict[str, Any]:
     assignment = request.assignment
     fields = ("id", "assignment_id", "days", "reason", "status", "requested_at", "decided_at", "decision_note")
@@ -163,11 +173,7 @@ def get_assignment(assignment_id: int):
 @blp.alt_response(409, description="当前状态不能签收（invalid_state）")
 def acknowledge(assignment_id: int):
     """签收交办单。"""
-    actor = Actor.staff(current_staff())
-    assignment = assignments.get_assignment(actor, assignment_id)
-    assignments.acknowledge(actor, assignment)
-    db.session.commit()
-    return _detail(assignment)
+    return _on_assignment(assignment_id, assignments.acknowledge)
 
 
 @blp.route(f"/assignments/{ID.format('assignment_id')}/return", methods=["POST"])
@@ -177,11 +183,7 @@ def acknowledge(assignment_id: int):
 @blp.alt_response(409, description="已超过退回期限（return_window_closed）或当前状态不能退回（invalid_state）")
 def return_assignment(payload, assignment_id: int):
     """退回交办单（不属于本部门职责），须在交办后 2 个工作日内；主办部门退回后由组织部重新研判。"""
-    actor = Actor.staff(current_staff())
-    assignment = assignments.get_assignment(actor, assignment_id)
-    assignments.return_assignment(actor, assignment, payload["reason"])
-    db.session.commit()
-    return _detail(assignment)
+    return _on_assignment(assignment_id, lambda a, x: assignments.return_assignment(a, x, payload["reason"]))
 
 
 @blp.route(f"/assignments/{ID.format('assignment_id')}/extensions", methods=["POST"])
@@ -191,11 +193,8 @@ def return_assignment(payload, assignment_id: int):
 @blp.alt_response(409, description="已超期（already_overdue）、已有待审批申请（extension_pending）或状态不允许")
 def request_extension(payload, assignment_id: int):
     """申请延期（工作日），累计不超过 10 个工作日，由组织部审批。"""
-    actor = Actor.staff(current_staff())
-    assignment = assignments.get_assignment(actor, assignment_id)
-    request = assignments.request_extension(actor, assignment, payload["days"], payload["reason"])
-    db.session.commit()
-    return request
+    return _on_assignment(assignment_id, lambda a, x: assignments.request_extension(
+        a, x, payload["days"], payload["reason"]))
 
 
 @blp.route(f"/assignments/{ID.format('assignment_id')}/upward-report", methods=["POST"])
@@ -205,11 +204,7 @@ def request_extension(payload, assignment_id: int):
 @blp.alt_response(409, description="不是“转市直部门上报”的交办单（not_escalated）或状态不允许")
 def report_upward(payload, assignment_id: int):
     """记录已向上级（省直）部门反映的对象和时间（转市直部门上报的交办单，须在提交整改反馈前记录）。"""
-    actor = Actor.staff(current_staff())
-    assignment = assignments.get_assignment(actor, assignment_id)
-    assignments.report_upward(actor, assignment, payload["reported_to"])
-    db.session.commit()
-    return _detail(assignment)
+    return _on_assignment(assignment_id, lambda a, x: assignments.report_upward(a, x, payload["reported_to"]))
 
 
 @blp.route(f"/assignments/{ID.format('assignment_id')}/reports", methods=["POST"])
@@ -219,12 +214,9 @@ def report_upward(payload, assignment_id: int):
 @blp.alt_response(409, description="尚未记录向上反映（upward_report_missing）、等待反映人补充或状态不允许")
 def submit_report(payload, assignment_id: int):
     """提交整改反馈（整改措施、结果），由组织部对账销号或退回返工。"""
-    actor = Actor.staff(current_staff())
-    assignment = assignments.get_assignment(actor, assignment_id)
-    report = assignments.respond(actor, assignment, measures=payload["measures"], result=payload["result"],
-                                 summary=payload.get("summary"), attachments=payload["attachments"])
-    db.session.commit()
-    return report
+    return _on_assignment(assignment_id, lambda a, x: assignments.respond(
+        a, x, measures=payload["measures"], result=payload["result"], summary=payload.get("summary"),
+        attachments=payload["attachments"]))
 
 
 @blp.route("/extensions", methods=["GET"])

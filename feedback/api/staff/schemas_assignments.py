@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, validate, validates_schema
 
 from feedback.api import fields as f
-from feedback.api.fields import Schema
+from feedback.api.fields import PageOut, Schema
 from feedback.api.staff.schemas_auth import CodeNameOut
 from feedback.models import ASSIGNMENT_STATUSES
 
@@ -102,11 +102,8 @@ class AssignmentItemOut(Schema):
     working_days_left = f.Integer(allow_none=True, metadata={"description": "剩余工作日（0 为今天到期，负数为已超期）"})
 
 
-class AssignmentPageOut(Schema):
+class AssignmentPageOut(PageOut):
     items = f.List(f.Nested(AssignmentItemOut))
-    total = f.Integer()
-    page = f.Integer()
-    per_page = f.Integer()
 
 
 class ExtensionOut(Schema):
@@ -126,11 +123,8 @@ class ExtensionItemOut(ExtensionOut):
     extension_days = f.Integer(metadata={"description": "交办单已累计延期的工作日数"})
 
 
-class ExtensionPageOut(Schema):
+class ExtensionPageOut(PageOut):
     items = f.List(f.Nested(ExtensionItemOut))
-    total = f.Integer()
-    page = f.Integer()
-    per_page = f.Integer()
 
 
 class ReportOut(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import validate
 
 from feedback.api import fields as f
-from feedback.api.fields import Schema
+from feedback.api.fields import PageOut, Schema
 from feedback.models.feedback import FEEDBACK_KINDS, FEEDBACK_STATUSES
 
 NOTE = validate.Length(max=2000, error="说明不超过 2000 个字")
@@ -68,11 +68,8 @@ class FeedbackSummary(Schema):
     point = f.Nested(Ref, allow_none=True)
 
 
-class InboxPage(Schema):
+class InboxPage(PageOut):
     items = f.List(f.Nested(FeedbackSummary))
-    total = f.Integer()
-    page = f.Integer()
-    per_page = f.Integer()
 
 
 class StaffMessageOut(Schema):
