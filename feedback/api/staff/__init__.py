@@ -78,4 +78,12 @@ def require_roles(*roles: str) -> Callable[[F], F]:
 
 def register_views() -> None:
     """Import the view modules so their routes attach to ``blp`` (once)."""
-    from feedback.api.staff import assignments, auth, consultations, feedback, ledger, summaries, supervision  # noqa: F401
+    from feedback.api.staff import (  # noqa: F401
+        assignments,
+        auth,
+        consultations,
+        feedback,
+        ledger,
+        summaries,
+        supervision,
+    )
