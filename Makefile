@@ -25,7 +25,15 @@ seed: db
 	$(FLASK) seed
 
 # Development: SQLite in instance/, sample reference data, dev logins ("dev-…") accepted.
+# The scheduler runs in the background and is stopped when the web server exits (or on Ctrl-C).
 run: seed
+	@$(FLASK) jobs run & scheduler=$$!; \
+	trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM; \
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# The web server alone (no scheduled jobs).
+web: seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: test-sqlite test-postgres

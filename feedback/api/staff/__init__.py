@@ -83,6 +83,7 @@ def register_views() -> None:
         auth,
         consultations,
         feedback,
+        jobs,
         ledger,
         summaries,
         supervision,
