@@ -54,10 +54,38 @@ class BaseSettings:
     RATELIMIT_HEADERS_ENABLED = True
     RATE_LIMIT_SUBMIT = "5 per minute;30 per day"
     RATE_LIMIT_TRACK = "10 per minute;100 per day"
-    RATE_LIMIT_LOGIN = "20 per minute"
+    # Login is limited for the whole app (no per-person key exists before login); sized for a province.
+    RATE_LIMIT_LOGIN = "1200 per minute"
     RATE_LIMIT_UPLOAD = "30 per minute;200 per day"
     RATE_LIMIT_STAFF_LOGIN = "10 per minute"
     STAFF_IDLE_MINUTES = 30
+
+    # Scheduler and retention
+    JOBS_MISFIRE_GRACE_SECONDS = 3600
+    RETENTION_DAYS = 730
+    RETENTION_SESSION_DAYS = 7
+    RETENTION_JOB_RUN_DAYS = 90
+
+    # Notifications (routing in config/notifications.yaml)
+    NOTIFICATIONS_PATH = str(CONFIG_DIR / "notifications.yaml")
+    SMTP_HOST = "localhost"
+    SMTP_PORT = 25
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    SMTP_STARTTLS = False
+    SMTP_FROM = "noreply@example.org"
+    SMTP_TIMEOUT_SECONDS = 10
+    WEBHOOK_TIMEOUT_SECONDS = 10
+    OUTBOX_MAX_ATTEMPTS = 6
+    OUTBOX_BACKOFF_MINUTES = (1, 5, 30, 120, 720)
+    OUTBOX_BATCH_SIZE = 50
+    OUTBOX_CLAIM_SECONDS = 300
+    OUTBOX_RUN_SECONDS = 240
+
+    # Statistics and ledger
+    SMALL_CELL_THRESHOLD = 5
+    REGION_NAMES: dict[str, str] = {}
+    LEDGER_CORRECTION_DAYS = 7
 
     API_TITLE = "谈减负 反映平台 API"
     API_VERSION = "v1"
@@ -117,6 +145,14 @@ ENV_OVERRIDES = {
     "RATE_LIMIT_UPLOAD": "RATE_LIMIT_UPLOAD",
     "TRACK_MIN_SECONDS": "TRACK_MIN_SECONDS",
     "RATE_LIMIT_STAFF_LOGIN": "RATE_LIMIT_STAFF_LOGIN",
+    "RETENTION_DAYS": "RETENTION_DAYS",
+    "NOTIFICATIONS_PATH": "NOTIFICATIONS_PATH",
+    "SMTP_HOST": "SMTP_HOST",
+    "SMTP_PORT": "SMTP_PORT",
+    "SMTP_USER": "SMTP_USER",
+    "SMTP_PASSWORD": "SMTP_PASSWORD",
+    "SMTP_STARTTLS": "SMTP_STARTTLS",
+    "SMTP_FROM": "SMTP_FROM",
 }
 
 

@@ -30,6 +30,7 @@ DEFAULT_DEADLINES: dict[str, int] = {
     "respond_consult": 20,
     "extension_max": 10,
     "due_soon": 2,
+    "tongbao_after": 5,
 }
 
 

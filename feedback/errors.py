@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from flask import Flask, g, jsonify
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("feedback.errors")
@@ -126,6 +127,17 @@ def register_error_handlers(app: Flask) -> None:
         response = jsonify(body)
         response.status_code = status
         response.headers.update(headers)
+        return response
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(error: IntegrityError):
+        """Two requests raced on a unique row (same month generated twice, same day saved twice…)."""
+        from feedback.extensions import db
+
+        db.session.rollback()
+        log.warning("integrity conflict request_id=%s: %s", getattr(g, "request_id", None), type(error.orig).__name__)
+        response = jsonify(error_body("concurrent_update", "数据刚被其他操作修改，请刷新后重试"))
+        response.status_code = 409
         return response
 
     @app.errorhandler(Exception)

@@ -2,6 +2,12 @@
 
 from feedback.workflow import ASSIGNMENT_STATUS_LABELS, FEEDBACK_STATUS_LABELS  # noqa: F401 (re-exported)
 
+KIND_LABELS = {"problem": "问题线索", "suggestion": "意见建议", "practice": "经验做法"}
+UNIT_LEVELS = {"village": "村", "community": "社区", "township": "乡镇", "subdistrict": "街道",
+               "county": "县（市、区）直机关", "city": "市直机关"}
+IMPOSER_LEVELS = {"province": "省直部门", "city": "市直部门", "district": "县（市、区）部门",
+                  "township": "乡镇（街道）"}
+
 # What the reporter reads in the timeline for each event action.
 REPORTER_ACTION_LABELS = {
     "submitted": "已收到您的反映",

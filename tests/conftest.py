@@ -69,8 +69,11 @@ def _empty_all_tables() -> None:
 
 @pytest.fixture
 def app(_migrated, tmp_path, fake_wechat):
+    from feedback.extensions import limiter
+
     app = create_app(_config(_migrated, tmp_path, fake_wechat))
     with app.app_context():
+        limiter.reset()  # rate-limit counts must not leak from one test into the next
         yield app
         _db.session.remove()
         _empty_all_tables()

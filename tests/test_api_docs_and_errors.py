@@ -46,3 +46,20 @@ def test_crash_is_generic_500_without_details(app, caplog):
     body = reply.get_json()
     assert body["code"] == "internal_error" and "hunter2" not in reply.get_data(as_text=True)
     assert body["request_id"] in caplog.text and "hunter2" in caplog.text
+
+
+def test_a_race_on_a_unique_row_is_409_not_500(app, db):
+    from feedback.models import Tag
+
+    race = Blueprint("race", __name__)
+
+    @race.route("/race")
+    def insert_twice():
+        db.session.add_all([Tag(code="dup", name="甲"), Tag(code="dup", name="乙")])
+        db.session.commit()
+
+    app.register_blueprint(race)
+    reply = app.test_client().get("/race")
+    assert reply.status_code == 409
+    assert reply.get_json()["code"] == "concurrent_update" and "刷新" in reply.get_json()["message"]
+    assert db.session.query(Tag).count() == 0  # rolled back, the session is usable again

@@ -315,7 +315,7 @@ def test_admins_see_the_schedule_and_the_runs_newest_first(client, db, clock, st
     jobs = {j["id"]: j for j in reply.get_json()}
     assert list(jobs) == [spec.id for spec in SCHEDULE]
     retention = jobs["retention"]
-    assert retention["trigger"] == "cron hour=3 minute=15" and retention["lease_seconds"] == 900
+    assert retention["trigger"] == "cron hour=3 minute=15" and retention["lease_seconds"] == 3600
     assert retention["last_run"]["outcome"] == "failed" and "locked" in retention["last_run"]["error"]
     assert retention["last_success"]["counts"] == {"feedback_purged": 3}
     assert jobs["deadline-watch"]["last_run"] is None

@@ -31,7 +31,7 @@ SCHEDULE: tuple[JobSpec, ...] = (
     JobSpec("ledger-reminder", "feedback.jobs.ledger_reminders:run", "cron", {"hour": 9, "minute": 0},
             "提醒昨天未填日登记的观测点联络员"),
     JobSpec("retention", "feedback.jobs.retention:run", "cron", {"hour": 3, "minute": 15},
-            "清理已办结较久的反映正文、往来消息和附件，以及过期的幂等记录和登录会话"),
+            "清理已办结较久的反映正文、往来消息和附件，以及过期的幂等记录和登录会话", lease_seconds=3600),
 )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from feedback.clock import now
 from feedback.errors import NotFound
 from feedback.extensions import db
+from feedback.labels import KIND_LABELS
 from feedback.models import (
     Assignment,
     Event,
@@ -29,7 +30,6 @@ from feedback.workflow import ASSIGNMENT_STATUS_LABELS, FEEDBACK_STATUS_LABELS
 
 ORG_ROLES = ("triage", "admin")
 WIDE_ROLES = ("triage", "admin", "viewer")
-KIND_LABELS = {"problem": "问题线索", "suggestion": "意见建议", "practice": "经验做法"}
 
 
 @dataclass

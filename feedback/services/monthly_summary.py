@@ -15,10 +15,10 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 
-from feedback.api.mp.schemas import UNIT_LEVELS
 from feedback.clock import now
 from feedback.errors import Conflict, NotFound, ValidationFailed
 from feedback.extensions import db
+from feedback.labels import KIND_LABELS, UNIT_LEVELS
 from feedback.models import (
     FEEDBACK_KINDS,
     Department,
@@ -30,7 +30,6 @@ from feedback.models import (
     Tag,
 )
 from feedback.privacy import suppress_small_cells
-from feedback.services.inbox import KIND_LABELS
 from feedback.services.monthly_facts import (
     UNKNOWN,
     current_month,

@@ -69,6 +69,8 @@ def answer(feedback: Feedback, body: str) -> Message:
 def rate(feedback: Feedback, rating: str, comment: str | None) -> bool:
     """Returns True when 不满意 reopened the feedback (once only)."""
     guard_feedback("rate", feedback, REPORTER)
+    if feedback.purged_at is not None:
+        raise Conflict("该反映已超过保存期限，内容已清除，不能再评价", code="purged")
     if feedback.rating is not None:
         raise Conflict("您已评价过本次办理结果", code="already_rated")
     feedback.rating, feedback.rating_comment = rating, comment

@@ -8,12 +8,8 @@ from marshmallow import ValidationError, validate, validates, validates_schema
 
 from feedback.api import fields as f
 from feedback.api.fields import Schema
+from feedback.labels import IMPOSER_LEVELS, KIND_LABELS, UNIT_LEVELS
 
-KIND_LABELS = {"problem": "问题线索", "suggestion": "意见建议", "practice": "经验做法"}
-UNIT_LEVELS = {"village": "村", "community": "社区", "township": "乡镇", "subdistrict": "街道",
-               "county": "县（市、区）直机关", "city": "市直机关"}
-IMPOSER_LEVELS = {"province": "省直部门", "city": "市直部门", "district": "县（市、区）部门",
-                  "township": "乡镇（街道）"}
 # GB/T 2260 county code (6 digits), optionally extended to township (9) or village (12).
 REGION_CODE = re.compile(r"^(1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|81|82)\d{4}(\d{3}(\d{3})?)?$")
 POINT_CODE = re.compile(r"^[A-Za-z0-9-]{1,16}$")
