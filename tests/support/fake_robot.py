@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
+from tests.support.loopback import JsonHandler, LoopbackServer
 
-class FakeRobot:
+
+class FakeRobot(LoopbackServer):
     def __init__(self, key: str = "test-robot-key") -> None:
         self.key = key
         self.delivered: list[str] = []  # contents of messages it accepted
@@ -23,12 +24,10 @@ class FakeRobot:
         self._failures: list[tuple[int, dict]] = []
         self.always_fail: tuple[int, dict] | None = None
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/cgi-bin/webhook/send?key={self.key}"
+        return f"{self.origin}/cgi-bin/webhook/send?key={self.key}"
 
     def fail_next(self, times: int, *, status: int = 200, errcode: int = -1, errmsg: str = "system busy") -> None:
         with self._lock:
@@ -71,7 +70,7 @@ class FakeRobot:
     def start(self) -> FakeRobot:
         robot = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server API)
                 url = urlparse(self.path)
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -79,21 +78,7 @@ class FakeRobot:
                     status, reply = 404, {"errcode": 404, "errmsg": "not found"}
                 else:
                     status, reply = robot.reply_for(parse_qs(url.query).get("key", [""])[0], raw)
-                body = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.send_json(status, reply)
 
-            def log_message(self, *args) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()

@@ -9,14 +9,14 @@ special replies (-1 busy, 45011 rate limit) for a code.
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
+from tests.support.loopback import JsonHandler, LoopbackServer
 
-class FakeWeChat:
+
+class FakeWeChat(LoopbackServer):
     def __init__(self, appid: str, secret: str) -> None:
         self.appid = appid
         self.secret = secret
@@ -24,12 +24,10 @@ class FakeWeChat:
         self.used: set[str] = set()
         self.requests: list[dict] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.origin
 
     def issue_code(self, openid: str) -> str:
         """What wx.login would hand the mini-program for this user."""
@@ -66,7 +64,7 @@ class FakeWeChat:
     def start(self) -> FakeWeChat:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server API)
                 url = urlparse(self.path)
                 if url.path != "/sns/jscode2session":
@@ -74,22 +72,8 @@ class FakeWeChat:
                     self.end_headers()
                     return
                 params = {k: v[0] for k, v in parse_qs(url.query).items()}
-                body = json.dumps(fake.reply_for(params)).encode()
-                self.send_response(200)
                 # WeChat answers JSON with a text/plain content type.
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.send_json(200, fake.reply_for(params), "text/plain")
 
-            def log_message(self, *args) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
