@@ -191,3 +191,20 @@ def test_a_shorter_period_and_a_full_scan(app, db, seeded, clock, client, mp_log
     assert retention_run(db)["feedback_purged"] == 0  # before the window the nightly run reads
     run = run_job("retention", params={"full": "1"})
     assert run.outcome == "success" and run.counts["feedback_purged"] == 1
+
+
+def test_rejected_and_merged_feedback_are_purged_too(app, db, seeded, clock, client, mp_login, staff_login):
+    """Their handling ended without 办结; the period runs from the rejection or the merge."""
+    triage = staff_login("triage", username="zzb")
+    reporter = mp_login()
+    _, kept = submit(client, reporter)
+    _, duplicate = submit(client, reporter)
+    _, off_topic = submit(client, reporter)
+    ok(client.post(f"{STAFF}/feedback/{duplicate}/merge", headers=triage, json={"target_id": kept}))
+    ok(client.post(f"{STAFF}/feedback/{off_topic}/reject", headers=triage, json={"reason": "不属于减负范围"}))
+    clock.advance(days=731)
+    assert retention_run(db)["feedback_purged"] == 2
+    purged = {fid: snapshot(db, fid) for fid in (kept, duplicate, off_topic)}
+    assert purged[duplicate]["content"] == PURGED_TEXT and purged[off_topic]["content"] == PURGED_TEXT
+    assert purged[kept]["content"] != PURGED_TEXT  # still being handled: never purged
+    assert (purged[duplicate]["status"], purged[off_topic]["status"]) == ("merged", "rejected")

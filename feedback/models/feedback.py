@@ -57,6 +57,7 @@ class Feedback(db.Model):
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_from_status: Mapped[str | None] = mapped_column(String(20))
     reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When handling ended: closed, rejected or merged (the retention period runs from it).
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     rating: Mapped[str | None] = mapped_column(String(32))
     rating_comment: Mapped[str | None] = mapped_column(Text)

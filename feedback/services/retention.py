@@ -47,6 +47,10 @@ DEFAULT_BATCH = 200
 OnBatch = Callable[[], None] | None
 
 
+# Statuses in which handling has ended; closed_at records when.
+ENDED = ("closed", "rejected", "merged")
+
+
 def _batches(select_ids: Callable[[], list[Any]], handle: Callable[[list[Any]], None], on_batch: OnBatch) -> int:
     """Handle ids batch by batch until ``select_ids`` finds no more; returns how many."""
     done = 0
@@ -77,7 +81,8 @@ def purge_closed_feedback(now: datetime, *, days: int, since: datetime | None = 
     def select_ids() -> list[int]:
         nonlocal after
         stmt = sa.select(Feedback.id, Feedback.closed_at).where(
-            Feedback.closed_at < cutoff, Feedback.purged_at.is_(None), Feedback.status == "closed")
+            Feedback.closed_at < cutoff, Feedback.purged_at.is_(None),
+            Feedback.status.in_(ENDED))
         if since is not None:
             stmt = stmt.where(Feedback.closed_at >= since)
         if after is not None:  # keyset: never re-read a row this run has already passed

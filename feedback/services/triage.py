@@ -35,6 +35,7 @@ def retag(actor: Actor, feedback: Feedback, codes: list[str], note: str | None) 
 
 def reject(actor: Actor, feedback: Feedback, reason: str) -> None:
     move_feedback(feedback, "reject", actor, reason=reason, data={"reporter_note": reason})
+    feedback.closed_at = now()  # handling ended: the retention period runs from here
 
 
 def merge(actor: Actor, feedback: Feedback, target_id: int, note: str | None) -> None:
@@ -46,6 +47,7 @@ def merge(actor: Actor, feedback: Feedback, target_id: int, note: str | None) ->
     if target.status in ("merged", "rejected"):
         raise Conflict("目标反映已合并或不予受理，不能作为合并目标", code="invalid_merge_target")
     feedback.merged_into_id = target.id
+    feedback.closed_at = now()  # handling ended here (it goes on under the kept one)
     move_feedback(feedback, "merge", actor, reason=note, data={
         "target_id": target.id, "reporter_note": "与其他人反映的同一问题合并办理，办理进度以合并后的反映为准"})
 
