@@ -47,3 +47,10 @@ class PageOut(Schema):
     total = Integer(metadata={"description": "符合条件的总条数"})
     page = Integer()
     per_page = Integer()
+
+
+class CodeNameOut(Schema):
+    """A reference to a department, observation point or tag: its stable code and Chinese name."""
+
+    code = String()
+    name = String()

@@ -7,7 +7,7 @@ import re
 from marshmallow import ValidationError, validate, validates, validates_schema
 
 from feedback.api import fields as f
-from feedback.api.fields import Schema
+from feedback.api.fields import CodeNameOut, Schema
 from feedback.labels import IMPOSER_LEVELS, KIND_LABELS, UNIT_LEVELS
 
 # GB/T 2260 county code (6 digits), optionally extended to township (9) or village (12).
@@ -90,17 +90,12 @@ class FeedbackIn(Schema):
             raise ValidationError("匿名反映不能留联系方式；如需组织部联系您，请将 anonymous 设为 false", "contact")
 
 
-class TagOut(Schema):
-    code = f.String()
-    name = f.String()
-
-
 class FeedbackCreatedOut(Schema):
     receipt = f.String(metadata={"description": "查询码：唯一凭证，只显示这一次，请截图或抄下"})
     status = f.String()
     status_label = f.String()
     kind = f.String()
-    tags = f.List(f.Nested(TagOut))
+    tags = f.List(f.Nested(CodeNameOut))
     attachments = f.Integer(metadata={"description": "已附图片数"})
     submitted_on = f.String(metadata={"description": "提交日期 YYYY-MM-DD"})
     notice = f.String()
@@ -132,7 +127,7 @@ class TrackOut(Schema):
     status = f.String()
     status_label = f.String()
     kind = f.String()
-    tags = f.List(f.Nested(TagOut))
+    tags = f.List(f.Nested(CodeNameOut))
     timeline = f.List(f.Nested(TimelineItemOut))
     messages = f.List(f.Nested(MessageOut))
     can_answer = f.Boolean(metadata={"description": "组织部在等待您补充情况"})

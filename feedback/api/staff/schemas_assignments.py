@@ -5,8 +5,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, validate, validates_schema
 
 from feedback.api import fields as f
-from feedback.api.fields import PageOut, Schema
-from feedback.api.staff.schemas_auth import CodeNameOut
+from feedback.api.fields import CodeNameOut, PageOut, Schema
 from feedback.models import ASSIGNMENT_STATUSES
 
 DUE_STATES = ("on_time", "due_soon", "overdue")

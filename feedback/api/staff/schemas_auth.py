@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import validate
 
 from feedback.api import fields as f
-from feedback.api.fields import Schema
+from feedback.api.fields import CodeNameOut, Schema
 
 
 class LoginIn(Schema):
@@ -19,11 +19,6 @@ class LoginOut(Schema):
     token = f.String(metadata={"description": "之后请求放在 Authorization: Bearer 头中"})
     expires_in = f.Integer(metadata={"description": "空闲多少秒后失效（每次请求会顺延）"})
     role = f.String(metadata={"description": "角色：admin、triage、handler、liaison、viewer"})
-
-
-class CodeNameOut(Schema):
-    code = f.String()
-    name = f.String()
 
 
 class MeOut(Schema):

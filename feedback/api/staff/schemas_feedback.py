@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import validate
 
 from feedback.api import fields as f
-from feedback.api.fields import PageOut, Schema
+from feedback.api.fields import CodeNameOut, PageOut, Schema
 from feedback.models.feedback import FEEDBACK_KINDS, FEEDBACK_STATUSES
 
 NOTE = validate.Length(max=2000, error="说明不超过 2000 个字")
@@ -31,11 +31,6 @@ class InboxArgs(Schema):
     per_page = f.Integer(load_default=20, validate=validate.Range(min=1, max=100, error="每页 1–100 条"))
 
 
-class Ref(Schema):
-    code = f.String()
-    name = f.String()
-
-
 class StaffTagOut(Schema):
     code = f.String()
     name = f.String()
@@ -46,7 +41,7 @@ class StaffTagOut(Schema):
 
 class AssignmentBrief(Schema):
     id = f.Integer()
-    department = f.Nested(Ref)
+    department = f.Nested(CodeNameOut)
     role = f.String()
     path = f.String()
     status = f.String()
@@ -65,7 +60,7 @@ class FeedbackSummary(Schema):
     tags = f.List(f.Nested(StaffTagOut))
     submitted_on = f.Date(metadata={"description": "提交日期（只到天）"})
     region_code = f.String(allow_none=True)
-    point = f.Nested(Ref, allow_none=True)
+    point = f.Nested(CodeNameOut, allow_none=True)
 
 
 class InboxPage(PageOut):
@@ -175,5 +170,5 @@ class ConsultationOut(Schema):
     held_on = f.Date(allow_none=True)
     attendees = f.List(f.String())
     outcome = f.String(allow_none=True)
-    departments = f.List(f.Nested(Ref))
+    departments = f.List(f.Nested(CodeNameOut))
     feedback_ids = f.List(f.Integer())

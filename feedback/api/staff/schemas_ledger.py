@@ -5,8 +5,7 @@ from __future__ import annotations
 from marshmallow import validate
 
 from feedback.api import fields as f
-from feedback.api.fields import Schema
-from feedback.api.staff.schemas_auth import CodeNameOut
+from feedback.api.fields import CodeNameOut, Schema
 
 COUNT_HELP = {
     "meetings": "参加的会议次数",
