@@ -1,23 +1,29 @@
 """Working-day arithmetic on the Chinese official calendar, for assignment deadlines.
 
-Deadlines are promised as "自交办之日起 N 个工作日内", so they must follow the State Council's
-holiday schedule, including make-up workdays (调休上班的周末). That schedule changes every year and
-is easy to get wrong by hand, so the data comes from the maintained ``chinesecalendar`` library; an
-operator-edited supplement (config/holidays.yaml) only fills years the library does not cover yet.
-A year known to neither raises ``CalendarDataMissing`` instead of silently treating holidays as
-workdays. Pure domain code: no Flask, and nothing happens at import time.
+Deadlines are promised as "自交办之日起 N 个工作日内", so they follow the State Council's holiday
+schedule, including make-up workdays (调休上班的周末). Each year's schedule comes from the
+maintained ``chinesecalendar`` library, or from the operator's config/holidays.yaml for a year the
+library does not cover yet. A later year — the schedule is published only in November or December,
+and reaches the library later still — is counted on the statutory holidays alone
+(``feedback.statutory``) plus weekends: such days are *provisional*, and so is every deadline that
+rests on them, until the official schedule arrives and the deadline is recomputed. Nothing here ever
+fails for want of holiday data; only a year before the library's first one is out of range.
+Pure domain code: no Flask, and nothing happens at import time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import yaml
+
+from feedback.statutory import AMENDED_FROM, statutory_holidays
 
 CHINA = ZoneInfo("Asia/Shanghai")
 _TICK = timedelta(microseconds=1)
@@ -33,18 +39,24 @@ DEFAULT_DEADLINES: dict[str, int] = {
     "tongbao_after": 5,
 }
 
+SOURCE_LIBRARY, SOURCE_FILE, SOURCE_STATUTORY = "library", "file", "statutory"
+PROVISIONAL_NOTE = "期限暂按法定节假日计算，国务院办公厅公布安排后自动校正"
 
-class CalendarDataMissing(Exception):
-    """No holiday data for a year: computing a deadline there would silently ignore its holidays."""
 
-    def __init__(self, year: int) -> None:
-        self.year = year
-        super().__init__(
-            f"缺少 {year} 年的节假日数据，无法按工作日计算期限。"
-            f"请升级 chinesecalendar 到已收录 {year} 年安排的版本，"
-            f"或按国务院办公厅发布的 {year} 年部分节假日安排通知，"
-            f"在 config/holidays.yaml 中补充该年的放假日期和调休上班日期。"
-        )
+class CalendarOutOfRange(ValueError):
+    """A day before any holiday data we have: counting working days there would be a guess."""
+
+    def __init__(self, year: int, first_year: int) -> None:
+        self.year, self.first_year = year, first_year
+        super().__init__(f"{year} 年早于节假日数据的起始年份（{first_year} 年），无法按工作日计算")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A due moment and whether it rests on provisional (statutory-only) days."""
+
+    at: datetime
+    provisional: bool
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,13 @@ def _parse_year(key: Any, body: Any, source: str) -> YearSupplement:
     if weekdays:
         # Make-up workdays are always weekends; a weekday here is almost certainly a typo.
         raise ValueError(f"{source}：调休上班日 {', '.join(map(str, weekdays))} 不是周末，请核对")
+    if year >= AMENDED_FROM:
+        # Every official schedule contains each statutory day; one missing means a festival was left out.
+        missing = {d: name for d, name in statutory_holidays(year).items() if d not in parsed["holidays"]}
+        if missing:
+            listed = "、".join(f"{name} {d}" for d, name in sorted(missing.items()))
+            raise ValueError(f"{source}：{year} 年的放假日期缺少法定节假日 {listed}，"
+                             "请照国务院办公厅通知把该年填写完整")
     return YearSupplement(year, parsed["holidays"], parsed["workdays"])
 
 
@@ -138,7 +157,7 @@ def _end_of_day(day: date) -> datetime:
 
 
 class WorkCalendar:
-    """Working days in China: chinesecalendar for the years it covers, else the supplement."""
+    """Working days in China: the library, else the operator's supplement, else statutory rules."""
 
     def __init__(self, supplement: dict[int, YearSupplement] | None = None) -> None:
         self._supplement = dict(supplement or {})
@@ -146,18 +165,52 @@ class WorkCalendar:
         self._first_year = min(chinese_calendar.holidays).year
         self._last_year = max(chinese_calendar.holidays).year
 
+    @property
+    def first_year(self) -> int:
+        return min(self._first_year, *self._supplement) if self._supplement else self._first_year
+
+    def source(self, year: int) -> str:
+        """Where ``year``'s days come from: "library", "file" or "statutory" (provisional)."""
+        if self._first_year <= year <= self._last_year:
+            return SOURCE_LIBRARY
+        if year in self._supplement:
+            return SOURCE_FILE
+        if year < max(self._first_year, AMENDED_FROM):
+            raise CalendarOutOfRange(year, self.first_year)
+        return SOURCE_STATUTORY
+
+    def is_provisional(self, day: date) -> bool:
+        return self.source(day.year) == SOURCE_STATUTORY
+
+    def official_until(self) -> date:
+        """The last day of unbroken official coverage (library years, then supplement years)."""
+        year = self._last_year
+        while year + 1 in self._supplement:
+            year += 1
+        return date(year, 12, 31)
+
     def is_workday(self, day: date) -> bool:
         """Whether offices work on ``day``; the library wins over the supplement for covered years."""
         if isinstance(day, datetime) or not isinstance(day, date):
             raise ValueError(f"is_workday expects a date, got {day!r}")
-        if self._first_year <= day.year <= self._last_year:
+        source = self.source(day.year)
+        if source == SOURCE_LIBRARY:
             return chinese_calendar.is_workday(day)
-        extra = self._supplement.get(day.year)
-        if extra is None:
-            raise CalendarDataMissing(day.year)
-        if day in extra.workdays:
-            return True
-        return day.weekday() < 5 and day not in extra.holidays
+        if source == SOURCE_FILE:
+            extra = self._supplement[day.year]
+            return day in extra.workdays or (day.weekday() < 5 and day not in extra.holidays)
+        return day.weekday() < 5 and day not in statutory_holidays(day.year)
+
+    def rests_on_provisional(self, start: datetime, due: datetime) -> bool:
+        """Whether any day counted from ``start`` up to the day ``due`` falls on is provisional."""
+        first = _local_date(_aware(start, "start")) + timedelta(days=1)
+        last = _local_date(_aware(due, "due") - _TICK)
+        return any(self.source(year) == SOURCE_STATUTORY for year in range(first.year, last.year + 1))
+
+    def deadline(self, start: datetime, n: int) -> Deadline:
+        """End of the n-th working day after start's local date, and whether that rests on provisional days."""
+        due = self.add_working_days(start, n)
+        return Deadline(due, self.rests_on_provisional(start, due))
 
     def add_working_days(self, start: datetime, n: int) -> datetime:
         """End of the n-th working day after start's local date (the assignment day never counts)."""
@@ -221,3 +274,11 @@ def deadline_days(overrides: dict | None, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"期限配置 {key} 应为不小于 0 的整数（工作日数），当前为 {value!r}")
     return value
+
+
+def library_version() -> str:
+    """The installed chinesecalendar release, for the operator's status report."""
+    try:
+        return metadata.version("chinesecalendar")
+    except metadata.PackageNotFoundError:  # pragma: no cover - installed from source without metadata
+        return "unknown"

@@ -26,5 +26,6 @@ REPORTER_ACTION_LABELS = {
     "ask_reporter": "组织部请您补充情况",
     "reporter_answer": "您已补充情况",
     "reopen": "重新办理",
+    "deadline_corrected": "办理期限校正",
     "rate": "已评价",
 }

@@ -16,12 +16,14 @@ import pytest
 from feedback.calendar import (
     CHINA,
     DEFAULT_DEADLINES,
-    CalendarDataMissing,
+    PROVISIONAL_NOTE,
+    CalendarOutOfRange,
     WorkCalendar,
     YearSupplement,
     deadline_days,
     load_supplement,
 )
+from feedback.statutory import statutory_holidays
 
 TICK = timedelta(microseconds=1)
 CAL = WorkCalendar()
@@ -143,19 +145,50 @@ def test_pause_shifts_due_by_working_days_waited():
         CAL.shift_for_pause(due, cst(2026, 10, 6), cst(2026, 10, 2))
 
 
-def test_year_without_data_raises_clear_chinese_error():
-    with pytest.raises(CalendarDataMissing) as info:
-        CAL.is_workday(date(2027, 1, 4))
-    assert info.value.year == 2027
-    message = str(info.value)
-    assert "2027 年" in message and "chinesecalendar" in message
-    assert "国务院办公厅" in message and "config/holidays.yaml" in message
-    # A 20-working-day deadline assigned in mid-December 2026 runs into 2027.
-    with pytest.raises(CalendarDataMissing) as info:
-        CAL.add_working_days(cst(2026, 12, 15, 10), 20)
-    assert info.value.year == 2027
-    with pytest.raises(CalendarDataMissing):
+def test_year_without_official_schedule_counts_statutory_holidays_only():
+    # chinesecalendar 1.11.0 stops at 2026; 2027 follows the statutory rules (2024 amendment) alone.
+    assert CAL.source(2026) == "library" and CAL.source(2027) == "statutory"
+    assert CAL.official_until() == date(2026, 12, 31)
+    assert not CAL.is_workday(date(2027, 1, 1))  # 元旦, a Friday
+    assert CAL.is_workday(date(2027, 1, 4))  # Monday: no guessed bridge day
+    # 春节 2027: 除夕 Fri 02-05 .. 初三 Mon 02-08 (初一 is Sat 02-06); Tue 02-09 is a working day.
+    assert [CAL.is_workday(date(2027, 2, d)) for d in range(4, 11)] == [True, False, False, False, False, True, True]
+    assert not CAL.is_workday(date(2027, 4, 5))  # 清明 (solar term), Monday
+    assert not CAL.is_workday(date(2027, 6, 9))  # 端午 (lunar 5-5), Wednesday
+    assert not CAL.is_workday(date(2027, 9, 15))  # 中秋 (lunar 8-15), Wednesday
+    assert [CAL.is_workday(date(2027, 10, d)) for d in range(1, 9)] == [False] * 3 + [True] * 5  # Fri-Sun off
+    assert not CAL.is_workday(date(2027, 2, 20))  # a Saturday: no make-up workdays are guessed
+
+
+def test_deadline_running_into_2027_is_provisional():
+    # Assigned Tue 2026-12-15: 12 working days to Thu 12-31, then 01-01 off, weekend, 01-04 .. 01-08 (17),
+    # 01-11, 01-12, 01-13 (20). Due at the end of Wed 2027-01-13, provisional.
+    deadline = CAL.deadline(cst(2026, 12, 15, 10), 20)
+    assert deadline.at == end_of(date(2027, 1, 13)) and deadline.provisional
+    # Wholly inside 2026: official.
+    deadline = CAL.deadline(cst(2026, 12, 1, 10), 15)
+    assert deadline.at == end_of(date(2026, 12, 22)) and not deadline.provisional
+    # Ending on the last official day is official; one day more is not.
+    assert not CAL.deadline(cst(2026, 12, 30, 10), 1).provisional
+    assert CAL.deadline(cst(2026, 12, 31, 10), 1) == CAL.deadline(cst(2026, 12, 31, 10), 1)
+    assert CAL.deadline(cst(2026, 12, 31, 10), 1).provisional
+    assert "暂按法定节假日" in PROVISIONAL_NOTE
+
+
+def test_statutory_days_agree_with_the_published_schedules():
+    # The computed statutory days of years the library covers must all be official holidays.
+    for year in (2025, 2026):
+        days = statutory_holidays(year)
+        assert len(days) == 13
+        assert all(not CAL.is_workday(day) for day in days), year
+    assert date(2026, 2, 16) in statutory_holidays(2026)  # 除夕 2026
+    assert len(statutory_holidays(2028)) == 12  # 中秋 2028-10-03 coincides with 国庆
+
+
+def test_years_before_any_data_are_out_of_range():
+    with pytest.raises(CalendarOutOfRange) as info:
         CAL.is_workday(date(2003, 12, 31))
+    assert info.value.first_year == 2004 and "2004" in str(info.value)
 
 
 def test_supplement_covers_2027():
@@ -173,16 +206,31 @@ def test_supplement_covers_2027():
     assert cal2.is_workday(date(2026, 10, 8))
 
 
+# Fictional test data, NOT the official 2027 schedule: the statutory days plus some bridge days.
+TEST_2027_HOLIDAYS = sorted(statutory_holidays(2027)) + [date(2027, 2, 4), date(2027, 2, 9), date(2027, 2, 10),
+                                                          date(2027, 10, 4), date(2027, 10, 5)]
+TEST_2027_WORKDAYS = [date(2027, 1, 30), date(2027, 10, 9)]
+
+
+def _yaml_2027(extra_holidays: tuple[str, ...] = ()) -> str:
+    days = ", ".join([d.isoformat() for d in TEST_2027_HOLIDAYS] + list(extra_holidays))
+    return f"years:\n  2027:\n    holidays: [{days}]\n    workdays: [2027-01-30, 2027-10-09]\n"
+
+
 def test_repo_supplement_is_empty():
     assert load_supplement(REPO_CONFIG) == {}
 
 
 def test_load_supplement_from_yaml(tmp_path: Path):
     path = tmp_path / "holidays.yaml"
-    path.write_text("years:\n  2027:\n    holidays: [2027-01-01, '2027-01-04']\n    workdays: [2027-01-09]\n")
+    path.write_text(_yaml_2027())
     loaded = load_supplement(path)
-    assert loaded[2027].holidays == {date(2027, 1, 1), date(2027, 1, 4)}
-    assert loaded[2027].workdays == {date(2027, 1, 9)}
+    assert loaded[2027].holidays == set(TEST_2027_HOLIDAYS)
+    assert loaded[2027].workdays == set(TEST_2027_WORKDAYS)
+    cal = WorkCalendar(loaded)
+    assert cal.source(2027) == "file" and cal.official_until() == date(2027, 12, 31)
+    assert cal.is_workday(date(2027, 1, 30)) and not cal.is_workday(date(2027, 2, 9))
+    assert not cal.deadline(cst(2026, 12, 15, 10), 20).provisional
     assert load_supplement(tmp_path / "missing.yaml") == {}
 
 
@@ -194,6 +242,7 @@ def test_load_supplement_from_yaml(tmp_path: Path):
         ("years:\n  2027:\n    holidays: [2027-01-01]\n    workdays: [2027-01-05]\n", "不是周末"),
         ("years:\n  2027:\n    holidays: []\n", "没有列出任何放假日期"),
         ("years:\n  2027:\n    holidays: [2027-13-01]\n", "无法识别的日期"),
+        ("years:\n  2027:\n    holidays: [2027-01-01, 2027-10-01]\n", "缺少法定节假日 春节 2027-02-05"),
         ("years:\n  2027:\n    holidays: [2027-01-01 08:00:00]\n", "不能带时间"),
         ("years:\n  2027:\n    holiday: [2027-01-01]\n", "holidays"),
         ("years:\n  next:\n    holidays: [2027-01-01]\n", "年份"),
@@ -210,8 +259,8 @@ def test_load_supplement_rejects_bad_files(tmp_path: Path, body: str, fragment: 
 
 def test_holiday_on_weekend_is_fine_in_supplement(tmp_path: Path):
     path = tmp_path / "holidays.yaml"
-    path.write_text("years:\n  2027:\n    holidays: [2027-01-02]\n")  # a Saturday
-    assert load_supplement(path)[2027].holidays == {date(2027, 1, 2)}
+    path.write_text(_yaml_2027(("2027-01-02",)))  # a Saturday
+    assert date(2027, 1, 2) in load_supplement(path)[2027].holidays
 
 
 def test_naive_datetimes_rejected():

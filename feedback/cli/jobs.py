@@ -18,7 +18,8 @@ from feedback.clock import now
 from feedback.jobs import runner
 from feedback.jobs.schedule import SCHEDULE
 from feedback.models import JobRun
-from feedback.timeutil import CHINA
+from feedback.services import provisional
+from feedback.timeutil import CHINA, local_date
 
 OUTCOMES = {"running": "运行中", "success": "成功", "failed": "失败", "skipped": "跳过（租约被占用）"}
 
@@ -76,17 +77,38 @@ def list_command() -> None:
             click.echo(f"  最近成功：{_describe(row['last_success'])}")
 
 
+def _calendar_problems() -> list[str]:
+    state = provisional.status(local_date(now()))
+    problems = []
+    if state.file_problem:
+        problems.append(f"holidays.yaml 有误，未生效：{state.file_problem}")
+    if state.coverage_ending:
+        problems.append(f"正式节假日安排只覆盖到 {state.official_until}（还有 {state.days_left} 天），"
+                        f"自 {state.provisional_from} 起新期限为暂定：请在国务院办公厅公布次年安排后"
+                        f"升级 chinesecalendar 或填写 config/holidays.yaml，详见 flask calendar status")
+    return problems
+
+
 @jobs_group.command("check")
 @click.option("--within-minutes", type=click.IntRange(min=1), default=5, show_default=True,
               help="最近多少分钟内应有任务运行记录（发送通知任务每分钟运行一次）")
 @with_appcontext
 def check_command(within_minutes: int) -> None:
-    """检查调度进程是否在工作：最近若干分钟内没有任何任务运行记录则退出码为 1（供监控使用）。"""
+    """供监控使用：调度进程是否在运行、24 小时内有无失败的任务、节假日数据是否即将用完或有误；有问题时退出码为 1。"""
+    moment = now()
+    problems = []
     latest = max((r["last_run"].started_at for r in runner.schedule_status() if r["last_run"]), default=None)
-    if latest is None or latest < now() - timedelta(minutes=within_minutes):
-        click.echo(f"调度进程可能未运行：最近一次任务运行在 {_when(latest)}，超过 {within_minutes} 分钟", err=True)
+    if latest is None or latest < moment - timedelta(minutes=within_minutes):
+        problems.append(f"调度进程可能未运行：最近一次任务运行在 {_when(latest)}，超过 {within_minutes} 分钟")
+    for run in runner.failed_since(moment - timedelta(hours=24)):
+        first_line = (run.error or "").splitlines()[0][:200] if run.error else "未记录原因"
+        problems.append(f"任务 {run.job_id} 于 {_when(run.started_at)} 运行失败（运行记录 #{run.id}）：{first_line}")
+    problems += _calendar_problems()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
         raise click.exceptions.Exit(1)
-    click.echo(f"调度进程正常：最近一次任务运行在 {_when(latest)}")
+    click.echo(f"调度进程正常：最近一次任务运行在 {_when(latest)}；24 小时内没有失败的任务；节假日数据正常")
 
 
 def _params(pairs: tuple[str, ...]) -> dict[str, str]:

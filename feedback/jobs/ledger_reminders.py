@@ -17,8 +17,8 @@ def run(ctx: JobContext) -> dict[str, int]:
 
     "Yesterday" is the China-time date before ``ctx.now``. Nothing is due for a holiday or weekend,
     so the morning after one sends nothing. The dedupe key names the point and the day, so a rerun
-    (or a second scheduler) queues nothing more. A year without holiday data fails the run loudly
-    rather than nagging points about holidays.
+    (or a second scheduler) queues nothing more. In a year whose official schedule is not known yet,
+    the provisional working days (statutory holidays only) decide.
     """
     yesterday = local_date(ctx.now) - timedelta(days=1)
     if not deadlines.work_calendar().is_workday(yesterday):

@@ -195,6 +195,12 @@ def schedule_status(schedule: Iterable[JobSpec] = SCHEDULE) -> list[dict[str, An
             for spec in schedule]
 
 
+def failed_since(moment: datetime) -> list[JobRun]:
+    """Runs that failed since ``moment``, oldest first (a job that fails every hour shows each time)."""
+    stmt = sa.select(JobRun).where(JobRun.outcome == "failed", JobRun.started_at >= moment).order_by(JobRun.id)
+    return list(db.session.scalars(stmt))
+
+
 def list_runs(job_id: str | None, page: int, per_page: int) -> tuple[list[JobRun], int]:
     """Runs, newest first, one page; the total counts the filtered runs.
 

@@ -30,6 +30,8 @@ SCHEDULE: tuple[JobSpec, ...] = (
             "每月 1 日生成上月标签趋势分析"),
     JobSpec("ledger-reminder", "feedback.jobs.ledger_reminders:run", "cron", {"hour": 9, "minute": 0},
             "提醒昨天未填日登记的观测点联络员"),
+    JobSpec("calendar-watch", "feedback.jobs.calendar_watch:run", "cron", {"hour": 7, "minute": 40},
+            "节假日安排：正式安排到达后校正暂定期限；正式数据即将用完或 holidays.yaml 有误时提醒管理员"),
     JobSpec("retention", "feedback.jobs.retention:run", "cron", {"hour": 3, "minute": 15},
             "清理已办结较久的反映正文、往来消息和附件，以及过期的幂等记录和登录会话", lease_seconds=3600),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
@@ -36,6 +36,13 @@ class Assignment(db.Model):
     acknowledge_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     return_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Working days each due time runs from assigned_at (pauses and extensions included), so a due
+    # time can be recomputed when the official holiday schedule arrives; NULL on rows made before.
+    acknowledge_days: Mapped[int | None] = mapped_column(Integer)
+    return_days: Mapped[int | None] = mapped_column(Integer)
+    due_days: Mapped[int | None] = mapped_column(Integer)
+    # Some counted day lies in a year without an official schedule (statutory holidays only).
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

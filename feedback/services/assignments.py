@@ -93,11 +93,12 @@ def decide_extension(actor: Actor, request: ExtensionRequest, approve: bool, not
     request.decided_by, request.decided_at, request.decision_note = actor.id, now(), note
     data: dict = {"request_id": request.id, "approved": approve}
     if approve:
-        assignment.due_at = deadlines.extend(assignment.due_at, request.days)
+        deadlines.lengthen(assignment, request.days)
         assignment.extension_days += request.days
         due_day = local_date(assignment.due_at - deadlines.ONE_TICK)
         data["reporter_note"] = f"{_dept_name(assignment)}办理期限延长至 {due_day.isoformat()}"
         data["due_at"] = assignment.due_at.isoformat()
+        data["due_provisional"] = assignment.due_provisional
     move_assignment(assignment, "decide_extension", actor, reason=note, visible=approve, data=data)
 
 

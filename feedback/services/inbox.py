@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import selectinload
 
+from feedback.calendar import PROVISIONAL_NOTE
 from feedback.clock import now
 from feedback.errors import NotFound
 from feedback.extensions import db
@@ -103,6 +104,8 @@ def assignment_view(assignment: Assignment) -> dict:
         "status": assignment.status,
         "status_label": ASSIGNMENT_STATUS_LABELS[assignment.status],
         "due_at": assignment.due_at,
+        "due_provisional": assignment.due_provisional,
+        "due_note": PROVISIONAL_NOTE if assignment.due_provisional else None,
         "due_state": deadlines.state(moment, assignment.due_at) if assignment.status in RUNNING_ASSIGNMENT else None,
     }
 

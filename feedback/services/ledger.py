@@ -25,7 +25,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from feedback.calendar import CalendarDataMissing
+from feedback.calendar import CalendarOutOfRange
 from feedback.clock import now
 from feedback.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from feedback.extensions import db
@@ -79,24 +79,29 @@ def liaison_range(start: date | None, end: date | None) -> Period:
         raise ValidationFailed(errors={"from": ["起始日期不能晚于截止日期"]})
     if (end - start).days >= 366:
         raise ValidationFailed(errors={"to": ["一次最多查询 366 天"]})
+    first_year = deadlines.work_calendar().first_year
+    if start.year < first_year:
+        raise ValidationFailed(errors={"from": [f"节假日数据从 {first_year} 年开始，无法统计更早的日期"]})
     return Period(start, end)
 
 
-def _year(text: str, field: str) -> int:
+def _year(text: str, field: str, earliest: int) -> int:
+    """Working days are known from the calendar's first year on; earlier periods cannot be counted."""
     year = int(text[:4])
-    if not 2000 <= year <= 2100:
-        raise ValidationFailed(errors={field: ["年份应在 2000–2100 之间"]})
+    if not earliest <= year <= 2100:
+        raise ValidationFailed(errors={field: [f"年份应在 {earliest}–2100 之间（节假日数据从 "
+                                               f"{deadlines.work_calendar().first_year} 年开始）"]})
     return year
 
 
 def parse_month(text: str) -> tuple[int, int]:
     """'2026-09' (format checked by the schema) → (2026, 9)."""
-    return _year(text, "month"), int(text[5:7])
+    return _year(text, "month", deadlines.work_calendar().first_year), int(text[5:7])
 
 
 def parse_quarter(text: str) -> tuple[int, int]:
-    """'2026Q3' (format checked by the schema) → (2026, 3)."""
-    return _year(text, "quarter"), int(text[5])
+    """'2026Q3' (format checked by the schema) → (2026, 3); compared with a year earlier, so one year later."""
+    return _year(text, "quarter", deadlines.work_calendar().first_year + 1), int(text[5])
 
 
 def month_period(year: int, month: int) -> Period:
@@ -104,13 +109,13 @@ def month_period(year: int, month: int) -> Period:
     return Period(start, (start + timedelta(days=32)).replace(day=1) - timedelta(days=1))
 
 
-def workdays(period: Period) -> list[date]:
-    """Working days of ``period``; a year without holiday data is an operator's task, not a guess."""
+def workdays(period: Period, field: str = "month") -> list[date]:
+    """Working days of ``period`` (provisional ones in a year without an official schedule yet)."""
     calendar = deadlines.work_calendar()
     try:
         return [d for d in period.days() if calendar.is_workday(d)]
-    except CalendarDataMissing as exc:
-        raise deadlines.DeadlineUnavailable(str(exc)) from None
+    except CalendarOutOfRange as exc:
+        raise ValidationFailed(errors={field: [f"{exc}，请选择 {exc.first_year} 年以后的时间"]}) from None
 
 
 # ------------------------------------------------------------------------------------------ recording
@@ -225,7 +230,7 @@ def _zero() -> dict[str, int]:
     return dict.fromkeys(LEDGER_COUNTS, 0)
 
 
-def period_stats(period: Period) -> dict[int, dict[str, Any]]:
+def period_stats(period: Period, field: str = "month") -> dict[int, dict[str, Any]]:
     """Per point: count totals, days filled, days missing, for active points and any with entries."""
     current = today()
     sums = select(LedgerEntry.point_id, func.count(), *[func.coalesce(func.sum(getattr(LedgerEntry, n)), 0)
@@ -238,7 +243,7 @@ def period_stats(period: Period) -> dict[int, dict[str, Any]]:
     points = db.session.scalars(select(ObservationPoint).where(
         or_(ObservationPoint.active.is_(True), ObservationPoint.id.in_(list(totals))))
         .order_by(ObservationPoint.code)).all()
-    firsts, working = first_days(), workdays(period)
+    firsts, working = first_days(), workdays(period, field)
     stats: dict[int, dict[str, Any]] = {}
     for point in points:
         row, first = totals.get(point.id), firsts.get(point.id)
@@ -315,7 +320,7 @@ def quarterly(year: int, quarter: int) -> dict[str, Any]:
         raise ValidationFailed(errors={"quarter": ["该季度尚未开始"]})
     this = Period(start, min(end, current_day))
     then = Period(_year_earlier(this.start), _year_earlier(this.end))
-    now_stats, then_stats = period_stats(this), period_stats(then)
+    now_stats, then_stats = period_stats(this, "quarter"), period_stats(then, "quarter")
     points, flags, gaps = [], [], []
     for point_id in sorted(now_stats.keys() | then_stats.keys(),
                            key=lambda i: (now_stats.get(i) or then_stats[i])["point"].code):

@@ -27,6 +27,8 @@ from feedback.models import Department, ObservationPoint, OutboxMessage
 
 SUBJECT_MAX = 200
 ORG_KINDS_DEFAULT = ("duban", "tongbao")
+# Notices for whoever runs the system (holiday data about to run out, a rejected holidays file).
+ADMIN_KINDS = frozenset({"calendar_coverage", "calendar_file_invalid"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Routing:
     departments: dict[str, Route]
     points: dict[str, Route]
     webhooks: dict[str, dict[str, str]]  # name -> {"url": ...} or {"url_env": ...}
+    admin: Route | None = None  # the operators; the org route when not set
 
     def webhook_url(self, name: str) -> str | None:
         """The robot URL for a webhook name; keys stay in config or the environment, never in the outbox."""
@@ -75,7 +78,7 @@ def _route(value: Any, where: str, webhooks: dict) -> Route:
 def parse_routing(data: Any, source: str) -> Routing:
     """Validate the routing file; mistakes stop the job loudly instead of sending to nobody."""
     data = data or {}
-    allowed = {"sample", "default", "org", "org_kinds", "departments", "points", "webhooks"}
+    allowed = {"sample", "default", "org", "org_kinds", "admin", "departments", "points", "webhooks"}
     if not isinstance(data, dict) or set(data) - allowed:
         raise ValueError(f"{source}：顶层只能包含 {', '.join(sorted(allowed))}")
     webhooks = data.get("webhooks") or {}
@@ -91,7 +94,8 @@ def parse_routing(data: Any, source: str) -> Routing:
             raise ValueError(f"{source}：{key} 应为“代码: {{channel, target}}”的映射")
         maps[key] = {str(code): _route(v, f"{source} {key}.{code}", webhooks) for code, v in items.items()}
     org_kinds = frozenset(data.get("org_kinds") or ORG_KINDS_DEFAULT)
-    return Routing(default, org, org_kinds, maps["departments"], maps["points"], webhooks)
+    admin = _route(data["admin"], f"{source} admin", webhooks) if data.get("admin") else org
+    return Routing(default, org, org_kinds, maps["departments"], maps["points"], webhooks, admin)
 
 
 def routing() -> Routing:
@@ -109,6 +113,8 @@ def routing() -> Routing:
 
 def choose_route(kind: str, department_id: int | None, point_id: int | None) -> Route:
     config = routing()
+    if kind in ADMIN_KINDS:
+        return config.admin or config.org
     if kind in config.org_kinds:
         return config.org
     if department_id is not None:

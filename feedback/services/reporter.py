@@ -53,10 +53,9 @@ def answer(feedback: Feedback, body: str) -> Message:
     """The answer restarts the clock; every open deadline moves by the working days spent waiting."""
     guard_feedback("reporter_answer", feedback, REPORTER)
     moment = now()
+    waited = deadlines.paused_working_days(feedback.paused_at, moment)
     for assignment in open_assignments(feedback):
-        for field in ("acknowledge_due_at", "return_due_at", "due_at"):
-            setattr(assignment, field, deadlines.shift_for_pause(getattr(assignment, field), feedback.paused_at,
-                                                                 moment))
+        deadlines.lengthen(assignment, waited, which=tuple(deadlines.COUNT_FIELDS.values()))
     message = Message(feedback_id=feedback.id, direction="from_reporter", body=body, created_at=moment)
     db.session.add(message)
     resume = feedback.paused_from_status or "submitted"

@@ -34,10 +34,8 @@ def _new_assignment(feedback: Feedback, dept: Department, role: str, path: str, 
     assignment = Assignment(
         feedback_id=feedback.id, department_id=dept.id, role=role, path=path, status="pending",
         instructions=instructions, assigned_by=actor.id, assigned_at=start, consultation_id=consultation_id,
-        acknowledge_due_at=deadlines.add_days(start, deadlines.days("acknowledge")),
-        return_due_at=deadlines.add_days(start, deadlines.days("return_window")),
-        due_at=deadlines.add_days(start, deadlines.respond_days(path)),
     )
+    deadlines.start_deadlines(assignment, path)
     db.session.add(assignment)
     db.session.flush()
     return assignment
@@ -64,7 +62,7 @@ def create_assignments(feedback: Feedback, actor: Actor, *, primary_code: str, c
         "reporter_note": f"已交办：{names}",
         "primary": primary.code, "cooperating": [d.code for d in cooperating], "path": path,
         "assignments": [a.id for a in created],
-        "due_at": created[0].due_at.isoformat(),
+        "due_at": created[0].due_at.isoformat(), "due_provisional": created[0].due_provisional,
     })
     return created
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from sqlalchemy import select
 
+from feedback.calendar import PROVISIONAL_NOTE
 from feedback.extensions import db
 from feedback.labels import FEEDBACK_STATUS_LABELS, REPORTER_ACTION_LABELS
-from feedback.models import Event, Feedback, Message
+from feedback.models import Assignment, Event, Feedback, Message
+from feedback.services.deadlines import ONE_TICK
 from feedback.services.reporter import no_faster_than_floor, require_by_receipt
+from feedback.services.routing_actions import RUNNING_ASSIGNMENT
 from feedback.timeutil import local_date
+
+
+def _due_on(data: dict) -> date | None:
+    due_at = data.get("due_at")
+    return local_date(datetime.fromisoformat(due_at) - ONE_TICK) if due_at else None
 
 
 def _timeline(feedback: Feedback) -> list[dict]:
@@ -21,9 +31,22 @@ def _timeline(feedback: Feedback) -> list[dict]:
             "action": e.action,
             "label": REPORTER_ACTION_LABELS.get(e.action, e.action),
             "note": (e.data or {}).get("reporter_note"),
+            "due_on": _due_on(e.data or {}),
+            "deadline_note": PROVISIONAL_NOTE if (e.data or {}).get("due_provisional") else None,
         }
         for e in events
     ]
+
+
+def _deadline(feedback: Feedback) -> dict | None:
+    """The primary department's running deadline, as the reporter may know it (the day only)."""
+    primary = db.session.scalar(select(Assignment).where(
+        Assignment.feedback_id == feedback.id, Assignment.role == "primary",
+        Assignment.status.in_(RUNNING_ASSIGNMENT)).order_by(Assignment.id.desc()).limit(1))
+    if primary is None:
+        return None
+    return {"due_on": local_date(primary.due_at - ONE_TICK), "provisional": primary.due_provisional,
+            "note": PROVISIONAL_NOTE if primary.due_provisional else None}
 
 
 def _messages(feedback: Feedback) -> list[dict]:
@@ -46,6 +69,7 @@ def track(receipt: str) -> dict:
             "messages": _messages(feedback),
             "can_answer": feedback.status == "needs_info",
             "can_rate": feedback.status == "closed",
+            "deadline": _deadline(feedback),
         }
         if feedback.merged_into_id:
             body["merged_into"] = _status(db.session.get(Feedback, feedback.merged_into_id))

@@ -110,6 +110,14 @@ class TimelineItemOut(Schema):
     action = f.String()
     label = f.String()
     note = f.String(allow_none=True)
+    due_on = f.Date(allow_none=True, metadata={"description": "这一步定下的办理期限（该日内办结）"})
+    deadline_note = f.String(allow_none=True, metadata={"description": "期限为暂定时的说明"})
+
+
+class DeadlineOut(Schema):
+    due_on = f.Date(metadata={"description": "主办部门当前的办理期限"})
+    provisional = f.Boolean(metadata={"description": "期限暂按法定节假日计算，公布安排后自动校正"})
+    note = f.String(allow_none=True)
 
 
 class MessageOut(Schema):
@@ -133,6 +141,7 @@ class TrackOut(Schema):
     can_answer = f.Boolean(metadata={"description": "组织部在等待您补充情况"})
     can_rate = f.Boolean(metadata={"description": "已办结，可以评价"})
     merged_into = f.Nested(StatusOut, metadata={"description": "已合并时，合并后那条反映的办理状态"})
+    deadline = f.Nested(DeadlineOut, allow_none=True, metadata={"description": "正在办理时主办部门的办理期限"})
 
 
 class UploadOut(Schema):

@@ -31,7 +31,7 @@ from feedback.api.staff.schemas_assignments import (
     UpwardReportIn,
     VerdictIn,
 )
-from feedback.calendar import CalendarDataMissing
+from feedback.calendar import PROVISIONAL_NOTE
 from feedback.clock import now
 from feedback.errors import ValidationFailed
 from feedback.extensions import db
@@ -50,13 +50,6 @@ DETAIL_FIELDS = ("instructions", "acknowledge_due_at", "return_due_at", "acknowl
 # ------------------------------------------------------------------------------------ presentation
 
 
-def _days_left(moment: datetime, due: datetime) -> int | None:
-    try:
-        return deadlines.work_calendar().working_days_left(moment, due)
-    except CalendarDataMissing:
-        return None
-
-
 def _item(assignment: Assignment, feedback: Feedback, moment: datetime) -> dict[str, Any]:
     running = assignment.status in RUNNING_ASSIGNMENT
     content = feedback.content
@@ -66,8 +59,10 @@ def _item(assignment: Assignment, feedback: Feedback, moment: datetime) -> dict[
         "department": assignment.department, "role": assignment.role, "path": assignment.path,
         "status": assignment.status, "status_label": ASSIGNMENT_STATUS_LABELS[assignment.status],
         "assigned_at": assignment.assigned_at, "due_at": assignment.due_at,
+        "due_provisional": assignment.due_provisional,
+        "due_note": PROVISIONAL_NOTE if assignment.due_provisional else None,
         "due_state": deadlines.state(moment, assignment.due_at) if running else None,
-        "working_days_left": _days_left(moment, assignment.due_at) if running else None,
+        "working_days_left": deadlines.days_left(moment, assignment.due_at) if running else None,
     }
 
 
@@ -101,7 +96,8 @@ def _extension_item(request: ExtensionRequest) -> dict[str, Any]:
     assignment = request.assignment
     fields = ("id", "assignment_id", "days", "reason", "status", "requested_at", "decided_at", "decision_note")
     return {**{name: getattr(request, name) for name in fields}, "department": assignment.department,
-            "due_at": assignment.due_at, "extension_days": assignment.extension_days}
+            "due_at": assignment.due_at, "due_provisional": assignment.due_provisional,
+            "extension_days": assignment.extension_days}
 
 
 def _page(query: Select, args: dict[str, Any]) -> tuple[list, int, dict[str, int]]:

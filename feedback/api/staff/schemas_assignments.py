@@ -10,6 +10,8 @@ from feedback.models import ASSIGNMENT_STATUSES
 
 DUE_STATES = ("on_time", "due_soon", "overdue")
 DUE_STATE_HELP = "期限状态：on_time 正常、due_soon 临期、overdue 超期；已反馈、已销号、已退回的为 null"
+PROVISIONAL_HELP = ("期限是否为暂定：所计工作日落在尚未公布节假日安排的年份，暂按法定节假日计算，"
+                    "国务院办公厅公布安排后自动校正")
 
 
 def _text(max_chars: int, what: str) -> list[validate.Validator]:
@@ -97,6 +99,8 @@ class AssignmentItemOut(Schema):
     status_label = f.String()
     assigned_at = f.DateTime()
     due_at = f.DateTime()
+    due_provisional = f.Boolean(metadata={"description": PROVISIONAL_HELP})
+    due_note = f.String(allow_none=True, metadata={"description": "期限为暂定时给出的说明"})
     due_state = f.String(allow_none=True, metadata={"description": DUE_STATE_HELP})
     working_days_left = f.Integer(allow_none=True, metadata={"description": "剩余工作日（0 为今天到期，负数为已超期）"})
 
@@ -119,6 +123,7 @@ class ExtensionOut(Schema):
 class ExtensionItemOut(ExtensionOut):
     department = f.Nested(CodeNameOut)
     due_at = f.DateTime(metadata={"description": "交办单当前的办理期限"})
+    due_provisional = f.Boolean(metadata={"description": PROVISIONAL_HELP})
     extension_days = f.Integer(metadata={"description": "交办单已累计延期的工作日数"})
 
 

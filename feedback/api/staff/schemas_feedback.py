@@ -47,6 +47,8 @@ class AssignmentBrief(Schema):
     status = f.String()
     status_label = f.String()
     due_at = f.DateTime()
+    due_provisional = f.Boolean(metadata={"description": "期限是否为暂定（按法定节假日计算，公布安排后自动校正）"})
+    due_note = f.String(allow_none=True, metadata={"description": "期限为暂定时给出的说明"})
     due_state = f.String(allow_none=True, metadata={"description": "on_time 正常 / due_soon 临期 / overdue 超期"})
 
 

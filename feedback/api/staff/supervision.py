@@ -16,7 +16,7 @@ from feedback.api import fields as f
 from feedback.api.fields import CodeNameOut, PageOut, Schema
 from feedback.api.staff import ID, blp, require_roles
 from feedback.api.staff.schemas_assignments import PageIn
-from feedback.calendar import CalendarDataMissing
+from feedback.calendar import CalendarOutOfRange
 from feedback.clock import now
 from feedback.extensions import db
 from feedback.models import OutboxMessage
@@ -44,6 +44,7 @@ class SupervisionItemOut(Schema):
     assignment_status_label = f.String()
     due_at = f.DateTime(metadata={"description": "办理期限（该日结束时刻）"})
     due_day = f.String(metadata={"description": "办理期限所在日期"})
+    due_provisional = f.Boolean(metadata={"description": "期限是否为暂定（按法定节假日计算，公布安排后自动校正）"})
     working_days_overdue = f.Integer(allow_none=True, metadata={"description": "已超期的工作日数（截至现在）"})
     created_at = f.DateTime()
     resolved_at = f.DateTime(allow_none=True, metadata={"description": "交办单已反馈或销号、督办解除的时间"})
@@ -81,7 +82,7 @@ class OutboxPageOut(PageOut):
 def _overdue_days(assignment) -> int | None:
     try:
         return deadline_watch.working_days_overdue(now(), assignment)
-    except CalendarDataMissing:
+    except CalendarOutOfRange:
         return None
 
 
@@ -93,6 +94,7 @@ def _supervision_item(row: Any) -> dict[str, Any]:
         "assignment_status": assignment.status,
         "assignment_status_label": ASSIGNMENT_STATUS_LABELS[assignment.status],
         "due_at": assignment.due_at, "due_day": deadline_watch.due_day(assignment),
+        "due_provisional": assignment.due_provisional,
         "working_days_overdue": _overdue_days(assignment) if supervision.resolved_at is None else None,
         "created_at": supervision.created_at, "resolved_at": supervision.resolved_at,
     }
