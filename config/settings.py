@@ -147,6 +147,7 @@ ENV_OVERRIDES = {
     "RATE_LIMIT_STAFF_LOGIN": "RATE_LIMIT_STAFF_LOGIN",
     "RETENTION_DAYS": "RETENTION_DAYS",
     "NOTIFICATIONS_PATH": "NOTIFICATIONS_PATH",
+    "DEADLINES": "DEADLINES",
     "SMTP_HOST": "SMTP_HOST",
     "SMTP_PORT": "SMTP_PORT",
     "SMTP_USER": "SMTP_USER",
@@ -162,6 +163,20 @@ class SettingsError(RuntimeError):
 
 def _settings_dict(cls: type[BaseSettings]) -> dict[str, Any]:
     return {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+
+
+def parse_deadlines(text: str) -> dict[str, int]:
+    """``DEADLINES="respond_direct=10, respond_consult=25"`` → {"respond_direct": 10, …}; working days."""
+    from feedback.calendar import DEFAULT_DEADLINES
+
+    result: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = (s.strip() for s in part.partition("="))
+        if not sep or key not in DEFAULT_DEADLINES or not value.isdigit():
+            raise SettingsError(f"DEADLINES 应写成“名称=工作日数”并用逗号分隔，名称可选 "
+                                f"{', '.join(DEFAULT_DEADLINES)}；无法识别 {part!r}")
+        result[key] = int(value)
+    return result
 
 
 def normalise_database_url(url: str) -> str:
@@ -182,6 +197,8 @@ def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, st
     for var, key in ENV_OVERRIDES.items():
         if environ.get(var):
             settings[key] = environ[var]
+    if isinstance(settings.get("DEADLINES"), str):
+        settings["DEADLINES"] = parse_deadlines(settings["DEADLINES"])
     settings.update(overrides)
     settings["FEEDBACK_ENV"] = env_name
     settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])
