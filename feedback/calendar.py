@@ -255,16 +255,6 @@ class WorkCalendar:
             return "overdue"
         return "due_soon" if self.working_days_left(now, due) <= soon else "on_time"
 
-    def shift_for_pause(self, due: datetime, paused_from: datetime, paused_until: datetime) -> datetime:
-        """Push ``due`` back by the working days spent waiting for the reporter (the clock stops)."""
-        _aware(due, "due")
-        if _aware(paused_until, "paused_until") < _aware(paused_from, "paused_from"):
-            raise ValueError("paused_until is before paused_from")
-        paused = self.working_days_between(paused_from, paused_until)
-        if paused == 0:
-            return due.astimezone(UTC)
-        return self.add_working_days(due - _TICK, paused)
-
 
 def deadline_days(overrides: dict | None, key: str) -> int:
     """Deadline length for ``key`` in working days: the configured value, else the default."""

@@ -133,16 +133,12 @@ def test_traffic_light_boundaries():
     assert CAL.deadline_state(cst(2026, 10, 19, 9), due, soon=1) == "on_time"
 
 
-def test_pause_shifts_due_by_working_days_waited():
-    due = end_of(date(2026, 9, 30))
+def test_working_days_waited_and_lengthened_deadline():
     # Waiting for the reporter from Mon 09-28 to Thu 10-08: (09-28, 10-08] has 09-29, 09-30, 10-08.
-    shifted = CAL.shift_for_pause(due, cst(2026, 9, 28, 10), cst(2026, 10, 8, 15))
-    # Three working days after Wed 09-30: 10-08, 10-09, 10-10 (make-up Saturday).
-    assert shifted == end_of(date(2026, 10, 10))
-    # A pause entirely inside the holiday costs nothing.
-    assert CAL.shift_for_pause(due, cst(2026, 10, 2), cst(2026, 10, 6)) == due
-    with pytest.raises(ValueError):
-        CAL.shift_for_pause(due, cst(2026, 10, 6), cst(2026, 10, 2))
+    assert CAL.working_days_between(cst(2026, 9, 28, 10), cst(2026, 10, 8, 15)) == 3
+    assert CAL.working_days_between(cst(2026, 10, 2), cst(2026, 10, 6)) == 0  # inside the holiday
+    # A 15-day deadline from Wed 09-23 (due Wed 10-21) lengthened by those 3: 10-22, 10-23, Mon 10-26.
+    assert CAL.add_working_days(cst(2026, 9, 23, 21, 30), 18) == end_of(date(2026, 10, 26))
 
 
 def test_year_without_official_schedule_counts_statutory_holidays_only():
@@ -274,8 +270,6 @@ def test_naive_datetimes_rejected():
         CAL.working_days_left(naive, aware)
     with pytest.raises(ValueError):
         CAL.deadline_state(aware, naive)
-    with pytest.raises(ValueError):
-        CAL.shift_for_pause(aware, naive, aware)
     with pytest.raises(ValueError):
         CAL.add_working_days(aware, -1)
     with pytest.raises(ValueError):
