@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run web db seed test test-sqlite test-postgres postgres lint bench clean
+.PHONY: install run web db seed test test-sqlite test-postgres postgres lint bench clean vendor
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ postgres:
 
 lint: install
 	$(BIN)/ruff check .
+
+# Refresh the front-end libraries from their npm packages (needs npm); review the diff, then commit.
+vendor:
+	$(PYTHON) scripts/vendor_assets.py
 
 bench: install
 	$(BIN)/python tests/bench/bench_submit.py

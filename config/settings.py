@@ -93,7 +93,8 @@ class BaseSettings:
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_REDOC_PATH = "docs"
-    OPENAPI_REDOC_URL = "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js"
+    # Served from the repository (vendored from npm by `make vendor`): the docs work without internet.
+    OPENAPI_REDOC_URL = "/static/vendor/redoc/redoc.standalone.js"
 
 
 class DevelopmentSettings(BaseSettings):

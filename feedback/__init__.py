@@ -14,7 +14,7 @@ from flask import Flask
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     from config.settings import PROJECT_DIR, load_settings
-    from feedback.api.openapi import FeedbackApi
+    from feedback.api.openapi import FeedbackApi, docs_headers
     from feedback.api.registry import register_blueprints
     from feedback.cli import register_cli
     from feedback.clock import Clock
@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api = FeedbackApi(app)
     app.extensions["feedback_api"] = api
     register_blueprints(api)
+    app.after_request(docs_headers)
     register_error_handlers(app)
     init_request_logging(app)
     register_cli(app)
