@@ -152,3 +152,17 @@ def test_praise_without_burden_gets_no_tags(seeded, client, mp_login):
                    content="我们村今年推行村级事务准入清单，干部下地入户的时间多了，群众很满意。")
     assert reply.status_code == 201
     assert reply.get_json()["tags"] == []
+
+
+def test_reusing_an_idempotency_key_for_another_complaint_is_refused_not_dropped(seeded, client, mp_login, db):
+    headers = mp_login() | {"Idempotency-Key": str(uuid.uuid4())}
+    first = submit(client, headers)
+    assert first.status_code == 201
+    other = submit(client, headers, content="每个月都要填写十几张内容重复的报表，耗费大量时间")
+    assert other.status_code == 422
+    body = other.get_json()
+    assert body["code"] == "idempotency_key_reused" and "新的幂等键" in body["message"]
+    assert "receipt" not in body and first.get_json()["receipt"] not in other.get_data(as_text=True)
+    again = submit(client, headers)  # the true retry still replays the first answer
+    assert again.status_code == 200 and again.get_json() == first.get_json()
+    assert db.session.scalar(select(func.count()).select_from(Feedback)) == 1

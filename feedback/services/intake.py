@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +24,9 @@ from feedback.services.search import index_feedback
 from feedback.services.tagger import get_tagger
 from feedback.timeutil import local_date
 
+# Key, inside the sealed replay, of a digest of the request it answered: a key reused for another
+# body is refused (422, as in the IETF Idempotency-Key draft) instead of silently dropping it.
+REQUEST_DIGEST = "_request"
 RECEIPT_NOTICE = ("查询码是查看办理进度的唯一凭证，只显示这一次，请截图或抄写保存。"
                   "任何人都无法通过查询码以外的方式找到您的反映。")
 
@@ -70,13 +75,29 @@ def _claim_idempotency(pseudonym: str, idem_key: str) -> tuple[IdempotencyRecord
     return record, None
 
 
+def _request_digest(data: dict[str, Any]) -> str:
+    """Digest of the validated request; kept only inside the sealed replay, so it links nothing."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _replay(replay: dict, data: dict[str, Any]) -> dict:
+    expected = replay.pop(REQUEST_DIGEST, None)
+    if expected is not None and expected != _request_digest(data):
+        raise ValidationFailed(
+            "该幂等键已用于另一条内容不同的反映；提交新的反映请使用新的幂等键",
+            errors={"Idempotency-Key": ["幂等键已用于内容不同的提交，请为新的反映生成新的幂等键"]},
+            code="idempotency_key_reused")
+    return replay
+
+
 def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None = None) -> tuple[dict, bool]:
     """Return (response body, replayed). The pseudonym only scopes the idempotency key; it is not stored."""
     record = None
     if idem_key:
         record, replay = _claim_idempotency(pseudonym, idem_key)
         if replay is not None:
-            return replay, True
+            return _replay(replay, data), True
     point = _point(data.get("point_code"))
     uploads = _uploads(data.get("attachments") or [])
     content = data["content"].strip()
@@ -118,7 +139,8 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
         "notice": RECEIPT_NOTICE,
     }
     if record is not None:
-        record.sealed = seal(purpose_key("idempotency"), pseudonym, idem_key, body)
+        record.sealed = seal(purpose_key("idempotency"), pseudonym, idem_key,
+                             {**body, REQUEST_DIGEST: _request_digest(data)})
     db.session.flush()
     return body, False
 
