@@ -8,14 +8,23 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from feedback.clock import now
 from feedback.errors import Conflict, ValidationFailed
 from feedback.extensions import db
 from feedback.labels import FEEDBACK_STATUS_LABELS
-from feedback.models import Feedback, FeedbackContact, FeedbackTag, IdempotencyRecord, ObservationPoint, Tag, Upload
+from feedback.models import (
+    Department,
+    Feedback,
+    FeedbackContact,
+    FeedbackTag,
+    IdempotencyRecord,
+    ObservationPoint,
+    Tag,
+    Upload,
+)
 from feedback.privacy import generate_receipt, idempotency_lookup, receipt_digest, seal, unseal
 from feedback.services.events import record_event
 from feedback.services.keys import purpose_key
@@ -39,6 +48,27 @@ def _point(code: str | None) -> ObservationPoint | None:
     if point is None:
         raise ValidationFailed(errors={"point_code": ["未找到该观测点，请核对编号"]})
     return point
+
+
+# GB/T 2260 provinces, for a deployment whose reference data names no region at all.
+GB_PROVINCES = frozenset({"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+                          "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+                          "65", "71", "81", "82"})
+
+
+def served_provinces() -> frozenset[str]:
+    """Provinces (first two digits) of the active departments and points this deployment serves."""
+    codes = set()
+    for model in (Department, ObservationPoint):
+        codes |= set(db.session.scalars(select(func.substr(model.region_code, 1, 2)).where(
+            model.active.is_(True), model.region_code.is_not(None)).distinct()))
+    return frozenset(codes) or GB_PROVINCES
+
+
+def _region(code: str | None) -> str | None:
+    if code is not None and code[:2] not in served_provinces():
+        raise ValidationFailed(errors={"region_code": ["行政区划代码不在本平台服务的地区范围内，请核对后重新填写"]})
+    return code
 
 
 def _uploads(ids: list[str]) -> list[Upload]:
@@ -99,6 +129,7 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
         if replay is not None:
             return _replay(replay, data), True
     point = _point(data.get("point_code"))
+    region = _region(data.get("region_code"))
     uploads = _uploads(data.get("attachments") or [])
     content = data["content"].strip()
     receipt = generate_receipt()
@@ -107,7 +138,7 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
         status="submitted",
         content=content,
         anonymous=data.get("anonymous", True),
-        region_code=data.get("region_code") or (point.region_code if point else None),
+        region_code=region or (point.region_code if point else None),
         unit_level=data.get("unit_level"),
         imposer_level=data.get("imposer_level"),
         point=point,
