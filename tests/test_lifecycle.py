@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 MP = "/api/mp/v1"
 STAFF = "/api/staff/v1"
@@ -263,3 +264,41 @@ def test_handler_sees_day_not_time_and_no_contact(client, people, clock):
     assert "contact" not in seen and "0371" not in str(seen)
     assert seen["submitted_on"] == "2026-09-23" and "13:30" not in str(seen)
     assert client.get(f"{STAFF}/feedback/{fid}", headers=people["fb"]).status_code == 404
+
+
+def test_closing_never_marks_a_silent_cooperating_department_as_verified(client, people, clock, db):
+    """已销号 means a verified report. A cooperating department that never reported is waited for,
+    or released by an explicit 免报 decision that records who decided, when and why."""
+    from feedback.models import Event, StaffUser
+
+    receipt, fid = submit(client, people)
+    ok(client.post(f"{STAFF}/feedback/{fid}/route", headers=people["triage"],
+                   json={"path": "direct", "primary": "city-wb", "cooperating": ["city-fb"]}))
+    wb, fb = assignment_of(client, people["wb"]), assignment_of(client, people["fb"])
+    ok(client.post(f"{STAFF}/assignments/{wb['id']}/acknowledge", headers=people["wb"]))
+    report = ok(client.post(f"{STAFF}/assignments/{wb['id']}/reports", headers=people["wb"],
+                            json={"measures": "清理参会范围", "result": "已印发通知"}), 201)
+    ok(client.post(f"{STAFF}/reports/{report['id']}/verdict", headers=people["triage"], json={"verdict": "accept"}))
+
+    refused = client.post(f"{STAFF}/feedback/{fid}/close", headers=people["triage"], json={"note": "已整改"})
+    assert refused.status_code == 409, refused.get_json()
+    assert refused.get_json()["code"] == "cooperating_not_reported"
+    assert "嵩阳市人民政府办公室" in refused.get_json()["message"] and "免报理由" in refused.get_json()["message"]
+    assert ok(client.get(f"{STAFF}/assignments/{fb['id']}", headers=people["fb"]))["status"] == "pending"
+
+    reason = "会议通知由市委办单独发出，市政府办无需另行反馈"
+    closed = ok(client.post(f"{STAFF}/feedback/{fid}/close", headers=people["triage"],
+                            json={"note": "已整改", "waive_reason": reason}))
+    assert closed["status"] == "closed"
+    seen = ok(client.get(f"{STAFF}/assignments/{fb['id']}", headers=people["fb"]))
+    assert (seen["status"], seen["status_label"], seen["waive_reason"]) == ("waived", "免报", reason)
+    assert seen["waived_at"] is not None and seen["accepted_at"] is None
+    assert ok(client.get(f"{STAFF}/assignments?status=waived", headers=people["triage"]))["total"] == 1
+    assert ok(client.get(f"{STAFF}/assignments?status=accepted", headers=people["triage"]))["total"] == 1
+    db.session.rollback()
+    event = db.session.scalar(select(Event).where(Event.assignment_id == fb["id"], Event.action == "waive"))
+    triage_id = db.session.scalar(select(StaffUser.id).where(StaffUser.username == "zzb-triage"))
+    assert (event.actor_id, event.reason, event.to_status, event.visible_to_reporter) == (
+        triage_id, reason, "waived", False)
+    assert "免报" not in str(ok(client.post(f"{MP}/feedback/track", json={"receipt": receipt},
+                                           headers=people["reporter"])))

@@ -141,6 +141,18 @@ def accept(actor: Actor, report: RectificationReport, note: str | None) -> None:
     assignment.accepted_at = now()
 
 
+def waive(actor: Actor, assignment: Assignment, reason: str) -> None:
+    """免报: the org department releases a cooperating department from reporting, saying why.
+
+    The assignment then reads 免报 with who and why, never 已销号 (a verified report).
+    """
+    if assignment.role != "cooperating":
+        raise Conflict("只有协办部门的交办单可以免报；主办部门须提交整改反馈", code="primary_not_waivable")
+    move_assignment(assignment, "waive", actor, reason=reason, visible=False)
+    _withdraw_pending_extensions(assignment, "组织部已决定免报，延期申请自动撤回")
+    assignment.waived_at, assignment.waived_by, assignment.waive_reason = now(), actor.id, reason
+
+
 def send_back(actor: Actor, report: RectificationReport, note: str) -> None:
     if report.verdict != "pending":
         raise Conflict("该整改反馈已核验", code="report_verified")

@@ -162,6 +162,8 @@ class AssignmentDetailOut(AssignmentItemOut):
     accepted_at = f.DateTime(allow_none=True)
     returned_at = f.DateTime(allow_none=True)
     return_reason = f.String(allow_none=True)
+    waived_at = f.DateTime(allow_none=True, metadata={"description": "组织部决定免报的时间"})
+    waive_reason = f.String(allow_none=True, metadata={"description": "免报理由"})
     extension_days = f.Integer()
     reported_upward_at = f.DateTime(allow_none=True)
     reported_upward_to = f.String(allow_none=True)

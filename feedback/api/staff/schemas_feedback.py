@@ -139,6 +139,8 @@ class RouteIn(Schema):
 
 class CloseIn(Schema):
     note = f.String(validate=NOTE)
+    waive_reason = f.String(validate=validate.Length(min=1, max=500, error="免报理由应为 1–500 个字"), metadata={
+        "description": "协办部门尚未反馈时必填：免报理由。这些协办交办单记为“免报”，并记录决定人、时间和理由"})
 
 
 class AssignmentSpec(Schema):
