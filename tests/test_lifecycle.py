@@ -302,3 +302,38 @@ def test_closing_never_marks_a_silent_cooperating_department_as_verified(client,
         triage_id, reason, "waived", False)
     assert "免报" not in str(ok(client.post(f"{MP}/feedback/track", json={"receipt": receipt},
                                            headers=people["reporter"])))
+
+
+def test_consultation_outcome_is_not_dated_ahead_and_can_be_corrected(client, people, clock, db):
+    from feedback.models import Event
+
+    receipt, fid = submit(client, people, CHECKS)
+    consultation = ok(client.post(f"{STAFF}/consultations", headers=people["triage"], json={
+        "title": "多头检查会商", "feedback_ids": [fid], "departments": ["city-wb", "city-yjgl"]}), 201)
+    url = f"{STAFF}/consultations/{consultation['id']}/outcome"
+    early = client.patch(url, headers=people["triage"], json={"outcome": "改", "reason": "笔误"})
+    assert early.status_code == 409 and early.get_json()["code"] == "consultation_not_held"
+    body = {"attendees": ["市委办"], "outcome": "由市委办统筹检查计划",
+            "assignments": [{"feedback_id": fid, "primary": "city-wb"}]}
+    ahead = client.post(url, headers=people["triage"], json=body | {"held_on": "2026-09-24"})  # today is 09-23
+    assert ahead.status_code == 422 and "不能晚于今天" in ahead.get_json()["errors"]["held_on"][0]
+    ok(client.post(url, headers=people["triage"], json=body | {"held_on": "2026-09-23"}))
+
+    for wrong, field in (({"held_on": "2026-09-30", "reason": "改期"}, "held_on"),
+                         ({"reason": "无更正"}, "body"), ({"outcome": "新结果"}, "reason")):
+        reply = client.patch(url, headers=people["triage"], json=wrong)
+        assert reply.status_code == 422 and field in reply.get_json()["errors"], wrong
+    assert client.patch(url, headers=people["wb"], json={"outcome": "x", "reason": "y"}).status_code == 403
+    fixed = ok(client.patch(url, headers=people["triage"], json={
+        "held_on": "2026-09-22", "attendees": ["市委办", "市应急管理局"],
+        "reason": "会议实际于前一天召开，漏记应急管理局"}))
+    assert (fixed["held_on"], fixed["attendees"], fixed["outcome"]) == (
+        "2026-09-22", ["市委办", "市应急管理局"], "由市委办统筹检查计划")
+    assert ok(client.get(f"{STAFF}/consultations/{consultation['id']}", headers=people["triage"]))["held_on"] == \
+        "2026-09-22"
+    db.session.rollback()
+    event = db.session.scalar(select(Event).where(Event.feedback_id == fid, Event.action == "correct_consultation"))
+    assert event.reason == "会议实际于前一天召开，漏记应急管理局" and event.actor_role == "triage"
+    assert event.data["before"] == {"held_on": "2026-09-23", "attendees": ["市委办"]}
+    assert event.data["after"] == {"held_on": "2026-09-22", "attendees": ["市委办", "市应急管理局"]}
+    assert len(assignment_of(client, people["wb"])) and timeline(client, people, receipt)[-1] == "按会商结果交办"
