@@ -411,3 +411,23 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(app, db, clie
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
     excerpt = list(book["典型反映"].iter_rows(values_only=True))[1]
     assert excerpt[3] == evil and excerpt[4] == "+1-1=0 典型"
+
+
+def test_forced_regeneration_refreshes_the_earlier_months_the_trend_reads(app, db, client, seeded, staff_login):
+    s = Seeder(app, db)
+    s.submit((2026, 8, 10, 10, 0), P, ["peihui"])
+    s.submit((2026, 9, 10, 10, 0), P, ["peihui"])
+    app.extensions["clock"].freeze(cst(2026, 10, 9, 10, 0))
+    headers = staff_login("triage")
+    first = ok(client.post(f"{STAFF}/summaries/2026-09/generate", json={}, headers=headers))
+    assert (first["total"]["previous"], first["total"]["series"][-2:]) == (1, [1, 1])
+    # August changes after publication: one more August feedback, and the first one retagged.
+    late = s.submit((2026, 8, 20, 10, 0), L, ["liuhen"])
+    august = db.session.scalar(select(Feedback).where(Feedback.id != late.id, Feedback.submitted_on < cst(2026, 9, 1)
+                                                      .date()))
+    s.act((2026, 10, 9, 10, 5), lambda: triage.retag(TRIAGE, august, ["wenshan"], None))
+    app.extensions["clock"].freeze(cst(2026, 10, 9, 11, 0))
+    rebuilt = ok(client.post(f"{STAFF}/summaries/2026-09/generate", json={"force": True}, headers=headers))
+    assert (rebuilt["total"]["previous"], rebuilt["total"]["series"][-2:]) == (2, [2, 1])
+    by_code = {t["code"]: t for t in rebuilt["tags"]}
+    assert (by_code["peihui"]["previous"], by_code["wenshan"]["previous"], by_code["liuhen"]["previous"]) == (0, 1, 1)
