@@ -8,7 +8,7 @@ from feedback.clock import now
 from feedback.errors import Conflict, NotFound, ValidationFailed
 from feedback.extensions import db
 from feedback.models import Assignment, ExtensionRequest, Feedback, RectificationReport
-from feedback.services import deadlines
+from feedback.services import deadlines, report_attachments
 from feedback.services.actors import SYSTEM, Actor, guard_assignment, move_assignment, move_feedback
 from feedback.services.routing_actions import returned_to_triage
 from feedback.timeutil import local_date
@@ -123,6 +123,7 @@ def respond(actor: Actor, assignment: Assignment, *, measures: str, result: str,
                                  submitted_at=now())
     db.session.add(report)
     db.session.flush()
+    report_attachments.claim(report, assignment.department_id, attachments)
     _withdraw_pending_extensions(assignment, "已提交整改反馈，延期申请自动撤回")
     note = f"{_dept_name(assignment)}已反馈整改情况" + (f"：{summary}" if summary else "")
     move_assignment(assignment, "respond", actor, data={"report_id": report.id, "reporter_note": note})
