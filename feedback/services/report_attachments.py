@@ -18,7 +18,7 @@ from feedback.documents import DocumentRejected, clean_pdf, is_pdf
 from feedback.errors import PayloadTooLarge, ValidationFailed
 from feedback.extensions import db
 from feedback.models import RectificationReport, ReportAttachment, StaffUser
-from feedback.services.uploads import clean_image, upload_root, write_atomically
+from feedback.services.uploads import clean_image, run_decode, upload_root, write_atomically
 
 ACCEPTED = "仅支持 PDF 文件或 JPEG、PNG、WebP、GIF 图片"
 
@@ -35,7 +35,7 @@ def save_report_attachment(staff: StaffUser, raw: bytes) -> ReportAttachment:
     pages = width = height = None
     if is_pdf(raw):
         try:
-            pdf = clean_pdf(raw, max_pages=int(current_app.config["REPORT_ATTACHMENT_MAX_PAGES"]))
+            pdf = run_decode(clean_pdf, raw, max_pages=int(current_app.config["REPORT_ATTACHMENT_MAX_PAGES"]))
         except DocumentRejected as exc:
             raise ValidationFailed(errors={"file": [exc.reason]}, code="invalid_document") from None
         data, content_type, extension, pages = pdf.data, "application/pdf", "pdf", pdf.pages
