@@ -76,6 +76,8 @@ def close(actor: Actor, feedback: Feedback, note: str | None, waive_reason: str 
     if not any(a.role == "primary" and a.status == "accepted" for a in assignments):
         raise Conflict("主办部门的整改反馈尚未销号，不能办结", code="primary_not_accepted")
     still_open = open_assignments(feedback)
+    if any(a.role == "primary" for a in still_open):  # e.g. routed again after a reopening
+        raise Conflict("主办部门的整改反馈尚未销号，不能办结", code="primary_not_accepted")
     if any(a.status == "responded" for a in still_open):
         raise Conflict("还有协办部门的反馈未核验（销号或返工）", code="reports_unverified")
     if still_open and not (waive_reason or "").strip():
