@@ -224,19 +224,55 @@ def _target_mode(im: Image.Image, out_format: str) -> str:
     return "RGBA" if has_alpha else "RGB"
 
 
+# Decoded pixels one image may cost (Pillow keeps RGB as 4 bytes a pixel: 32 MB). An 8-megapixel
+# photo decodes whole; a larger JPEG is decoded scaled down by 2, 4 or 8 in the DCT (Pillow's
+# draft, a fraction of a full decode's time and memory); any other image over it is refused.
+DEFAULT_MAX_DECODED_PIXELS = 8_000_000
+# Header sizes above this are refused outright, even where draft could shrink them.
+DEFAULT_MAX_PIXELS = 64 * DEFAULT_MAX_DECODED_PIXELS
+_DRAFT_SCALES = (2, 4, 8)
+
+
+def _draft_scale(src: Image.Image, max_decoded_pixels: int) -> int:
+    """The smallest JPEG draft scale that brings the decode within budget; 1 when none is needed.
+
+    Read from the header only, so a flood is refused before any pixel is decoded.
+    """
+    width, height = src.size
+    if width * height <= max_decoded_pixels:
+        return 1
+    if src.format in ("JPEG", "MPO"):
+        for scale in _DRAFT_SCALES:
+            if -(-width // scale) * -(-height // scale) <= max_decoded_pixels:
+                return scale
+    raise ImageRejected("too_many_pixels")
+
+
+def _plan_decode(src: Image.Image, max_decoded_pixels: int) -> None:
+    """Shrink the decode of a large JPEG before any pixel is decoded; refuse what stays too big."""
+    scale = _draft_scale(src, max_decoded_pixels)
+    if scale > 1:
+        src.draft(src.mode, (src.width // scale, src.height // scale))
+    if src.width * src.height > max_decoded_pixels:  # the draft was not possible (odd JPEG layout)
+        raise ImageRejected("too_many_pixels")
+
+
 def scrub_image(
     raw: bytes,
     *,
-    max_pixels: int = 40_000_000,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_decoded_pixels: int = DEFAULT_MAX_DECODED_PIXELS,
     max_side: int = 4096,
     max_bytes: int = 20_000_000,
 ) -> CleanImage:
     """Decode and re-encode an upload so that no EXIF/GPS/XMP/ICC/comment metadata survives.
 
-    The output is built from pixel data alone (a fresh image with an empty ``info``) and saved
-    without ``exif=`` or ``icc_profile=``, so nothing the phone wrote can leak a place or a device.
-    The pixel count is checked from the header before decoding, which stops decompression bombs
-    without touching Pillow's process-wide ``MAX_IMAGE_PIXELS``.
+    The output is the decoded pixels alone: ``info`` is emptied and nothing is passed to the
+    encoder but quality settings (no ``exif=``, ``icc_profile=``, ``xmp=``), so nothing the phone
+    wrote can leak a place or a device. Pixel floods are stopped from the header, before
+    decoding: the image must decode (after a JPEG draft) to at most ``max_decoded_pixels``,
+    without touching Pillow's process-wide ``MAX_IMAGE_PIXELS``. The pixels are held once (twice
+    only while a rotation or mode conversion runs).
     """
     if len(raw) > max_bytes:
         raise ImageRejected("too_large")
@@ -247,6 +283,7 @@ def scrub_image(
             raise ImageRejected("unsupported_type")
         if probe.width * probe.height > max_pixels:
             raise ImageRejected("too_many_pixels")
+        _draft_scale(probe, max_decoded_pixels)
         try:
             probe.verify()
         except Exception as exc:  # verify() raises assorted types for damaged files
@@ -254,34 +291,39 @@ def scrub_image(
 
     with _open(raw) as src:  # verify() leaves the object unusable; open again to decode
         out_format, content_type, extension = _OUTPUT[src.format]
+        _plan_decode(src, max_decoded_pixels)
         try:
             src.seek(0)  # first frame only for animations
             src.load()
+            im = src
             try:
-                im = ImageOps.exif_transpose(src)
+                ImageOps.exif_transpose(im, in_place=True)  # no copy unless it really rotates
             except _EXIF_ERRORS:
-                # Malformed EXIF: keep the pixels as stored; the EXIF is dropped anyway.
-                im = src.copy()
-            im = im.convert(_target_mode(im, out_format))
+                pass  # malformed EXIF: keep the pixels as stored; the EXIF is dropped anyway
+            mode = _target_mode(im, out_format)
+            if im.mode != mode:
+                im = im.convert(mode)
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise ImageRejected("corrupt") from exc
 
-    if max(im.size) > max_side:
-        scale = max_side / max(im.size)
-        size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
-        im = im.resize(size, Image.Resampling.LANCZOS)
+        if max(im.size) > max_side:
+            scale = max_side / max(im.size)
+            size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+            im = im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
-    clean = Image.frombytes(im.mode, im.size, im.tobytes())  # pixels only, empty info
-    buf = io.BytesIO()
-    if out_format == "JPEG":
-        clean.save(buf, "JPEG", quality=85, optimize=True)
-    elif out_format == "PNG":
-        clean.save(buf, "PNG", optimize=True)
-    else:
-        clean.save(buf, "WEBP", quality=85, method=4)
-    return CleanImage(
-        buf.getvalue(), content_type, extension, clean.width, clean.height
-    )
+        # Nothing the file carried goes back out: encoders read only ``info`` and the arguments
+        # below (no exif=, icc_profile=, xmp=, comment=), so the pixels are written alone.
+        im.info = {}
+        im.encoderinfo = {}
+        buf = io.BytesIO()
+        if out_format == "JPEG":
+            im.save(buf, "JPEG", quality=85, optimize=True)
+        elif out_format == "PNG":
+            im.save(buf, "PNG", optimize=True)
+        else:
+            im.save(buf, "WEBP", quality=85, method=4)
+        width, height = im.size
+    return CleanImage(buf.getvalue(), content_type, extension, width, height)
 
 
 # --- Small-cell suppression ------------------------------------------------------------------

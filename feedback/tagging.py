@@ -96,6 +96,11 @@ class TagHit:
         return {**asdict(self), "matched": list(self.matched)}
 
 
+def fold(text: str) -> str:
+    """Full width to ASCII and ASCII to lower case (public name of :func:`_normalise`)."""
+    return _normalise(text)
+
+
 def _normalise(text: str) -> str:
     """Full width to ASCII and ASCII to lower case, one char for one, so spans map back."""
     return text.translate(_FOLD)
@@ -404,6 +409,16 @@ class Tagger:
     def segment(self, text: str) -> list[str]:
         """Search-mode tokens of the folded text, for full-text indexing (and for queries)."""
         return [w for w in self._tok().cut_for_search(_normalise(text)) if _WORD_RE.search(w)]
+
+    def dictionary_spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of every dictionary word (user dictionary included) longer than one
+        character that occurs anywhere in ``text``, overlaps and all (jieba's full mode).
+
+        Unlike a segmentation this does not depend on the surrounding text, so a word found in
+        a query is found in every text that contains the query (see ``services.search``).
+        """
+        dag = self._tok().get_DAG(text)
+        return [(k, j + 1) for k, ends in dag.items() for j in ends if j > k]
 
     def keywords(self, text: str, top_k: int = 10) -> list[str]:
         """TF-IDF keywords (jieba's IDF table, loaded on first call) for summaries."""

@@ -26,6 +26,7 @@ ASSIGNMENT_STATUS_LABELS = {
     "accepted": "已销号",
     "returned": "已退回",
     "sent_back": "返工",
+    "waived": "免报",
 }
 
 TRIAGE = frozenset({"triage", "admin"})
@@ -76,7 +77,9 @@ ASSIGNMENT_TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     _t("respond", "提交整改反馈", {"acknowledged", "sent_back"}, "responded", HANDLER),
     _t("accept", "对账销号", {"responded"}, "accepted", TRIAGE),
     _t("send_back", "退回返工", {"responded"}, "sent_back", TRIAGE),
-    _t("close_with_primary", "随主办单位一并销号", {"pending", "acknowledged", "sent_back"}, "accepted", TRIAGE),
+    # 免报: the org department decides, with a reason, that a cooperating department need not report;
+    # never 已销号, which means a report was verified.
+    _t("waive", "免报", {"pending", "acknowledged", "sent_back"}, "waived", TRIAGE),
 )}
 
 

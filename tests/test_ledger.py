@@ -82,7 +82,7 @@ def test_liaison_records_and_corrects_within_seven_days_then_it_locks(client, db
     assert first.status_code == 200, first.get_json()
     assert first.get_json() | {"updated_at": None} == {
         "day": "2026-09-22", **counts(meetings=3, irrelevant_meetings=1, documents=5), "note": "县里秸秆焚烧会",
-        "recorded_by": "liaison-gc01", "updated_at": None, "editable": True}
+        "recorded_by": "liaison-gc01", "updated_at": None, "editable": True, "source": "liaison"}
 
     clock.freeze(at("2026-09-29", 18))  # 7 days later: still open
     fixed = client.put(f"{LEDGER}/2026-09-22", headers=headers, json=counts(meetings=2, irrelevant_meetings=2))
@@ -178,6 +178,45 @@ def _any_department() -> str:
         Department.is_org_department.is_(False), Department.active.is_(True)).limit(1))
 
 
+def test_the_org_department_corrects_a_locked_day_and_the_correction_is_recorded(client, db, clock, fill, liaison,
+                                                                                 staff_login):
+    from feedback.models import Event
+
+    fill("GC01", "2026-09-22", meetings=3, irrelevant_meetings=1, note="县里会议")
+    clock.freeze(at("2026-10-14", 10))
+    headers = liaison("GC01")
+    assert client.put(f"{LEDGER}/2026-09-22", headers=headers, json=counts(meetings=4)).status_code == 409
+    triage = staff_login("triage", username="zzb-ledger")
+    url = f"{LEDGER}/points/GC01/2026-09-22"
+    body = counts(meetings=4, irrelevant_meetings=1, inspections=1)
+    reason = "联络员来电说明漏记一次督查检查和一次会议"
+    for wrong, status in (({**body}, 422), ({**body, "reason": "  "}, 422)):
+        assert client.put(url, headers=triage, json=wrong).status_code == status
+    for who in (headers, staff_login("viewer"), staff_login("handler", department_code=_any_department())):
+        assert client.put(url, headers=who, json=body | {"reason": reason}).status_code == 403
+    assert client.put(f"{LEDGER}/points/ZZ99/2026-09-22", headers=triage,
+                      json=body | {"reason": reason}).status_code == 404
+    ahead = client.put(f"{LEDGER}/points/GC01/2026-10-15", headers=triage, json=body | {"reason": reason})
+    assert ahead.status_code == 422
+
+    fixed = client.put(url, headers=triage, json=body | {"reason": reason, "note": "县里会议；市里检查"})
+    assert fixed.status_code == 200, fixed.get_json()
+    assert (fixed.get_json()["source"], fixed.get_json()["recorded_by"], fixed.get_json()["inspections"]) == (
+        "org", "zzb-ledger", 1)
+    shown = client.get(f"{LEDGER}?from=2026-09-22&to=2026-09-22", headers=headers).get_json()["entries"]
+    assert (shown[0]["meetings"], shown[0]["inspections"], shown[0]["editable"]) == (4, 1, False)
+    # A locked day that was never filled can be filled in by the org department too.
+    assert client.put(f"{LEDGER}/points/GC01/2026-09-21", headers=triage,
+                      json=counts(documents=2) | {"reason": "补登纸质台账"}).status_code == 200
+    db.session.rollback()
+    events = db.session.scalars(select(Event).where(Event.action == "ledger_correct").order_by(Event.id)).all()
+    assert [(e.reason, e.actor_role, e.data["point"], e.data["day"]) for e in events] == [
+        (reason, "triage", "GC01", "2026-09-22"), ("补登纸质台账", "triage", "GC01", "2026-09-21")]
+    assert events[0].data["before"] == {**counts(meetings=3, irrelevant_meetings=1), "note": "县里会议"}
+    assert events[0].data["after"] == {**body, "note": "县里会议；市里检查"}
+    assert events[1].data["before"] is None and events[0].feedback_id is None
+
+
 # ------------------------------------------------------------------------------------ missing days
 
 
@@ -198,7 +237,9 @@ def test_missing_days_are_working_days_after_the_first_entry(client, clock, fill
     assert october["missing_days"] == ["2026-10-08", "2026-10-10", "2026-10-13"]
     assert (october["from"], october["to"]) == ("2026-10-01", "2026-10-31")
     never = client.get(f"{LEDGER}/points/GC04?month=2026-10", headers=triage).get_json()
-    assert never["first_day"] is None and never["missing_days"] == [] and never["entries"] == []
+    # A point that has never reported misses every working day before today (not none of them).
+    assert never["first_day"] is None and never["entries"] == []
+    assert never["missing_days"] == ["2026-10-08", "2026-10-09", "2026-10-10", "2026-10-12", "2026-10-13"]
     assert client.get(f"{LEDGER}/points/ZZ99?month=2026-10", headers=triage).status_code == 404
 
 
@@ -225,6 +266,7 @@ def test_monthly_statistics_per_point_and_overall(client, db, clock, fill, staff
     # GC01: 22 working days in September, 3 of them filled, from 09-01 on.
     assert rows["GC01"] | {"name": None} == {
         "code": "GC01", "name": None, "active": True, "first_day": "2026-09-01", "days_filled": 3, "days_missing": 19,
+        "never_reported": False,
         "totals": {"meetings": 6, "irrelevant_meetings": 3, "documents": 7, "inspections": 2, "forms": 3,
                    "checkins": 5}}
     # GC02 from Sun 09-20: 09-20..24 and 09-28..30 are 8 working days; 09-20 and 09-22 filled.
@@ -232,12 +274,16 @@ def test_monthly_statistics_per_point_and_overall(client, db, clock, fill, staff
     assert rows["GC02"]["totals"] == {"meetings": 2, "irrelevant_meetings": 1, "documents": 4, "inspections": 0,
                                       "forms": 1, "checkins": 2}
     assert rows["GC45"] | {"name": None} == {"code": "GC45", "name": None, "active": False, "first_day": "2026-09-10",
-                                             "days_filled": 1, "days_missing": 0, "totals": counts(documents=1)}
-    assert rows["GC07"]["first_day"] is None and rows["GC07"]["days_missing"] == 0
+                                             "days_filled": 1, "days_missing": 0, "totals": counts(documents=1),
+                                             "never_reported": False}
+    # The 41 active points that never reported are not hidden: every working day of September is missing.
+    assert (rows["GC07"]["first_day"], rows["GC07"]["days_missing"], rows["GC07"]["never_reported"]) == (None, 22, True)
+    assert sum(r["never_reported"] for r in rows.values()) == 41
     assert report["overall"] == {
         "totals": {"meetings": 8, "irrelevant_meetings": 4, "documents": 12, "inspections": 2, "forms": 4,
                    "checkins": 7},
-        "days_filled": 7, "days_missing": 25, "points": 44, "points_with_missing": 2}
+        "days_filled": 7, "days_missing": 25 + 41 * 22, "points": 44, "points_with_missing": 2 + 41,
+        "points_never_reported": 41}
     assert report["partial"] is False and (report["from"], report["to"]) == ("2026-09-01", "2026-09-30")
 
     ahead = client.get(f"{LEDGER}/monthly?month=2026-11", headers=staff_login("triage"))

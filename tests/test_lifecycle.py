@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 MP = "/api/mp/v1"
 STAFF = "/api/staff/v1"
@@ -263,3 +264,76 @@ def test_handler_sees_day_not_time_and_no_contact(client, people, clock):
     assert "contact" not in seen and "0371" not in str(seen)
     assert seen["submitted_on"] == "2026-09-23" and "13:30" not in str(seen)
     assert client.get(f"{STAFF}/feedback/{fid}", headers=people["fb"]).status_code == 404
+
+
+def test_closing_never_marks_a_silent_cooperating_department_as_verified(client, people, clock, db):
+    """已销号 means a verified report. A cooperating department that never reported is waited for,
+    or released by an explicit 免报 decision that records who decided, when and why."""
+    from feedback.models import Event, StaffUser
+
+    receipt, fid = submit(client, people)
+    ok(client.post(f"{STAFF}/feedback/{fid}/route", headers=people["triage"],
+                   json={"path": "direct", "primary": "city-wb", "cooperating": ["city-fb"]}))
+    wb, fb = assignment_of(client, people["wb"]), assignment_of(client, people["fb"])
+    ok(client.post(f"{STAFF}/assignments/{wb['id']}/acknowledge", headers=people["wb"]))
+    report = ok(client.post(f"{STAFF}/assignments/{wb['id']}/reports", headers=people["wb"],
+                            json={"measures": "清理参会范围", "result": "已印发通知"}), 201)
+    ok(client.post(f"{STAFF}/reports/{report['id']}/verdict", headers=people["triage"], json={"verdict": "accept"}))
+
+    refused = client.post(f"{STAFF}/feedback/{fid}/close", headers=people["triage"], json={"note": "已整改"})
+    assert refused.status_code == 409, refused.get_json()
+    assert refused.get_json()["code"] == "cooperating_not_reported"
+    assert "嵩阳市人民政府办公室" in refused.get_json()["message"] and "免报理由" in refused.get_json()["message"]
+    assert ok(client.get(f"{STAFF}/assignments/{fb['id']}", headers=people["fb"]))["status"] == "pending"
+
+    reason = "会议通知由市委办单独发出，市政府办无需另行反馈"
+    closed = ok(client.post(f"{STAFF}/feedback/{fid}/close", headers=people["triage"],
+                            json={"note": "已整改", "waive_reason": reason}))
+    assert closed["status"] == "closed"
+    seen = ok(client.get(f"{STAFF}/assignments/{fb['id']}", headers=people["fb"]))
+    assert (seen["status"], seen["status_label"], seen["waive_reason"]) == ("waived", "免报", reason)
+    assert seen["waived_at"] is not None and seen["accepted_at"] is None
+    assert ok(client.get(f"{STAFF}/assignments?status=waived", headers=people["triage"]))["total"] == 1
+    assert ok(client.get(f"{STAFF}/assignments?status=accepted", headers=people["triage"]))["total"] == 1
+    db.session.rollback()
+    event = db.session.scalar(select(Event).where(Event.assignment_id == fb["id"], Event.action == "waive"))
+    triage_id = db.session.scalar(select(StaffUser.id).where(StaffUser.username == "zzb-triage"))
+    assert (event.actor_id, event.reason, event.to_status, event.visible_to_reporter) == (
+        triage_id, reason, "waived", False)
+    assert "免报" not in str(ok(client.post(f"{MP}/feedback/track", json={"receipt": receipt},
+                                           headers=people["reporter"])))
+
+
+def test_consultation_outcome_is_not_dated_ahead_and_can_be_corrected(client, people, clock, db):
+    from feedback.models import Event
+
+    receipt, fid = submit(client, people, CHECKS)
+    consultation = ok(client.post(f"{STAFF}/consultations", headers=people["triage"], json={
+        "title": "多头检查会商", "feedback_ids": [fid], "departments": ["city-wb", "city-yjgl"]}), 201)
+    url = f"{STAFF}/consultations/{consultation['id']}/outcome"
+    early = client.patch(url, headers=people["triage"], json={"outcome": "改", "reason": "笔误"})
+    assert early.status_code == 409 and early.get_json()["code"] == "consultation_not_held"
+    body = {"attendees": ["市委办"], "outcome": "由市委办统筹检查计划",
+            "assignments": [{"feedback_id": fid, "primary": "city-wb"}]}
+    ahead = client.post(url, headers=people["triage"], json=body | {"held_on": "2026-09-24"})  # today is 09-23
+    assert ahead.status_code == 422 and "不能晚于今天" in ahead.get_json()["errors"]["held_on"][0]
+    ok(client.post(url, headers=people["triage"], json=body | {"held_on": "2026-09-23"}))
+
+    for wrong, field in (({"held_on": "2026-09-30", "reason": "改期"}, "held_on"),
+                         ({"reason": "无更正"}, "body"), ({"outcome": "新结果"}, "reason")):
+        reply = client.patch(url, headers=people["triage"], json=wrong)
+        assert reply.status_code == 422 and field in reply.get_json()["errors"], wrong
+    assert client.patch(url, headers=people["wb"], json={"outcome": "x", "reason": "y"}).status_code == 403
+    fixed = ok(client.patch(url, headers=people["triage"], json={
+        "held_on": "2026-09-22", "attendees": ["市委办", "市应急管理局"],
+        "reason": "会议实际于前一天召开，漏记应急管理局"}))
+    assert (fixed["held_on"], fixed["attendees"], fixed["outcome"]) == (
+        "2026-09-22", ["市委办", "市应急管理局"], "由市委办统筹检查计划")
+    assert ok(client.get(f"{STAFF}/consultations/{consultation['id']}", headers=people["triage"]))["held_on"] == \
+        "2026-09-22"
+    db.session.rollback()
+    event = db.session.scalar(select(Event).where(Event.feedback_id == fid, Event.action == "correct_consultation"))
+    assert event.reason == "会议实际于前一天召开，漏记应急管理局" and event.actor_role == "triage"
+    assert event.data["before"] == {"held_on": "2026-09-23", "attendees": ["市委办"]}
+    assert event.data["after"] == {"held_on": "2026-09-22", "attendees": ["市委办", "市应急管理局"]}
+    assert len(assignment_of(client, people["wb"])) and timeline(client, people, receipt)[-1] == "按会商结果交办"

@@ -393,3 +393,41 @@ def test_xlsx_and_csv_carry_the_readers_numbers_under_chinese_headers(app, db, c
 
 TAG_HEADERS = ["标签", "本月", "上月", "环比变化", "环比变化率(%)", "去年同月", "同比变化", "同比变化率(%)", *MONTHS]
 BREAKDOWN_TITLES = {"kind": "反映类型", "unit_level": "单位层级", "region": "地区", "point": "观测点"}
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(app, db, client, seeded, staff_login):
+    """A complaint starting with ``=`` must not become a live formula (link) for whoever opens the file."""
+    s = Seeder(app, db)
+    evil = '=HYPERLINK("http://example.invalid/x","点击查看")每周都要陪会，耽误工作'
+    feedback = s.submit((2026, 9, 2, 10, 0), evil, ["peihui"])
+    s.submit((2026, 9, 3, 10, 0), "@SUM(1+1)*cmd|' /C calc'!A0 报表反复填报，费时费力", ["tianbao"])
+    published(app, db)
+    headers = staff_login("triage")
+    body = {"items": [{"feedback_id": feedback.id, "note": "+1-1=0 典型"}]}
+    ok(client.put(f"{STAFF}/summaries/2026-09/excerpts", json=body, headers=headers))
+    reply = client.get(f"{STAFF}/summaries/2026-09/export.xlsx", headers=headers)
+    book = load_workbook(io.BytesIO(reply.data))
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    excerpt = list(book["典型反映"].iter_rows(values_only=True))[1]
+    assert excerpt[3] == evil and excerpt[4] == "+1-1=0 典型"
+
+
+def test_forced_regeneration_refreshes_the_earlier_months_the_trend_reads(app, db, client, seeded, staff_login):
+    s = Seeder(app, db)
+    s.submit((2026, 8, 10, 10, 0), P, ["peihui"])
+    s.submit((2026, 9, 10, 10, 0), P, ["peihui"])
+    app.extensions["clock"].freeze(cst(2026, 10, 9, 10, 0))
+    headers = staff_login("triage")
+    first = ok(client.post(f"{STAFF}/summaries/2026-09/generate", json={}, headers=headers))
+    assert (first["total"]["previous"], first["total"]["series"][-2:]) == (1, [1, 1])
+    # August changes after publication: one more August feedback, and the first one retagged.
+    late = s.submit((2026, 8, 20, 10, 0), L, ["liuhen"])
+    august = db.session.scalar(select(Feedback).where(Feedback.id != late.id, Feedback.submitted_on < cst(2026, 9, 1)
+                                                      .date()))
+    s.act((2026, 10, 9, 10, 5), lambda: triage.retag(TRIAGE, august, ["wenshan"], None))
+    app.extensions["clock"].freeze(cst(2026, 10, 9, 11, 0))
+    rebuilt = ok(client.post(f"{STAFF}/summaries/2026-09/generate", json={"force": True}, headers=headers))
+    assert (rebuilt["total"]["previous"], rebuilt["total"]["series"][-2:]) == (2, [2, 1])
+    by_code = {t["code"]: t for t in rebuilt["tags"]}
+    assert (by_code["peihui"]["previous"], by_code["wenshan"]["previous"], by_code["liuhen"]["previous"]) == (0, 1, 1)

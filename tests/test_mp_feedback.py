@@ -52,6 +52,13 @@ def test_observation_point_and_region(seeded, client, mp_login, db):
     assert stored.point_id == point.id and stored.region_code == point.region_code
 
 
+@pytest.mark.parametrize("code", ["490102", "490102001", "490103001002"])
+def test_region_codes_of_the_sample_province_are_accepted(seeded, client, mp_login, db, code):
+    reply = submit(client, mp_login(), region_code=code)
+    assert reply.status_code == 201, reply.get_json()
+    assert db.session.scalar(select(Feedback.region_code)) == code
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "fragment"),
     [
@@ -62,6 +69,9 @@ def test_observation_point_and_region(seeded, client, mp_login, db):
         ({"kind": "complaint"}, "kind", "problem"),
         ({"region_code": "99123"}, "region_code", "行政区划代码"),
         ({"region_code": "990101"}, "region_code", "行政区划代码"),
+        ({"region_code": "410102"}, "region_code", "不在本平台服务的地区"),  # a real province, not served here
+        ({"region_code": "000102"}, "region_code", "格式不正确"),
+        ({"region_code": "４９０１０２"}, "region_code", "格式不正确"),
         ({"point_code": "NOPE-99"}, "point_code", "未找到该观测点"),
         ({"unit_level": "planet"}, "unit_level", "单位层级"),
         ({"contact": {"phone": "13800000000"}}, "contact", "匿名"),
@@ -152,3 +162,17 @@ def test_praise_without_burden_gets_no_tags(seeded, client, mp_login):
                    content="我们村今年推行村级事务准入清单，干部下地入户的时间多了，群众很满意。")
     assert reply.status_code == 201
     assert reply.get_json()["tags"] == []
+
+
+def test_reusing_an_idempotency_key_for_another_complaint_is_refused_not_dropped(seeded, client, mp_login, db):
+    headers = mp_login() | {"Idempotency-Key": str(uuid.uuid4())}
+    first = submit(client, headers)
+    assert first.status_code == 201
+    other = submit(client, headers, content="每个月都要填写十几张内容重复的报表，耗费大量时间")
+    assert other.status_code == 422
+    body = other.get_json()
+    assert body["code"] == "idempotency_key_reused" and "新的幂等键" in body["message"]
+    assert "receipt" not in body and first.get_json()["receipt"] not in other.get_data(as_text=True)
+    again = submit(client, headers)  # the true retry still replays the first answer
+    assert again.status_code == 200 and again.get_json() == first.get_json()
+    assert db.session.scalar(select(func.count()).select_from(Feedback)) == 1

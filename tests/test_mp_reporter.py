@@ -196,6 +196,7 @@ def test_unsatisfied_reopens_once_then_only_records_the_rating(client, db, repor
 
     clock.advance(days=1)
     handle_and_close(db, fid)
+    assert track(client, reporter, receipt)["can_rate"] is True  # the new closure is rated afresh
     second = ok(rate(client, reporter, receipt, "unsatisfied", "还是没有改变"))
     assert second == {"reopened": False, "status": "closed", "status_label": "已办结"}
     db.session.rollback()
@@ -203,6 +204,7 @@ def test_unsatisfied_reopens_once_then_only_records_the_rating(client, db, repor
     assert (feedback.status, feedback.reopen_count, feedback.rating_comment) == ("closed", 1, "还是没有改变")
     labels = [i["label"] for i in track(client, reporter, receipt)["timeline"]]
     assert labels.count("重新办理") == 1 and labels[-1] == "已评价"
+    assert track(client, reporter, receipt)["can_rate"] is False
 
 
 def test_basically_satisfied_rating_is_recorded(client, db, reporter, clock):
@@ -212,7 +214,10 @@ def test_basically_satisfied_rating_is_recorded(client, db, reporter, clock):
         "reopened": False, "status": "closed", "status_label": "已办结"}
     db.session.rollback()
     assert db.session.get(Feedback, fid).rating == "basically_satisfied"
-    assert track(client, reporter, receipt)["timeline"][-1]["note"] == "您的评价：基本满意"
+    shown = track(client, reporter, receipt)
+    assert shown["timeline"][-1]["note"] == "您的评价：基本满意"
+    assert shown["can_rate"] is False  # rated: the app must not offer a button that answers 409
+    assert rate(client, reporter, receipt, "satisfied").status_code == 409
 
 
 @pytest.mark.parametrize(("body", "field", "fragment"), [

@@ -69,3 +69,74 @@ def test_missing_file_field(client, mp_login):
 
 def test_upload_needs_login(client, jpeg_bytes):
     assert post(client, {}, jpeg_bytes()).status_code == 401
+
+
+FLOOD_SCRIPT = r"""
+import io, json, sys, threading, time
+from PIL import Image
+from feedback import create_app
+
+app = create_app({"FEEDBACK_ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                  "WECHAT_API_BASE": "http://127.0.0.1:9", "IMAGE_DECODE_WAIT_SECONDS": 60})
+
+def jpeg(side):
+    out = io.BytesIO()
+    Image.new("RGB", (side, side), (200, 120, 40)).save(out, "JPEG", quality=30)
+    return out.getvalue()
+
+def hwm_kb():
+    return int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1])
+
+flood = jpeg(6300)  # about 600 KB that decodes to 40 megapixels
+import gc; gc.collect()
+from feedback.services.uploads import clean_image
+open("/proc/self/clear_refs", "w").write("5")  # restart the peak from here
+before, results = hwm_kb(), []
+
+def worker():
+    with app.app_context():
+        results.append(clean_image(flood, 10 * 1024 * 1024).width)
+
+started = time.monotonic()
+threads = [threading.Thread(target=worker) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(json.dumps({"added_mb": (hwm_kb() - before) / 1024, "seconds": time.monotonic() - started,
+                  "size": len(flood), "widths": results}))
+"""
+
+
+def test_a_pixel_flood_is_decoded_scaled_down_one_at_a_time():
+    """Eight 6300x6300 JPEGs at once in one worker: small decodes, one at a time, little memory."""
+    import json
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", FLOOD_SCRIPT], cwd=root, capture_output=True, text=True,
+                         check=True, timeout=120)
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    assert figures["size"] < 1_000_000 and figures["widths"] == [1575] * 8
+    # Decoded whole, each cost over 500 MB and 1.4 s; now a quarter-scale decode, one at a time.
+    assert figures["added_mb"] < 40, figures
+    assert figures["seconds"] < 5, figures
+
+
+def test_an_image_over_the_pixel_budget_that_cannot_be_scaled_is_refused(client, mp_login, db):
+    out = io.BytesIO()
+    Image.new("RGB", (3000, 3000)).save(out, format="PNG")  # 9 megapixels, and PNG has no draft
+    reply = post(client, mp_login(), out.getvalue(), name="x.png")
+    assert reply.status_code == 422 and reply.get_json()["errors"]["file"] == ["图片尺寸过大，请缩小后重新上传"]
+    assert db.session.scalar(select(Upload)) is None
+
+
+def test_decodes_wait_for_a_slot_and_busy_slots_answer_503(app, client, mp_login, jpeg_bytes):
+    from feedback.services.uploads import decode_slot
+
+    app.config["IMAGE_DECODE_WAIT_SECONDS"] = 0.2
+    headers = mp_login()
+    with decode_slot():  # another request is decoding, and the process allows one at a time
+        busy = post(client, headers, jpeg_bytes())
+    assert busy.status_code == 503, busy.get_json()
+    assert busy.get_json()["code"] == "uploads_busy" and busy.headers.get("Retry-After")
+    assert post(client, headers, jpeg_bytes()).status_code == 201

@@ -18,6 +18,7 @@ from feedback.services.search import (
     apply_search,
     index_feedback,
     matching_ids_clause,
+    query_tokens,
     reindex_all,
     search_tokens,
 )
@@ -114,7 +115,7 @@ def test_queries_find_the_same_texts_on_every_database(submitted):
 def test_odd_queries_follow_the_token_model(submitted):
     tokens = {label: set(search_tokens(content)) for label, content in TEXTS.items()}
     for query in ODD_QUERIES:
-        wanted = set(search_tokens(query))
+        wanted = set(query_tokens(query))
         expected = {label for label, have in tokens.items() if wanted <= have}
         assert _found(submitted, query) == expected, query
 
@@ -212,3 +213,35 @@ def test_every_letter_is_one_word_in_the_database(app, db):
         db.session.commit()
     wrong = [hex(code) for i, (code, pieces) in enumerate(docs) if got.get(i) != sorted(pieces)]
     assert wrong == []
+
+
+WHOLE_WORDS = {
+    "X": "基层反映指尖上的形式主义依然突出，嵩阳镇尤其明显。",
+    "Y": "各类政务APP要求每天登录签到，Excel表格反复报送。",
+    "Z": "会议太多，陪会耗费大量时间。",
+}
+
+
+def test_a_word_inside_a_longer_word_is_found(seeded, client, mp_login, db):
+    """形式主义 inside 指尖上的形式主义, APP inside 政务APP: what a person types is found."""
+    ids = {}
+    for label, content in WHOLE_WORDS.items():
+        reply = client.post("/api/mp/v1/feedback", json={"kind": "problem", "content": content}, headers=mp_login())
+        assert reply.status_code == 201, reply.get_json()
+        ids[label] = db.session.scalar(select(Feedback.id).where(Feedback.content == content))
+    for query, expected in {"形式主义": {"X"}, "主义": {"X"}, "指尖上的形式主义": {"X"}, "APP": {"Y"},
+                            "app": {"Y"}, "政务": {"Y"}, "政务APP": {"Y"}, "嵩阳": {"X"}, "报送": {"Y"},
+                            "excel表格": {"Y"}, "会议": {"Z"}, "形式主义 会议": set(), "APPS": set()}.items():
+        assert _found(ids, query) == expected, query
+    # Every stretch of a text, as a person might copy it into the search box, finds that text
+    # (Latin words are whole words: "PP" is not a word of "APP").
+    def cuts_a_latin_word(text: str, at: int) -> bool:
+        return 0 < at < len(text) and (text[at - 1] + text[at]).isascii() and (text[at - 1] + text[at]).isalnum()
+
+    for label, content in WHOLE_WORDS.items():
+        for size in (2, 3, 4, 6):
+            for start in range(len(content) - size + 1):
+                query = content[start:start + size]
+                if query_tokens(query) and not (cuts_a_latin_word(content, start)
+                                                or cuts_a_latin_word(content, start + size)):
+                    assert label in _found(ids, query), query

@@ -11,7 +11,7 @@ from feedback.models.notifications import OutboxMessage, Supervision
 from feedback.models.reference import Department, ObservationPoint, Responsibility, Tag
 from feedback.models.reporting import MonthlyDepartmentFact, MonthlyFact, MonthlySummary
 from feedback.models.staff import STAFF_ROLES, StaffSession, StaffUser
-from feedback.models.upload import Upload
+from feedback.models.upload import ReportAttachment, Upload
 
 __all__ = [
     "JobLease", "JobRun", "LEDGER_COUNTS", "LedgerEntry", "MonthlyDepartmentFact", "MonthlyFact",
@@ -19,5 +19,5 @@ __all__ = [
     "ASSIGNMENT_STATUSES", "Assignment", "Consultation", "ExtensionRequest", "RectificationReport",
     "STAFF_ROLES", "StaffSession", "StaffUser", "consultation_departments", "consultation_items",
     "FEEDBACK_KINDS", "Department", "Event", "Feedback", "FeedbackContact", "FeedbackTag",
-    "IdempotencyRecord", "Message", "ObservationPoint", "Responsibility", "Tag", "Upload",
+    "IdempotencyRecord", "Message", "ObservationPoint", "ReportAttachment", "Responsibility", "Tag", "Upload",
 ]

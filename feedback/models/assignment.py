@@ -11,7 +11,7 @@ from feedback.extensions import db
 from feedback.models.base import BigId, UTCDateTime, utcnow
 from feedback.models.reference import Department
 
-ASSIGNMENT_STATUSES = ("pending", "acknowledged", "responded", "accepted", "returned", "sent_back")
+ASSIGNMENT_STATUSES = ("pending", "acknowledged", "responded", "accepted", "returned", "sent_back", "waived")
 
 
 class Assignment(db.Model):
@@ -48,6 +48,10 @@ class Assignment(db.Model):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_reason: Mapped[str | None] = mapped_column(Text)
+    # 免报: who decided that this (cooperating) department need not report, when and why
+    waived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waived_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    waive_reason: Mapped[str | None] = mapped_column(Text)
     extension_days: Mapped[int] = mapped_column(Integer, default=0)
     # escalate: when and to whom the municipal department reported upward
     reported_upward_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ from feedback.clock import now
 from feedback.errors import Conflict, NotFound, ValidationFailed
 from feedback.extensions import db
 from feedback.models import Assignment, ExtensionRequest, Feedback, RectificationReport
-from feedback.services import deadlines
+from feedback.services import deadlines, report_attachments
 from feedback.services.actors import SYSTEM, Actor, guard_assignment, move_assignment, move_feedback
 from feedback.services.routing_actions import returned_to_triage
 from feedback.timeutil import local_date
@@ -124,6 +124,7 @@ def respond(actor: Actor, assignment: Assignment, *, measures: str, result: str,
                                  submitted_at=now())
     db.session.add(report)
     db.session.flush()
+    report_attachments.claim(report, assignment.department_id, attachments)
     _withdraw_pending_extensions(assignment, "已提交整改反馈，延期申请自动撤回")
     note = f"{_dept_name(assignment)}已反馈整改情况" + (f"：{summary}" if summary else "")
     move_assignment(assignment, "respond", actor, data={"report_id": report.id, "reporter_note": note})
@@ -140,6 +141,18 @@ def accept(actor: Actor, report: RectificationReport, note: str | None) -> None:
     move_assignment(assignment, "accept", actor, reason=note, visible=False, data={"report_id": report.id})
     report.verdict, report.verdict_note, report.verified_by, report.verified_at = "accepted", note, actor.id, now()
     assignment.accepted_at = now()
+
+
+def waive(actor: Actor, assignment: Assignment, reason: str) -> None:
+    """免报: the org department releases a cooperating department from reporting, saying why.
+
+    The assignment then reads 免报 with who and why, never 已销号 (a verified report).
+    """
+    if assignment.role != "cooperating":
+        raise Conflict("只有协办部门的交办单可以免报；主办部门须提交整改反馈", code="primary_not_waivable")
+    move_assignment(assignment, "waive", actor, reason=reason, visible=False)
+    _withdraw_pending_extensions(assignment, "组织部已决定免报，延期申请自动撤回")
+    assignment.waived_at, assignment.waived_by, assignment.waive_reason = now(), actor.id, reason
 
 
 def send_back(actor: Actor, report: RectificationReport, note: str) -> None:

@@ -11,7 +11,11 @@ from feedback.errors import Conflict, NotFound, ValidationFailed
 from feedback.extensions import db
 from feedback.models import Assignment, Consultation, Feedback, consultation_items
 from feedback.services.actors import Actor, move_feedback
+from feedback.services.events import record_event
 from feedback.services.routing_actions import create_assignments, department
+from feedback.timeutil import local_date
+
+CORRECTABLE = ("held_on", "attendees", "outcome")
 
 
 def get_consultation(consultation_id: int) -> Consultation:
@@ -55,7 +59,8 @@ def record_outcome(actor: Actor, consultation: Consultation, *, held_on: date, a
                    outcome: str, assignments: list[dict]) -> list[Assignment]:
     """Every item still in consultation gets its assignment from the meeting's decision."""
     if consultation.status != "convened":
-        raise Conflict("该会商已记录结果", code="consultation_held")
+        raise Conflict("该会商已记录结果；如需更正日期、参会人员或结果，请使用更正", code="consultation_held")
+    _not_in_future(held_on)
     pending = {f.id: f for f in items_of(consultation) if f.status == "in_consultation"}
     decided = {int(spec["feedback_id"]): spec for spec in assignments}
     unknown = sorted(set(decided) - set(pending))
@@ -72,3 +77,37 @@ def record_outcome(actor: Actor, consultation: Consultation, *, held_on: date, a
             path="consult", instructions=spec.get("instructions") or outcome, consultation_id=consultation.id,
             action="assign_from_consultation")
     return created
+
+
+def _not_in_future(held_on: date) -> None:
+    if held_on > local_date(now()):
+        raise ValidationFailed(errors={"held_on": ["会商日期不能晚于今天；请在会商召开后再记录结果"]})
+
+
+def correct_outcome(actor: Actor, consultation: Consultation, changes: dict, reason: str) -> None:
+    """Correct the record of a meeting already held (date, attendees, outcome text).
+
+    The assignments made from it stay as they are; each item's history gets an event with the
+    values before and after, who corrected them and why.
+    """
+    if consultation.status != "held":
+        raise Conflict("该会商尚未记录结果，不能更正", code="consultation_not_held")
+    changes = {k: v for k, v in changes.items() if k in CORRECTABLE}
+    if "held_on" in changes:
+        _not_in_future(changes["held_on"])
+    before = {k: getattr(consultation, k) for k in changes}
+    changed = {k: v for k, v in changes.items() if before[k] != v}
+    if not changed:
+        raise ValidationFailed(errors={"body": ["更正内容与原记录相同"]})
+    for key, value in changed.items():
+        setattr(consultation, key, value)
+
+    def plain(values: dict) -> dict:
+        return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+    data = {"consultation_id": consultation.id, "before": plain({k: before[k] for k in changed}),
+            "after": plain(changed)}
+    for feedback in items_of(consultation):
+        record_event(feedback.id, "correct_consultation", actor_type=actor.type, actor_id=actor.id,
+                     actor_role=actor.role, reason=reason, visible_to_reporter=False, data=data)
+    db.session.flush()

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from feedback.clock import now
 from feedback.errors import Conflict, ValidationFailed
 from feedback.extensions import db
 from feedback.labels import FEEDBACK_STATUS_LABELS
-from feedback.models import Feedback, FeedbackContact, FeedbackTag, IdempotencyRecord, ObservationPoint, Tag, Upload
+from feedback.models import (
+    Department,
+    Feedback,
+    FeedbackContact,
+    FeedbackTag,
+    IdempotencyRecord,
+    ObservationPoint,
+    Tag,
+    Upload,
+)
 from feedback.privacy import generate_receipt, idempotency_lookup, receipt_digest, seal, unseal
 from feedback.services.events import record_event
 from feedback.services.keys import purpose_key
@@ -22,6 +33,9 @@ from feedback.services.search import index_feedback
 from feedback.services.tagger import get_tagger
 from feedback.timeutil import local_date
 
+# Key, inside the sealed replay, of a digest of the request it answered: a key reused for another
+# body is refused (422, as in the IETF Idempotency-Key draft) instead of silently dropping it.
+REQUEST_DIGEST = "_request"
 RECEIPT_NOTICE = ("查询码是查看办理进度的唯一凭证，只显示这一次，请截图或抄写保存。"
                   "任何人都无法通过查询码以外的方式找到您的反映。")
 
@@ -34,6 +48,27 @@ def _point(code: str | None) -> ObservationPoint | None:
     if point is None:
         raise ValidationFailed(errors={"point_code": ["未找到该观测点，请核对编号"]})
     return point
+
+
+# GB/T 2260 provinces, for a deployment whose reference data names no region at all.
+GB_PROVINCES = frozenset({"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+                          "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+                          "65", "71", "81", "82"})
+
+
+def served_provinces() -> frozenset[str]:
+    """Provinces (first two digits) of the active departments and points this deployment serves."""
+    codes = set()
+    for model in (Department, ObservationPoint):
+        codes |= set(db.session.scalars(select(func.substr(model.region_code, 1, 2)).where(
+            model.active.is_(True), model.region_code.is_not(None)).distinct()))
+    return frozenset(codes) or GB_PROVINCES
+
+
+def _region(code: str | None) -> str | None:
+    if code is not None and code[:2] not in served_provinces():
+        raise ValidationFailed(errors={"region_code": ["行政区划代码不在本平台服务的地区范围内，请核对后重新填写"]})
+    return code
 
 
 def _uploads(ids: list[str]) -> list[Upload]:
@@ -70,14 +105,31 @@ def _claim_idempotency(pseudonym: str, idem_key: str) -> tuple[IdempotencyRecord
     return record, None
 
 
+def _request_digest(data: dict[str, Any]) -> str:
+    """Digest of the validated request; kept only inside the sealed replay, so it links nothing."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _replay(replay: dict, data: dict[str, Any]) -> dict:
+    expected = replay.pop(REQUEST_DIGEST, None)
+    if expected is not None and expected != _request_digest(data):
+        raise ValidationFailed(
+            "该幂等键已用于另一条内容不同的反映；提交新的反映请使用新的幂等键",
+            errors={"Idempotency-Key": ["幂等键已用于内容不同的提交，请为新的反映生成新的幂等键"]},
+            code="idempotency_key_reused")
+    return replay
+
+
 def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None = None) -> tuple[dict, bool]:
     """Return (response body, replayed). The pseudonym only scopes the idempotency key; it is not stored."""
     record = None
     if idem_key:
         record, replay = _claim_idempotency(pseudonym, idem_key)
         if replay is not None:
-            return replay, True
+            return _replay(replay, data), True
     point = _point(data.get("point_code"))
+    region = _region(data.get("region_code"))
     uploads = _uploads(data.get("attachments") or [])
     content = data["content"].strip()
     receipt = generate_receipt()
@@ -86,7 +138,7 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
         status="submitted",
         content=content,
         anonymous=data.get("anonymous", True),
-        region_code=data.get("region_code") or (point.region_code if point else None),
+        region_code=region or (point.region_code if point else None),
         unit_level=data.get("unit_level"),
         imposer_level=data.get("imposer_level"),
         point=point,
@@ -118,7 +170,8 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
         "notice": RECEIPT_NOTICE,
     }
     if record is not None:
-        record.sealed = seal(purpose_key("idempotency"), pseudonym, idem_key, body)
+        record.sealed = seal(purpose_key("idempotency"), pseudonym, idem_key,
+                             {**body, REQUEST_DIGEST: _request_digest(data)})
     db.session.flush()
     return body, False
 

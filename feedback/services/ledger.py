@@ -9,7 +9,13 @@ Missing days (缺报): a day is missing for a point when it is a working day on 
 calendar (holidays off, 调休 make-up weekends on), it lies on or after the point's first entry ever,
 it is before today (today can still be filled in), the point is active, and there is no entry.
 Days before a point's first entry are not missing: points join at different times and the point
-table has no start date; a point that never filled anything shows ``first_day: null`` instead.
+table has no start date. An active point that has never filled anything, though, misses every
+working day before today (``never_reported``): counting it as 0 hid exactly the points that do not
+report at all.
+
+Entries lock for the liaison after the correction window; the org department (triage, admin) can
+still correct any past day, with a reason, and every such correction is kept as an event
+(``ledger_correct``) with the counts before and after.
 
 Statistics here are not suppressed for small cells: they count burdens laid on a point (meetings,
 documents, inspections), not people, and naming the point is the purpose of the bulletin.
@@ -32,6 +38,7 @@ from feedback.extensions import db
 from feedback.models import ObservationPoint, StaffUser
 from feedback.models.ledger import LEDGER_COUNTS, LedgerEntry
 from feedback.services import deadlines
+from feedback.services.events import record_event
 from feedback.timeutil import local_date
 
 DEFAULT_CORRECTION_DAYS = 7
@@ -158,6 +165,38 @@ def record_day(staff: StaffUser, day: date, counts: dict[str, int], note: str | 
     return entry
 
 
+def correct_day(staff: StaffUser, point: ObservationPoint, day: date, counts: dict[str, int], note: str | None,
+                reason: str) -> LedgerEntry:
+    """The org department corrects (or fills in) any past day of a point, locked or not.
+
+    The event keeps who, why, and the counts before and after, so the figures already reported can
+    be reconciled with the corrected ones.
+    """
+    if day > today():
+        raise ValidationFailed(errors={"day": ["不能登记未来的日期"]})
+    if counts["irrelevant_meetings"] > counts["meetings"]:
+        raise ValidationFailed(errors={"irrelevant_meetings": ["陪会次数（与本点无关的会议）不能多于参会次数"]})
+    entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.point_id == point.id, LedgerEntry.day == day))
+    before = None if entry is None else {**{n: getattr(entry, n) for n in LEDGER_COUNTS}, "note": entry.note}
+    moment = now()
+    if entry is None:
+        entry = LedgerEntry(point_id=point.id, day=day, created_at=moment)
+        db.session.add(entry)
+    for name in LEDGER_COUNTS:
+        setattr(entry, name, counts[name])
+    entry.note = (note or "").strip() or None
+    entry.recorded_by, entry.updated_at, entry.source = staff.id, moment, "org"
+    after = {**{n: getattr(entry, n) for n in LEDGER_COUNTS}, "note": entry.note}
+    record_event(None, "ledger_correct", actor_type="staff", actor_id=staff.id, actor_role=staff.role,
+                 reason=reason, data={"point": point.code, "day": day.isoformat(), "before": before, "after": after})
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("该日登记正在由他人保存，请刷新后重试", code="ledger_busy") from None
+    return entry
+
+
 # ------------------------------------------------------------------------------------------- reading
 
 
@@ -179,9 +218,9 @@ def first_days(point_ids: list[int] | None = None) -> dict[int, date]:
 def missing_days(point: ObservationPoint, filled: set[date], first: date | None, working: list[date],
                  current: date) -> list[date]:
     """The missing-day rule of the module docstring, on precomputed working days."""
-    if not point.active or first is None:
+    if not point.active:
         return []
-    return [d for d in working if first <= d < current and d not in filled]
+    return [d for d in working if (first is None or first <= d) and d < current and d not in filled]
 
 
 def _recorders(entries: list[LedgerEntry]) -> dict[int, str]:
@@ -196,7 +235,8 @@ def _recorders(entries: list[LedgerEntry]) -> dict[int, str]:
 def entry_view(entry: LedgerEntry, names: dict[int, str], editable_from: date, current: date) -> dict[str, Any]:
     return {"day": entry.day, **{n: getattr(entry, n) for n in LEDGER_COUNTS}, "note": entry.note,
             "recorded_by": names.get(entry.recorded_by) if entry.recorded_by else None,
-            "updated_at": entry.updated_at, "editable": editable_from <= entry.day <= current}
+            "updated_at": entry.updated_at, "editable": editable_from <= entry.day <= current,
+            "source": entry.source}
 
 
 def describe(entry: LedgerEntry) -> dict[str, Any]:
@@ -253,6 +293,7 @@ def period_stats(period: Period, field: str = "month") -> dict[int, dict[str, An
             "point": point, "first_day": first,
             "totals": dict(zip(LEDGER_COUNTS, (int(v) for v in row[2:]), strict=True)) if row else _zero(),
             "days_filled": int(row[1]) if row else 0, "days_missing": len(missing),
+            "never_reported": point.active and first is None,
             # Kept the ledger for the whole period: no working day fell before the first entry.
             "full_period": point.active and not before_first,
         }
@@ -262,7 +303,8 @@ def period_stats(period: Period, field: str = "month") -> dict[int, dict[str, An
 def _point_row(stat: dict[str, Any]) -> dict[str, Any]:
     point = stat["point"]
     return {"code": point.code, "name": point.name, "active": point.active, "first_day": stat["first_day"],
-            "totals": stat["totals"], "days_filled": stat["days_filled"], "days_missing": stat["days_missing"]}
+            "totals": stat["totals"], "days_filled": stat["days_filled"], "days_missing": stat["days_missing"],
+            "never_reported": stat["never_reported"]}
 
 
 def _sum_totals(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -281,7 +323,8 @@ def monthly(year: int, month: int) -> dict[str, Any]:
         "points": rows,
         "overall": {"totals": _sum_totals(rows), "days_filled": sum(r["days_filled"] for r in rows),
                     "days_missing": sum(r["days_missing"] for r in rows), "points": len(rows),
-                    "points_with_missing": sum(1 for r in rows if r["days_missing"])},
+                    "points_with_missing": sum(1 for r in rows if r["days_missing"]),
+                    "points_never_reported": sum(1 for r in rows if r["never_reported"])},
     }
 
 

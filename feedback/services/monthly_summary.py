@@ -190,7 +190,8 @@ def index() -> list[dict]:
 
 
 def generate(month: date, *, force: bool = False) -> MonthlySummary:
-    """Refresh the month's facts (and the 12 months before it where missing), then build and store.
+    """Refresh the month's facts (and the 12 months before it: where missing, or all of them when
+    ``force``d, since the trend and baselines read them), then build and store.
 
     A month not yet over is refused: stored early, it would stop the 1st-of-month job publishing it.
     """
@@ -201,7 +202,12 @@ def generate(month: date, *, force: bool = False) -> MonthlySummary:
         raise Conflict(f"{label(month)} 的月度分析已发布；如需按最新数据重新生成，请选择强制重新生成",
                        code="summary_published")
     refresh_month(month)
-    ensure_months(shift(month, -i) for i in range(1, 13))
+    earlier = [shift(month, -i) for i in range(1, 13)]
+    if force:  # the trend reads these too: a forced rebuild must not show their stale facts
+        for other in earlier:
+            refresh_month(other)
+    else:
+        ensure_months(earlier)
     payload = build_payload(month)
     if summary is None:
         summary = MonthlySummary(month=month, excerpts=[])

@@ -32,6 +32,7 @@ from feedback.models import (
     IdempotencyRecord,
     JobRun,
     Message,
+    ReportAttachment,
     StaffSession,
     Upload,
 )
@@ -158,6 +159,20 @@ def purge_orphan_uploads(now: datetime, *, batch: int = DEFAULT_BATCH, on_batch:
 
     def handle(ids: list[str]) -> None:
         _delete_uploads(db.session.scalars(sa.select(Upload).where(Upload.id.in_(ids))))
+
+    return _batches(select_ids, handle, on_batch)
+
+
+def purge_orphan_report_attachments(now: datetime, *, batch: int = DEFAULT_BATCH, on_batch: OnBatch = None) -> int:
+    """Report attachments a department uploaded but never attached to a submitted report."""
+    cutoff = now - ORPHAN_UPLOAD_AGE
+
+    def select_ids() -> list[str]:
+        return list(db.session.scalars(sa.select(ReportAttachment.id).where(
+            ReportAttachment.report_id.is_(None), ReportAttachment.created_at < cutoff).limit(batch)))
+
+    def handle(ids: list[str]) -> None:
+        _delete_uploads(db.session.scalars(sa.select(ReportAttachment).where(ReportAttachment.id.in_(ids))))
 
     return _batches(select_ids, handle, on_batch)
 

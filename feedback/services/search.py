@@ -1,8 +1,20 @@
 """Chinese full-text search over feedback content, with the database's own full-text index.
 
-Neither SQLite nor PostgreSQL can segment Chinese, so segmentation happens here, with the
-app's jieba tagger in search mode (``属地管理`` is indexed as ``属地 管理 属地管理``), and the
-database only ever sees a space-separated list of ready-made tokens:
+Neither SQLite nor PostgreSQL can segment Chinese, so tokens are made here and the database
+only ever sees a space-separated list of ready-made tokens. A segmentation (jieba's search mode,
+used before) depends on the surrounding text: in "指尖上的形式主义" it never yields 形式主义, and
+"政务APP" stays one word, so a person typing 形式主义 or APP found nothing. Tokens are therefore
+made without context, so that a query found *inside* a text always matches it:
+
+- a text is indexed with every Chinese character (minus a few function words) and every word of
+  the jieba dictionary, user dictionary included, that occurs anywhere in it, overlaps and all
+  (``属地管理`` -> ``属 地 管 理 属地 管理 属地管理``); runs of other letters and digits
+  (``app``, ``excel``, ``2026``) are one token each, apart from the Chinese around them;
+- a query asks for its dictionary words, plus any character no word of the query covers (a name
+  jieba does not know, ``嵩阳``, becomes ``嵩 阳``); every one of them occurs in any text that
+  contains the query, whatever the text around it.
+
+After changing these rules or the user dictionary, run ``flask search reindex``.
 
 - SQLite: the FTS5 table ``feedback_fts(tokens)`` whose rowid is ``feedback.id``; a trigger on
   ``feedback`` deletes the row with the feedback (SQLite reuses rowids of deleted rows).
@@ -22,6 +34,7 @@ The tables are migration-only (they differ per dialect), so they are not models;
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -31,6 +44,7 @@ from sqlalchemy import ColumnElement, Select, select
 from feedback.extensions import db
 from feedback.models import Feedback
 from feedback.services.tagger import get_tagger
+from feedback.tagging import fold
 
 __all__ = [
     "SEARCH_TABLES",
@@ -38,6 +52,7 @@ __all__ = [
     "include_name",
     "index_feedback",
     "matching_ids_clause",
+    "query_tokens",
     "reindex_all",
     "search_tokens",
 ]
@@ -79,20 +94,46 @@ def _pieces(word: str) -> Iterable[str]:
         yield "".join(piece)
 
 
-def search_tokens(text: str | None) -> list[str]:
-    """Distinct index/query tokens of ``text``, in first-seen order.
+# Chinese characters (CJK unified ideographs, extension A, compatibility, extensions B–G).
+_HAN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+)")
 
-    Texts and queries go through this same function, which is what makes a query match the
-    way the text was indexed.
-    """
+
+def _tokens(text: str | None, *, query: bool) -> list[str]:
     if not text or not text.strip():
         return []
+    tagger = get_tagger()
     seen: dict[str, None] = {}
-    for word in get_tagger().segment(text):
-        for piece in _pieces(word):
-            if len(piece) <= _MAX_TOKEN_CHARS and piece not in _STOPWORDS:
-                seen.setdefault(piece, None)
+
+    def add(token: str) -> None:
+        if len(token) <= _MAX_TOKEN_CHARS and token not in _STOPWORDS:
+            seen.setdefault(token, None)
+
+    for piece in _pieces(fold(text)):
+        for i, part in enumerate(_HAN.split(piece)):
+            if not part:
+                continue
+            if i % 2 == 0:  # letters of other scripts and ASCII digits
+                add(part)
+                continue
+            spans = tagger.dictionary_spans(part)
+            covered = {k for start, end in spans for k in range(start, end)} if query else set()
+            for start, end in spans:
+                add(part[start:end])
+            for k, ch in enumerate(part):
+                if k not in covered:
+                    add(ch)
     return list(seen)
+
+
+def search_tokens(text: str | None) -> list[str]:
+    """Distinct index tokens of a feedback text, in first-seen order (rules in the module docstring)."""
+    return _tokens(text, query=False)
+
+
+def query_tokens(query: str | None) -> list[str]:
+    """Distinct tokens a query asks for (all must match); each is an index token of any text that
+    contains the query."""
+    return _tokens(query, query=True)
 
 
 def _dialect() -> str:
@@ -163,7 +204,7 @@ def matching_ids_clause(query: str | None) -> ColumnElement[bool] | None:
     """``Feedback.id IN (ids whose index has every query token)``; None when the query has no
     tokens (empty, blanks, punctuation only, or only function words) and so filters nothing.
     """
-    tokens = search_tokens(query)
+    tokens = query_tokens(query)
     if not tokens:
         return None
     if _dialect() == "sqlite":

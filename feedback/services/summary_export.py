@@ -4,6 +4,12 @@ Both take the summary exactly as :func:`monthly_summary.present` shows it to the
 viewer's download hides the same small cells as the JSON. A hidden cell is written as ``*``.
 The CSV is the main tag table only (标签趋势), UTF-8 with a BOM so Excel opens the Chinese
 correctly; everything else is in the workbook.
+
+Every text cell is written as text, never as a formula: excerpts and terms come from what cadres
+typed, and ``=HYPERLINK(…)`` in a complaint must not become a live link for whoever opens the file.
+openpyxl turns any string starting with ``=`` into a formula (and ``#N/A`` into an error), so the
+type is forced back to a string after each row is appended. The CSV, which Excel evaluates on
+opening, gets a leading apostrophe on text that starts with a formula character (OWASP advice).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from openpyxl.styles import Font
 from feedback.timeutil import local_date
 
 HIDDEN = "*"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HIDDEN_NOTE = "* 表示为保护反映人匿名而隐藏的数字（小于 5 的单元格及其补充隐藏单元格）"
 BREAKDOWN_TITLES = {"kind": "反映类型", "unit_level": "单位层级", "region": "地区", "point": "观测点"}
 TAG_HEADERS = ["标签", "本月", "上月", "环比变化", "环比变化率(%)", "去年同月", "同比变化", "同比变化率(%)"]
@@ -100,6 +107,9 @@ def _sheet(book: Workbook, title: str, rows: Iterable[list], widths: dict[str, i
     sheet = book.create_sheet(title)
     for row in rows:
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for column, width in widths.items():
@@ -121,10 +131,16 @@ def to_xlsx(view: dict) -> bytes:
     return out.getvalue()
 
 
+def _csv_text(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(view: dict) -> bytes:
     headers, rows = tag_rows(view)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([_csv_text(v) for v in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")

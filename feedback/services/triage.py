@@ -8,7 +8,8 @@ from feedback.clock import now
 from feedback.errors import Conflict, NotFound, ValidationFailed
 from feedback.extensions import db
 from feedback.models import Assignment, Feedback, FeedbackTag, Message, Tag
-from feedback.services.actors import Actor, move_assignment, move_feedback
+from feedback.services import assignments as handling
+from feedback.services.actors import Actor, move_feedback
 from feedback.services.routing_actions import open_assignments
 
 
@@ -64,15 +65,27 @@ def ask_reporter(actor: Actor, feedback: Feedback, question: str) -> Message:
     return message
 
 
-def close(actor: Actor, feedback: Feedback, note: str | None) -> None:
-    """Closing needs the primary report accepted; cooperating parts still open close with it."""
+def close(actor: Actor, feedback: Feedback, note: str | None, waive_reason: str | None = None) -> None:
+    """Closing needs the primary report accepted and every cooperating part settled.
+
+    A cooperating department that has not reported is either waited for or released by an
+    explicit 免报 decision: ``waive_reason`` says why, and each such assignment records who decided,
+    when and why. Nothing is marked 已销号 without a verified report.
+    """
     assignments = list(db.session.scalars(select(Assignment).where(Assignment.feedback_id == feedback.id)))
     if not any(a.role == "primary" and a.status == "accepted" for a in assignments):
         raise Conflict("主办部门的整改反馈尚未销号，不能办结", code="primary_not_accepted")
-    for assignment in open_assignments(feedback):
-        if assignment.status == "responded":
-            raise Conflict("还有协办部门的反馈未核验（销号或返工）", code="reports_unverified")
-        move_assignment(assignment, "close_with_primary", actor, visible=False)
+    still_open = open_assignments(feedback)
+    if any(a.role == "primary" for a in still_open):  # e.g. routed again after a reopening
+        raise Conflict("主办部门的整改反馈尚未销号，不能办结", code="primary_not_accepted")
+    if any(a.status == "responded" for a in still_open):
+        raise Conflict("还有协办部门的反馈未核验（销号或返工）", code="reports_unverified")
+    if still_open and not (waive_reason or "").strip():
+        names = "、".join(a.department.name for a in still_open)
+        raise Conflict(f"协办部门尚未反馈：{names}。请待其反馈并核验，或写明免报理由后办结",
+                       code="cooperating_not_reported")
+    for assignment in still_open:
+        handling.waive(actor, assignment, waive_reason.strip())
     feedback.closed_at = now()
     feedback.rating = feedback.rating_comment = None  # the reporter rates this closure afresh
     move_feedback(feedback, "close", actor, reason=note, data={"reporter_note": note} if note else None)

@@ -10,8 +10,10 @@ from feedback.api import fields as f
 from feedback.api.fields import CodeNameOut, Schema
 from feedback.labels import IMPOSER_LEVELS, KIND_LABELS, UNIT_LEVELS
 
-# GB/T 2260 county code (6 digits), optionally extended to township (9) or village (12).
-REGION_CODE = re.compile(r"^(1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|81|82)\d{4}(\d{3}(\d{3})?)?$")
+# GB/T 2260 county code (6 digits), optionally extended to township (9) or village (12). Whether
+# the province is one this deployment serves is checked against the reference data on submission
+# (services.intake), so the sample data's made-up province 49 works as well as a real one.
+REGION_CODE = re.compile(r"^(?!00)\d{6}(\d{3}(\d{3})?)?$", re.ASCII)
 POINT_CODE = re.compile(r"^[A-Za-z0-9-]{1,16}$")
 
 
@@ -67,7 +69,7 @@ class FeedbackIn(Schema):
     @validates("region_code")
     def _region(self, value: str | None, **kwargs) -> None:
         if value is not None and not REGION_CODE.match(value):
-            raise ValidationError("行政区划代码格式不正确，应为 6、9 或 12 位数字，如 410102")
+            raise ValidationError("行政区划代码格式不正确，应为 6、9 或 12 位数字，如 490102 或 490102001")
 
     @validates("point_code")
     def _point(self, value: str | None, **kwargs) -> None:

@@ -43,7 +43,8 @@ from feedback.workflow import ASSIGNMENT_STATUS_LABELS
 
 EVERYONE = ("handler", "triage", "admin", "viewer")
 DETAIL_FIELDS = ("instructions", "acknowledge_due_at", "return_due_at", "acknowledged_at", "responded_at",
-                 "accepted_at", "returned_at", "return_reason", "extension_days", "reported_upward_at",
+                 "accepted_at", "returned_at", "return_reason", "waived_at", "waive_reason", "extension_days",
+                 "reported_upward_at",
                  "reported_upward_to", "extension_requests", "reports")
 
 

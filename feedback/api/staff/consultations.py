@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from feedback.api.staff import ID, blp, current_staff, require_roles
-from feedback.api.staff.schemas_feedback import ConsultationIn, ConsultationOut, OutcomeIn
+from feedback.api.staff.schemas_feedback import ConsultationIn, ConsultationOut, OutcomeCorrectionIn, OutcomeIn
 from feedback.extensions import db
 from feedback.services import consultations
 from feedback.services.actors import Actor
@@ -50,5 +50,18 @@ def record_outcome(payload, consultation_id):
     consultations.record_outcome(Actor.staff(current_staff()), consultation, held_on=payload["held_on"],
                                  attendees=payload["attendees"], outcome=payload["outcome"],
                                  assignments=payload["assignments"])
+    db.session.commit()
+    return _view(consultation)
+
+
+@blp.route(f"/consultations/{ID.format('consultation_id')}/outcome", methods=["PATCH"])
+@require_roles("triage", "admin")
+@blp.arguments(OutcomeCorrectionIn)
+@blp.response(200, ConsultationOut)
+def correct_outcome(payload, consultation_id):
+    """更正已记录的会商日期、参会人员或结果（须写明理由，记入各反映的办理记录）；已按结果作出的交办不变。"""
+    consultation = consultations.get_consultation(consultation_id)
+    reason = payload.pop("reason")
+    consultations.correct_outcome(Actor.staff(current_staff()), consultation, payload, reason)
     db.session.commit()
     return _view(consultation)

@@ -117,5 +117,5 @@ def route(payload, feedback_id):
 @blp.arguments(CloseIn)
 @blp.response(200, FeedbackDetail)
 def close(payload, feedback_id):
-    """办结（主办部门的整改反馈须已销号）。"""
-    return _decided(feedback_id, lambda a, f: triage.close(a, f, payload.get("note")))
+    """办结：主办部门的整改反馈须已销号；尚未反馈的协办部门须写明免报理由（waive_reason）。"""
+    return _decided(feedback_id, lambda a, f: triage.close(a, f, payload.get("note"), payload.get("waive_reason")))

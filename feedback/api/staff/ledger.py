@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from feedback.api.staff import blp, current_staff, require_roles
 from feedback.api.staff.schemas_ledger import (
+    LedgerCorrectionIn,
     LedgerDayIn,
     LedgerEntryOut,
     LedgerMonthIn,
@@ -54,6 +55,19 @@ def record_day(payload, day):
 def point_month(args, code):
     """某观测点一个月的日登记和缺报日。"""
     return ledger.point_days(ledger.point_by_code(code), ledger.month_period(*ledger.parse_month(args["month"])))
+
+
+@blp.route("/ledger/points/<string(maxlength=16):code>/<string(length=10):day>", methods=["PUT"])
+@require_roles("triage", "admin")
+@blp.arguments(LedgerCorrectionIn)
+@blp.response(200, LedgerEntryOut)
+def correct_day(payload, code, day):
+    """组织部更正（或补登）某观测点某日的登记，已锁定的日期也可以；须写明理由，更正前后的数字记入办理记录。"""
+    reason, note = payload.pop("reason"), payload.pop("note", None)
+    entry = ledger.correct_day(current_staff(), ledger.point_by_code(code), ledger.parse_day(day), payload, note,
+                               reason.strip())
+    db.session.commit()
+    return ledger.describe(entry)
 
 
 @blp.route("/ledger/monthly", methods=["GET"])

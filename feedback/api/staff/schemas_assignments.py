@@ -58,8 +58,9 @@ class ReportIn(Schema):
     result = f.String(required=True, validate=_text(3000, "整改结果"))
     summary = f.String(allow_none=True, validate=validate.Length(max=500, error="给反映人的说明不超过 500 个字"),
                        metadata={"description": "给反映人看的简要说明（可选，会显示在反映人的进度中）"})
-    attachments = f.List(f.String(validate=validate.Length(min=1, max=64, error="附件编号无效")), load_default=list,
-                         validate=validate.Length(max=9, error="最多 9 个附件"))
+    attachments = f.List(f.String(validate=validate.Regexp(r"^[0-9a-f]{32}$", error="附件编号无效")),
+                         load_default=list, validate=validate.Length(max=9, error="最多 9 个附件"),
+                         metadata={"description": "POST /uploads 返回的附件编号（本部门上传、尚未使用的）"})
 
 
 class ExtensionListIn(PageIn):
@@ -167,6 +168,8 @@ class AssignmentDetailOut(AssignmentItemOut):
     accepted_at = f.DateTime(allow_none=True)
     returned_at = f.DateTime(allow_none=True)
     return_reason = f.String(allow_none=True)
+    waived_at = f.DateTime(allow_none=True, metadata={"description": "组织部决定免报的时间"})
+    waive_reason = f.String(allow_none=True, metadata={"description": "免报理由"})
     extension_days = f.Integer()
     reported_upward_at = f.DateTime(allow_none=True)
     reported_upward_to = f.String(allow_none=True)

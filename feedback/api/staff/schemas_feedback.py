@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import validate
+from marshmallow import ValidationError, validate, validates_schema
 
 from feedback.api import fields as f
 from feedback.api.fields import CodeNameOut, PageOut, Schema
@@ -141,6 +141,8 @@ class RouteIn(Schema):
 
 class CloseIn(Schema):
     note = f.String(validate=NOTE)
+    waive_reason = f.String(validate=validate.Length(min=1, max=500, error="免报理由应为 1–500 个字"), metadata={
+        "description": "协办部门尚未反馈时必填：免报理由。这些协办交办单记为“免报”，并记录决定人、时间和理由"})
 
 
 class AssignmentSpec(Schema):
@@ -162,6 +164,18 @@ class OutcomeIn(Schema):
     attendees = f.List(f.String(), required=True, validate=validate.Length(min=1, error="请填写参会人员"))
     outcome = _required_text("会商结果", 5000)
     assignments = f.List(f.Nested(AssignmentSpec), required=True)
+
+
+class OutcomeCorrectionIn(Schema):
+    held_on = f.Date(metadata={"description": "更正后的会商日期（不能晚于今天）"})
+    attendees = f.List(f.String(), validate=validate.Length(min=1, error="请填写参会人员"))
+    outcome = f.String(validate=validate.Length(min=1, max=5000, error="会商结果不能为空，且不超过 5000 个字"))
+    reason = _required_text("更正理由", 500)
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not {"held_on", "attendees", "outcome"} & set(data):
+            raise ValidationError("请至少更正会商日期、参会人员或会商结果中的一项", "_schema")
 
 
 class ConsultationOut(Schema):

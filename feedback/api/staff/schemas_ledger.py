@@ -43,6 +43,13 @@ class LedgerDayIn(Schema):
                     metadata={"description": "备注（可选），如会议名称、发文单位"})
 
 
+class LedgerCorrectionIn(LedgerDayIn):
+    reason = f.String(required=True, validate=[
+        validate.Length(min=1, max=500, error="更正理由应为 1–500 个字"),
+        validate.Regexp(r"\S", error="更正理由不能为空")],
+        metadata={"description": "更正理由（记入办理记录），如“联络员来电说明 9 月 3 日漏记一次检查”"})
+
+
 class LedgerRangeIn(Schema):
     start = f.Date(data_key="from", metadata={"description": "起始日期（含），默认 30 天前"})
     end = f.Date(data_key="to", metadata={"description": "截止日期（含），默认今天"})
@@ -77,7 +84,8 @@ class LedgerEntryOut(LedgerCountsOut):
     note = f.String(allow_none=True)
     recorded_by = f.String(allow_none=True, metadata={"description": "最后填写人"})
     updated_at = f.DateTime()
-    editable = f.Boolean(metadata={"description": "是否仍可补填或更正（超过期限即锁定）"})
+    editable = f.Boolean(metadata={"description": "联络员是否仍可补填或更正（超过期限即锁定，只能由组织部更正）"})
+    source = f.String(metadata={"description": "liaison 联络员填写 / org 组织部更正"})
 
 
 class LedgerPointDaysOut(Schema):
@@ -88,7 +96,8 @@ class LedgerPointDaysOut(Schema):
     editable_from = f.Date(metadata={"description": "此日及以后的登记可以补填或更正，更早的已锁定"})
     entries = f.List(f.Nested(LedgerEntryOut))
     missing_days = f.List(f.Date(), metadata={
-        "description": "缺报日：首次登记之后、今天之前、没有登记的工作日（按国家法定节假日和调休安排）"})
+        "description": "缺报日：首次登记之后（从未登记的观测点：本期全部）、今天之前、没有登记的工作日"
+                       "（按国家法定节假日和调休安排）"})
     totals = f.Nested(LedgerCountsOut)
 
 
@@ -99,7 +108,8 @@ class LedgerPointMonthOut(Schema):
     first_day = f.Date(allow_none=True, metadata={"description": "首次登记日期；从未登记为 null"})
     totals = f.Nested(LedgerCountsOut)
     days_filled = f.Integer(metadata={"description": "已登记天数"})
-    days_missing = f.Integer(metadata={"description": "缺报的工作日天数"})
+    days_missing = f.Integer(metadata={"description": "缺报的工作日天数（从未登记的观测点：本月今天之前的全部工作日）"})
+    never_reported = f.Boolean(metadata={"description": "启用中但从未登记过"})
 
 
 class LedgerMonthOverallOut(Schema):
@@ -108,6 +118,7 @@ class LedgerMonthOverallOut(Schema):
     days_missing = f.Integer()
     points = f.Integer(metadata={"description": "统计的观测点数"})
     points_with_missing = f.Integer(metadata={"description": "有缺报的观测点数"})
+    points_never_reported = f.Integer(metadata={"description": "启用中但从未登记过的观测点数"})
 
 
 class LedgerMonthlyOut(Schema):
