@@ -20,7 +20,9 @@ class BaseSettings:
     FEEDBACK_ENV = "development"
     SECRET_KEY = DEFAULT_SECRET
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{PROJECT_DIR / 'instance' / 'feedback.db'}"
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: statement parameters (feedback text, receipt hashes, times) never reach
+    # exception text or SQL logging; see feedback.failures for the rest of that rule.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     JSON_AS_ASCII = False
 
     WECHAT_APPID = ""
