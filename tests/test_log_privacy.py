@@ -71,3 +71,23 @@ def test_a_crash_logs_type_and_place_but_not_the_message(app, caplog):
     assert reply.status_code == 500 and reply.get_json()["request_id"] in logs
     assert "RuntimeError at tests/test_log_privacy.py" in logs and "in explode" in logs
     assert "hunter2" not in logs and "hunter2" not in reply.get_data(as_text=True)
+
+
+def test_mini_program_requests_get_our_own_request_id(client, mp_login, caplog):
+    headers = mp_login()
+    caplog.set_level(logging.INFO)
+    chosen = "same-id-for-everything-123"
+    ids = set()
+    for path, body in (("/api/mp/v1/feedback/track", {"receipt": "AAAA-BBBB-CCCC-DDDD-EEEE"}),
+                       ("/api/mp/v1/feedback", {"kind": "problem"})):
+        reply = client.post(path, headers={**headers, "X-Request-ID": chosen}, json=body)
+        assert reply.headers["X-Request-ID"] != chosen
+        assert reply.get_json()["request_id"] == reply.headers["X-Request-ID"]
+        ids.add(reply.headers["X-Request-ID"])
+    assert len(ids) == 2
+    assert chosen not in _formatted(caplog)
+
+
+def test_staff_requests_keep_the_request_id_of_the_proxy(client):
+    reply = client.get("/api/staff/v1/auth/me", headers={"X-Request-ID": "proxy-trace-0001"})
+    assert reply.headers["X-Request-ID"] == "proxy-trace-0001"
