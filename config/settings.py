@@ -51,15 +51,30 @@ class BaseSettings:
     # Unknown and known receipts answer no sooner than this, so timing tells nothing.
     TRACK_MIN_SECONDS = 0.25
 
+    # Rate limits (feedback/rate_limits.py): keys are keyed hashes that rotate daily; "per day"
+    # restarts at midnight Beijing time. memory:// for one host, redis://… for several.
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STRATEGY = "fixed-window"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: count in process memory (logged warning) instead of failing requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis that does not answer must cost a request half a second, not a worker.
+    RATELIMIT_STORAGE_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    RATE_LIMIT_KEY_PREFIX = ""
     RATE_LIMIT_SUBMIT = "5 per minute;30 per day"
     RATE_LIMIT_TRACK = "10 per minute;100 per day"
-    # Login is limited for the whole app (no per-person key exists before login); sized for a province.
+    # WeChat login: per client address (hashed, limiter store only) and a ceiling for the whole
+    # service that keeps us inside WeChat's code2session quota. Generous per client because
+    # mobile carriers put many people behind one IPv4 address.
+    RATE_LIMIT_LOGIN_PER_CLIENT = "30 per minute;300 per hour"
     RATE_LIMIT_LOGIN = "1200 per minute"
     RATE_LIMIT_UPLOAD = "30 per minute;200 per day"
+    # Staff login attempts per client address.
     RATE_LIMIT_STAFF_LOGIN = "10 per minute"
+    # Number of reverse proxies in front of the app that set X-Forwarded-For (0: none, trust nothing).
+    PROXY_COUNT = 0
     STAFF_IDLE_MINUTES = 30
 
     # Scheduler and retention
@@ -144,6 +159,9 @@ ENV_OVERRIDES = {
     "RATE_LIMIT_SUBMIT": "RATE_LIMIT_SUBMIT",
     "RATE_LIMIT_TRACK": "RATE_LIMIT_TRACK",
     "RATE_LIMIT_LOGIN": "RATE_LIMIT_LOGIN",
+    "RATE_LIMIT_LOGIN_PER_CLIENT": "RATE_LIMIT_LOGIN_PER_CLIENT",
+    "RATE_LIMIT_KEY_PREFIX": "RATE_LIMIT_KEY_PREFIX",
+    "PROXY_COUNT": "PROXY_COUNT",
     "RATE_LIMIT_UPLOAD": "RATE_LIMIT_UPLOAD",
     "TRACK_MIN_SECONDS": "TRACK_MIN_SECONDS",
     "RATE_LIMIT_STAFF_LOGIN": "RATE_LIMIT_STAFF_LOGIN",

@@ -38,6 +38,10 @@ def init_request_logging(app: Flask) -> None:
     pil_log = logging.getLogger("PIL")
     if pil_log.level < logging.INFO:  # NOTSET would inherit a DEBUG root
         pil_log.setLevel(logging.INFO)
+    # Flask-Limiter logs each breach with its key at INFO; keys stay in the limiter store.
+    limiter_log = logging.getLogger("flask-limiter")
+    if limiter_log.level < logging.WARNING:
+        limiter_log.setLevel(logging.WARNING)
     werkzeug_log = logging.getLogger("werkzeug")
     if not any(isinstance(f, _NoMiniProgramLines) for f in werkzeug_log.filters):
         werkzeug_log.addFilter(_NoMiniProgramLines())
