@@ -63,7 +63,9 @@ class BaseSettings:
     # A Redis that does not answer must cost a request half a second, not a worker.
     RATELIMIT_STORAGE_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     RATE_LIMIT_KEY_PREFIX = ""
+    # Accepted submissions (201) per cadre; every attempt, valid or not, counts against the second.
     RATE_LIMIT_SUBMIT = "5 per minute;30 per day"
+    RATE_LIMIT_SUBMIT_ATTEMPTS = "30 per minute;300 per day"
     RATE_LIMIT_TRACK = "10 per minute;100 per day"
     # WeChat login: per client address (hashed, limiter store only) and a ceiling for the whole
     # service that keeps us inside WeChat's code2session quota. Generous per client because
@@ -160,6 +162,7 @@ ENV_OVERRIDES = {
     "RATE_LIMIT_TRACK": "RATE_LIMIT_TRACK",
     "RATE_LIMIT_LOGIN": "RATE_LIMIT_LOGIN",
     "RATE_LIMIT_LOGIN_PER_CLIENT": "RATE_LIMIT_LOGIN_PER_CLIENT",
+    "RATE_LIMIT_SUBMIT_ATTEMPTS": "RATE_LIMIT_SUBMIT_ATTEMPTS",
     "RATE_LIMIT_KEY_PREFIX": "RATE_LIMIT_KEY_PREFIX",
     "PROXY_COUNT": "PROXY_COUNT",
     "RATE_LIMIT_UPLOAD": "RATE_LIMIT_UPLOAD",

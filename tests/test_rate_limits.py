@@ -73,6 +73,19 @@ def _submit(client, headers, content=CONTENT):
     return client.post(SUBMIT, headers=headers, json={"kind": "problem", "content": content})
 
 
+def test_only_accepted_submissions_count_against_the_limit(seeded, client, mp_login):
+    headers = mp_login()
+    for _ in range(5):
+        assert _submit(client, headers, content="太短").status_code == 422
+    assert [_submit(client, headers).status_code for _ in range(6)] == [201] * 5 + [429]
+
+
+def test_every_attempt_still_counts_against_a_wider_limit(seeded, app, client, mp_login):
+    app.config["RATE_LIMIT_SUBMIT_ATTEMPTS"] = "4 per minute"
+    headers = mp_login()
+    assert [_submit(client, headers, content="太短").status_code for _ in range(5)] == [422] * 4 + [429]
+
+
 # ---------------------------------------------------------------- the real Redis
 
 
