@@ -47,7 +47,7 @@ def _prefixed(key: str) -> str:
     return f"{prefix}:{key}" if prefix else key
 
 
-def _hashed(purpose: str, value: str) -> str:
+def hashed(purpose: str, value: str) -> str:
     from feedback.clock import now
     from feedback.timeutil import local_date
 
@@ -58,7 +58,7 @@ def _hashed(purpose: str, value: str) -> str:
 def person_key() -> str:
     """Per cadre, for mini-program calls made with a token."""
     subject = getattr(g, "mp_pseudonym", None)
-    return _prefixed("p-" + _hashed("person", subject) if subject else "anonymous")
+    return _prefixed("p-" + hashed("person", subject) if subject else "anonymous")
 
 
 def client_address() -> str:
@@ -76,7 +76,7 @@ def client_address() -> str:
 
 
 def client_key() -> str:
-    return _prefixed("c-" + _hashed("client", client_address()))
+    return _prefixed("c-" + hashed("client", client_address()))
 
 
 def everyone_key() -> str:
