@@ -75,9 +75,15 @@ class BaseSettings:
     RATE_LIMIT_UPLOAD = "30 per minute;200 per day"
     # Staff login attempts per client address.
     RATE_LIMIT_STAFF_LOGIN = "10 per minute"
+    # Staff login brakes (services/staff_throttle.py), counted in the rate-limit store.
+    STAFF_LOCK_AFTER = "5 per 30 minutes"  # failures per (username, client)
+    STAFF_USERNAME_BACKOFF = "20 per hour"  # failures per username, all clients; beyond it:
+    STAFF_BACKOFF_PACE = "1 per minute"  # attempts per username
+    STAFF_SPRAY_LIMIT = "30 per hour"  # failures per client, all usernames
     # Number of reverse proxies in front of the app that set X-Forwarded-For (0: none, trust nothing).
     PROXY_COUNT = 0
     STAFF_IDLE_MINUTES = 30
+    STAFF_SESSION_MAX_HOURS = 12
 
     # Scheduler and retention
     JOBS_MISFIRE_GRACE_SECONDS = 3600
@@ -165,6 +171,7 @@ ENV_OVERRIDES = {
     "RATE_LIMIT_SUBMIT_ATTEMPTS": "RATE_LIMIT_SUBMIT_ATTEMPTS",
     "RATE_LIMIT_KEY_PREFIX": "RATE_LIMIT_KEY_PREFIX",
     "PROXY_COUNT": "PROXY_COUNT",
+    "STAFF_SESSION_MAX_HOURS": "STAFF_SESSION_MAX_HOURS",
     "RATE_LIMIT_UPLOAD": "RATE_LIMIT_UPLOAD",
     "TRACK_MIN_SECONDS": "TRACK_MIN_SECONDS",
     "RATE_LIMIT_STAFF_LOGIN": "RATE_LIMIT_STAFF_LOGIN",
