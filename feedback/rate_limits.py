@@ -10,7 +10,6 @@ Tuesday's. A limit counted "per day" therefore restarts at midnight Beijing time
 - ``client_key``: calls made before anyone is known (WeChat login, staff login), per client
   address (IPv6 per /64, what one subscriber gets). The address is never logged for
   /api/mp/* and never stored; only this hash lives in the limiter store, until its window ends.
-- ``everyone_key``: one counter for the whole service (the ceiling that protects WeChat's quota).
 
 When the store is down, Flask-Limiter switches to per-process memory counters (logged as a
 warning, retried with back-off) and so do the counters below: limits keep holding, only
@@ -78,9 +77,6 @@ def client_address() -> str:
 def client_key() -> str:
     return _prefixed("c-" + hashed("client", client_address()))
 
-
-def everyone_key() -> str:
-    return _prefixed("everyone")
 
 
 # ---------------------------------------------------------------- counters used by services

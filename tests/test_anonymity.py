@@ -63,9 +63,14 @@ def test_nothing_stored_or_logged_identifies_the_reporter(seeded, app, fake_wech
     assert "属地管理" in database  # the dump really holds the feedback
     logs = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
     assert "/api/mp/v1/feedback" in logs  # the access log really ran
+    from feedback.extensions import limiter
+
+    store = "\n".join(limiter.storage.storage)  # the memory store's keys, as Redis would hold them
+    assert "mp.submit" in store  # the limiter really counted this person
     for label, value in secrets_.items():
         assert value not in database, f"{label} found in the database"
         assert value not in logs, f"{label} found in the logs"
+        assert value not in store, f"{label} found in the rate-limit store"
 
 
 def _is_local_midnight(moment) -> bool:
