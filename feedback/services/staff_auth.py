@@ -8,11 +8,11 @@ tokens are random and only their SHA-256 is stored: a leaked table opens no sess
 A session ends after ``STAFF_IDLE_MINUTES`` without use and, however busy, after
 ``STAFF_SESSION_MAX_HOURS``.
 
-Every login failure answers 401. Wrong passwords and unknown usernames answer
-identically (``invalid_credentials``) and cost the same argon2 work. Repeated
-failures are braked per (username, client), per username and per client in
-``staff_throttle``, the same way whether the username exists or not; a disabled
-account answers ``account_disabled`` only to someone who knows its password.
+Wrong passwords and unknown usernames answer 401 ``invalid_credentials`` alike and
+cost the same argon2 work. Repeated failures are braked per (username, client) (401
+``account_locked``), per username and per client (429) in ``staff_throttle``, the same
+way whether the username exists or not; a disabled account answers
+``account_disabled`` only to someone who knows its password.
 
 Services flush and never commit.
 """
