@@ -18,6 +18,7 @@ import pytest
 import redis
 
 from feedback import create_app
+from feedback.extensions import db as _db
 from feedback.extensions import limiter
 from feedback.privacy import derive_key, pseudonym
 from feedback.services.keys import purpose_key
@@ -27,6 +28,23 @@ SESSION = "/api/mp/v1/session"
 SUBMIT = "/api/mp/v1/feedback"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CONTENT = "街道每周被要求上报三次同样的安全生产台账，内容完全重复"
+
+
+@pytest.fixture
+def other_app(app, fake_wechat, tmp_path):
+    """Another app on the same database (another web host); its connections are closed afterwards."""
+    made = []
+
+    def make(**overrides):
+        config = _config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, fake_wechat)
+        made.append(create_app({**config, **overrides}))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
 
 
 def from_addr(addr: str) -> dict[str, str]:
@@ -52,7 +70,7 @@ def test_the_whole_service_keeps_a_ceiling_for_wechat(app, client, fake_wechat):
     assert late.status_code == 429 and late.get_json()["code"] == "rate_limited"
 
 
-def test_ipv6_clients_count_per_64_and_proxies_are_trusted_only_when_configured(app, client, fake_wechat, tmp_path):
+def test_ipv6_clients_count_per_64_and_proxies_are_trusted_only_when_configured(app, client, other_app):
     app.config.update(RATE_LIMIT_LOGIN_PER_CLIENT="2 per minute")
     same_64 = ["2001:db8:1:2::1", "2001:db8:1:2:ffff::9"]
     statuses = [client.post(SESSION, json={"code": "x"}, environ_base=from_addr(a)).status_code for a in same_64]
@@ -61,8 +79,7 @@ def test_ipv6_clients_count_per_64_and_proxies_are_trusted_only_when_configured(
     assert client.post(SESSION, json={"code": "x"}, environ_base=from_addr("2001:db8:1:3::1")).status_code == 401
 
     # Behind one proxy, X-Forwarded-For names the client; without PROXY_COUNT it is ignored.
-    proxied = create_app({**_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, fake_wechat),
-                          "PROXY_COUNT": 1, "RATE_LIMIT_LOGIN_PER_CLIENT": "1 per minute"}).test_client()
+    proxied = other_app(PROXY_COUNT=1, RATE_LIMIT_LOGIN_PER_CLIENT="1 per minute").test_client()
     behind = from_addr("10.0.0.1")
     assert proxied.post(SESSION, json={"code": "x"}, environ_base=behind,
                         headers={"X-Forwarded-For": "198.51.100.1"}).status_code == 401
@@ -100,9 +117,8 @@ def redis_prefix():
     store.close()
 
 
-def _redis_app(app, fake_wechat, tmp_path, prefix, uri=REDIS_URL, **extra):
-    config = _config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, fake_wechat)
-    return create_app({**config, "RATELIMIT_STORAGE_URI": uri, "RATE_LIMIT_KEY_PREFIX": prefix, **extra})
+def _redis_app(other_app, prefix, uri=REDIS_URL, **extra):
+    return other_app(RATELIMIT_STORAGE_URI=uri, RATE_LIMIT_KEY_PREFIX=prefix, **extra)
 
 
 def _keys(prefix: str) -> list[str]:
@@ -113,20 +129,20 @@ def _keys(prefix: str) -> list[str]:
         store.close()
 
 
-def test_limits_live_in_redis_and_hold_across_web_hosts(seeded, app, fake_wechat, tmp_path, redis_prefix):
-    first_host = _redis_app(app, fake_wechat, tmp_path, redis_prefix, RATE_LIMIT_LOGIN_PER_CLIENT="3 per minute")
+def test_limits_live_in_redis_and_hold_across_web_hosts(seeded, other_app, redis_prefix):
+    first_host = _redis_app(other_app, redis_prefix, RATE_LIMIT_LOGIN_PER_CLIENT="3 per minute")
     client = first_host.test_client()
     assert [client.post(SESSION, json={"code": "x"}).status_code for _ in range(2)] == [401, 401]
     assert _keys(redis_prefix)  # the counters are in Redis, not in this process
     # A second host (a new app, a new connection) sees the same counters.
-    second_host = _redis_app(app, fake_wechat, tmp_path, redis_prefix, RATE_LIMIT_LOGIN_PER_CLIENT="3 per minute")
+    second_host = _redis_app(other_app, redis_prefix, RATE_LIMIT_LOGIN_PER_CLIENT="3 per minute")
     other = second_host.test_client()
     assert [other.post(SESSION, json={"code": "x"}).status_code for _ in range(2)] == [401, 429]
 
 
-def test_redis_keys_cannot_be_joined_with_the_database_and_change_daily(seeded, app, fake_wechat, tmp_path,
+def test_redis_keys_cannot_be_joined_with_the_database_and_change_daily(seeded, fake_wechat, other_app,
                                                                       redis_prefix):
-    host = _redis_app(app, fake_wechat, tmp_path, redis_prefix)
+    host = _redis_app(other_app, redis_prefix)
     clock = host.extensions["clock"]
     clock.freeze(datetime(2026, 12, 7, 2, 0, tzinfo=UTC))
     client = host.test_client()
@@ -151,10 +167,10 @@ def test_redis_keys_cannot_be_joined_with_the_database_and_change_daily(seeded, 
     assert tuesday and all(f"p-{expected}" not in k for k in tuesday)
 
 
-def test_with_redis_down_limits_still_hold_in_memory_and_nothing_fails(seeded, app, fake_wechat, tmp_path,
-                                                                      caplog, redis_prefix):
+def test_with_redis_down_limits_still_hold_in_memory_and_nothing_fails(seeded, fake_wechat, other_app, caplog,
+                                                                      redis_prefix):
     caplog.set_level(logging.WARNING)
-    host = _redis_app(app, fake_wechat, tmp_path, redis_prefix, uri="redis://127.0.0.1:1/0",
+    host = _redis_app(other_app, redis_prefix, uri="redis://127.0.0.1:1/0",
                       RATE_LIMIT_LOGIN_PER_CLIENT="3 per minute")
     try:
         client = host.test_client()
@@ -167,7 +183,7 @@ def test_with_redis_down_limits_still_hold_in_memory_and_nothing_fails(seeded, a
         limiter._storage_dead = False  # the limiter object is process-wide; later tests use memory://
 
 
-def test_the_redis_deadline_is_short():
+def test_the_redis_deadline_is_short(other_app):
     """A Redis that hangs costs a request half a second, not a worker."""
-    options = create_app({"FEEDBACK_ENV": "testing"}).config["RATELIMIT_STORAGE_OPTIONS"]
+    options = other_app().config["RATELIMIT_STORAGE_OPTIONS"]
     assert options["socket_timeout"] <= 1 and options["socket_connect_timeout"] <= 1
