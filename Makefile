@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run web db seed test test-sqlite test-postgres postgres lint bench clean vendor
+.PHONY: install run web db seed test test-sqlite test-postgres postgres redis lint bench clean vendor
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +38,10 @@ web: seed
 
 test: test-sqlite test-postgres
 
-test-sqlite: install
+test-sqlite: install redis
 	$(BIN)/python -m pytest -q
 
-test-postgres: install postgres
+test-postgres: install postgres redis
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
 
 # Start the local PostgreSQL cluster if it is not answering.
@@ -49,6 +49,15 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
 		echo "PostgreSQL 未能启动" >&2; exit 1
+
+# Start a local Redis (rate-limit tests use the real one on 127.0.0.1:6379) if it is not answering.
+redis:
+	@$(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 6379), 1).close()" 2>/dev/null || \
+		redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+			--dir /var/lib/redis --logfile /var/log/redis/ci.log
+	@for i in 1 2 3 4 5 6 7 8 9 10; do \
+		$(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 6379), 1).close()" 2>/dev/null && exit 0; \
+		sleep 1; done; echo "Redis 未能启动" >&2; exit 1
 
 lint: install
 	$(BIN)/ruff check .

@@ -20,7 +20,9 @@ class BaseSettings:
     FEEDBACK_ENV = "development"
     SECRET_KEY = DEFAULT_SECRET
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{PROJECT_DIR / 'instance' / 'feedback.db'}"
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: statement parameters (feedback text, receipt hashes, times) never reach
+    # exception text or SQL logging; see feedback.failures for the rest of that rule.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     JSON_AS_ASCII = False
 
     WECHAT_APPID = ""
@@ -56,16 +58,39 @@ class BaseSettings:
     # Unknown and known receipts answer no sooner than this, so timing tells nothing.
     TRACK_MIN_SECONDS = 0.25
 
+    # Rate limits (feedback/rate_limits.py): keys are keyed hashes that rotate daily; "per day"
+    # restarts at midnight Beijing time. memory:// for one host, redis://… for several.
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STRATEGY = "fixed-window"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: count in process memory (logged warning) instead of failing requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis that does not answer must cost a request half a second, not a worker.
+    RATELIMIT_STORAGE_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    RATE_LIMIT_KEY_PREFIX = ""
+    # Accepted submissions (201) per cadre; every attempt, valid or not, counts against the second.
     RATE_LIMIT_SUBMIT = "5 per minute;30 per day"
+    RATE_LIMIT_SUBMIT_ATTEMPTS = "30 per minute;300 per day"
     RATE_LIMIT_TRACK = "10 per minute;100 per day"
-    # Login is limited for the whole app (no per-person key exists before login); sized for a province.
+    # WeChat login: per client address (hashed, limiter store only) and a ceiling for the whole
+    # service that keeps us inside WeChat's code2session quota. Generous per client because
+    # mobile carriers put many people behind one IPv4 address.
+    RATE_LIMIT_LOGIN_PER_CLIENT = "30 per minute;300 per hour"
     RATE_LIMIT_LOGIN = "1200 per minute"
     RATE_LIMIT_UPLOAD = "30 per minute;200 per day"
+    # Staff login attempts per client address.
     RATE_LIMIT_STAFF_LOGIN = "10 per minute"
+    # Staff login brakes (services/staff_throttle.py), counted in the rate-limit store.
+    STAFF_LOCK_AFTER = "5 per 30 minutes"  # failures per (username, client)
+    STAFF_USERNAME_BACKOFF = "20 per hour"  # failures per username, all clients; beyond it:
+    STAFF_BACKOFF_PACE = "1 per minute"  # attempts per username
+    STAFF_SPRAY_LIMIT = "30 per hour"  # failures per client, all usernames
+    # Number of reverse proxies in front of the app that set X-Forwarded-For (0: none, trust nothing).
+    PROXY_COUNT = 0
     STAFF_IDLE_MINUTES = 30
+    STAFF_SESSION_MAX_HOURS = 12
 
     # Scheduler and retention
     JOBS_MISFIRE_GRACE_SECONDS = 3600
@@ -150,6 +175,11 @@ ENV_OVERRIDES = {
     "RATE_LIMIT_SUBMIT": "RATE_LIMIT_SUBMIT",
     "RATE_LIMIT_TRACK": "RATE_LIMIT_TRACK",
     "RATE_LIMIT_LOGIN": "RATE_LIMIT_LOGIN",
+    "RATE_LIMIT_LOGIN_PER_CLIENT": "RATE_LIMIT_LOGIN_PER_CLIENT",
+    "RATE_LIMIT_SUBMIT_ATTEMPTS": "RATE_LIMIT_SUBMIT_ATTEMPTS",
+    "RATE_LIMIT_KEY_PREFIX": "RATE_LIMIT_KEY_PREFIX",
+    "PROXY_COUNT": "PROXY_COUNT",
+    "STAFF_SESSION_MAX_HOURS": "STAFF_SESSION_MAX_HOURS",
     "RATE_LIMIT_UPLOAD": "RATE_LIMIT_UPLOAD",
     "IMAGE_DECODE_CONCURRENCY": "IMAGE_DECODE_CONCURRENCY",
     "TRACK_MIN_SECONDS": "TRACK_MIN_SECONDS",

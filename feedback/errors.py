@@ -1,7 +1,9 @@
 """Domain errors and the one JSON error shape every endpoint answers with.
 
 Shape: ``{"code", "message", "errors"?, "request_id"}``. Exception text is never
-sent to a client; unexpected errors are logged with the request id.
+sent to a client, nor logged: unexpected errors are logged with the request id, the exception
+types and where they were raised (``feedback.failures``), because SQLAlchemy's text carries the
+statement's parameters.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any
 from flask import Flask, g, jsonify
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
+
+from feedback.failures import log_failure
 
 log = logging.getLogger("feedback.errors")
 
@@ -142,7 +146,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        log.exception("unhandled error request_id=%s", getattr(g, "request_id", None))
+        log_failure(log, "unhandled error request_id=%s", error, getattr(g, "request_id", None))
         code, message = HTTP_MESSAGES[500]
         response = jsonify(error_body(code, message))
         response.status_code = 500

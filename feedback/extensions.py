@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import g
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from feedback.rate_limits import person_key
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -22,11 +23,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def rate_limit_key() -> str:
-    """Rate limits count per pseudonym, never per IP address (DESIGN §5)."""
-    return getattr(g, "mp_pseudonym", None) or "anonymous"
-
-
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-limiter = Limiter(key_func=rate_limit_key)
+# By default limits count per cadre, under a daily keyed hash of the pseudonym (never an IP address).
+limiter = Limiter(key_func=person_key)

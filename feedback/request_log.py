@@ -1,7 +1,8 @@
 """Request ids and access logs that keep the anonymity promise.
 
 Lines for ``/api/mp/*`` carry method, path, status, duration and request id
-only: no IP address, no user agent, no body, no query string.
+only: no IP address, no user agent, no body, no query string. Their request id is always
+generated here, never taken from the client (``X-Request-ID`` is honoured for staff only).
 """
 
 from __future__ import annotations
@@ -37,13 +38,19 @@ def init_request_logging(app: Flask) -> None:
     pil_log = logging.getLogger("PIL")
     if pil_log.level < logging.INFO:  # NOTSET would inherit a DEBUG root
         pil_log.setLevel(logging.INFO)
+    # Flask-Limiter logs each breach with its key at INFO; keys stay in the limiter store.
+    limiter_log = logging.getLogger("flask-limiter")
+    if limiter_log.level < logging.WARNING:
+        limiter_log.setLevel(logging.WARNING)
     werkzeug_log = logging.getLogger("werkzeug")
     if not any(isinstance(f, _NoMiniProgramLines) for f in werkzeug_log.filters):
         werkzeug_log.addFilter(_NoMiniProgramLines())
 
     @app.before_request
     def _start() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
+        # A client-chosen id would tie one person's login, upload, submission and tracking
+        # together in our logs; mini-program requests always get a fresh id of ours.
+        incoming = "" if is_mini_program_request() else request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
 

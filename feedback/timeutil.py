@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from feedback.models.base import utcnow
@@ -16,3 +16,14 @@ def local_today() -> date:
 
 def local_date(moment: datetime) -> date:
     return moment.astimezone(CHINA).date()
+
+
+def day_start(moment: datetime) -> datetime:
+    """Midnight (Beijing) of the moment's local day, as aware UTC.
+
+    Everything a reporter does is stored at this precision (DESIGN §5): an exact time could be
+    matched against the moments a rate-limit store saw one person act, and so group that
+    person's submissions.
+    """
+    local = moment.astimezone(CHINA)
+    return datetime(local.year, local.month, local.day, tzinfo=CHINA).astimezone(UTC)

@@ -22,3 +22,37 @@ def test_models_match_migrations(app):
         context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
         diff = compare_metadata(context, _db.metadata)
     assert diff == []
+
+
+def test_reporter_times_written_before_are_coarsened_to_the_day(app, db):
+    """Migration 5b1d0c7e9a42: rows from before keep only their Beijing day (issue 8 item 11)."""
+    from datetime import UTC, date, datetime
+
+    import flask_migrate
+    from sqlalchemy import select
+
+    from feedback.models import Event, Feedback, Message
+
+    exact = datetime(2026, 11, 30, 17, 5, 9, 250000, tzinfo=UTC)  # 2026-12-01 01:05:09 in Beijing
+    staff_moment = datetime(2026, 12, 1, 2, 0, 1, tzinfo=UTC)
+    feedback = Feedback(kind="problem", status="submitted", content="会议太多，基层疲于应付各类检查。",
+                        receipt_hash="m" * 64, submitted_at=exact, submitted_on=date(2026, 12, 1))
+    db.session.add(feedback)
+    db.session.flush()
+    db.session.add_all([
+        Event(feedback_id=feedback.id, action="submitted", actor_type="reporter", created_at=exact),
+        Event(feedback_id=feedback.id, action="ask", actor_type="staff", created_at=staff_moment),
+        Message(feedback_id=feedback.id, direction="from_reporter", body="补充", created_at=exact),
+    ])
+    db.session.commit()
+    fid = feedback.id
+    flask_migrate.downgrade(revision="03fe00356467")
+    flask_migrate.upgrade()
+    db.session.remove()
+    midnight = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+    assert db.session.scalar(select(Feedback.submitted_at)) == midnight
+    events = dict(db.session.execute(select(Event.actor_type, Event.created_at)).all())
+    assert events == {"reporter": midnight, "staff": staff_moment}
+    assert db.session.scalar(select(Message.created_at)) == midnight
+    # Compared as SQLAlchemy binds them (SQLite keeps text): the day is still "on or after midnight".
+    assert db.session.scalar(select(Feedback.id).where(Feedback.submitted_at >= midnight)) == fid

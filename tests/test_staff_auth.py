@@ -1,13 +1,15 @@
-"""Staff accounts: CLI, password policy, lockout, idle sessions, roles.
+"""Staff accounts: CLI, password policy, login brakes, idle and absolute session lifetimes, roles.
 
-Time is moved by editing the database (locked_until, last_seen_at, expires_at),
-never by sleeping. ``db.session.rollback()`` before a check proves that the
+Session time is moved by editing the database (created_at, last_seen_at, expires_at).
+Login brakes count in the rate-limit store; a test that needs a window to pass uses a
+one-second window. ``db.session.rollback()`` before a check proves that the
 request committed what the check reads: requests share the test's session.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import timedelta
 
 import pytest
@@ -21,7 +23,8 @@ from feedback.services import staff_auth
 LOGIN = "/api/staff/v1/auth/login"
 ME = "/api/staff/v1/auth/me"
 LOGOUT = "/api/staff/v1/auth/logout"
-GOOD = "Abcdef12!"
+PASSWORD = "/api/staff/v1/auth/password"
+GOOD = "Ruo-Kou-Ling-7"
 
 
 def make_user(db, username="alice", role="triage", password=GOOD, **binding) -> StaffUser:
@@ -30,8 +33,8 @@ def make_user(db, username="alice", role="triage", password=GOOD, **binding) -> 
     return user
 
 
-def post_login(client, username="alice", password=GOOD):
-    return client.post(LOGIN, json={"username": username, "password": password})
+def post_login(client, username="alice", password=GOOD, addr="127.0.0.1"):
+    return client.post(LOGIN, json={"username": username, "password": password}, environ_base={"REMOTE_ADDR": addr})
 
 
 def bearer(reply) -> dict[str, str]:
@@ -104,10 +107,26 @@ def test_weak_passwords_are_rejected_in_chinese(runner, password):
 
 
 def test_password_policy_accepts_three_classes_and_refuses_the_username():
-    for password in ("abcdEF12", "abcdef1!", "ABCDEF1!", "Abcdefg!", "长密码Abc12"):
+    for password in ("Huai-shu-3-duo", "qing-shan-lv-9!", "DONG-FENG-LU-18", "Yue-Liang-Wan", "长江黄河Abc12!"):
         staff_auth.check_password_policy(password)
     with pytest.raises(ValidationFailed, match="用户名"):
         staff_auth.check_password_policy("Alice-2026", "alice")
+
+
+@pytest.mark.parametrize("password", ["Password1", "P@ssw0rd", "12345678aA", "Qq123456!", "Woaini1314",
+                                      "Abcdef12!", "Zzb@2026", "Tanjianfu1!"])
+def test_common_and_guessable_passwords_are_refused(runner, password):
+    with pytest.raises(ValidationFailed) as caught:
+        staff_auth.check_password_policy(password, "erin")
+    assert caught.value.message == staff_auth.COMMON_PASSWORD and "常见" in caught.value.message
+    result = runner.invoke(args=["users", "create", "erin", "--role", "viewer", "--password", password])
+    assert result.exit_code == 1 and "过于常见" in result.stderr
+    assert staff_auth.find_user("erin") is None
+
+
+def test_a_password_built_from_the_display_name_is_refused():
+    with pytest.raises(ValidationFailed, match="常见"):
+        staff_auth.check_password_policy("Zhangweiming1!", "zwm", display_name="zhangweiming")
 
 
 def test_password_is_stored_as_argon2id_and_rehashed_when_parameters_change(app, client, db):
@@ -152,30 +171,63 @@ def test_me_shows_the_department_or_the_point(seeded, client, staff_login):
     assert liaison["point"] == {"code": "GC02", "name": "城关区东关街道朝阳社区"} and liaison["department"] is None
 
 
-# ---------------------------------------------------------------- login failures and lockout
+# ---------------------------------------------------------------- login failures and brakes
 
 
-def test_five_wrong_passwords_lock_the_account_for_thirty_minutes(client, db):
+def test_five_wrong_passwords_from_one_client_stop_that_client_for_thirty_minutes(client, db):
     make_user(db)
-    for attempt in range(1, 5):
+    for _ in range(4):
         reply = post_login(client, password="Wrong-pass1")
         assert reply.status_code == 401 and reply.get_json()["code"] == "invalid_credentials"
-        assert user_row(db).failed_logins == attempt  # committed despite the 401
     fifth = post_login(client, password="Wrong-pass1")
     assert fifth.status_code == 401 and fifth.get_json()["code"] == "account_locked"
-    assert "账号已锁定" in fifth.get_json()["message"] and "北京时间" in fifth.get_json()["message"]
+    assert "连续多次登录失败" in fifth.get_json()["message"] and "北京时间" in fifth.get_json()["message"]
     assert 1790 <= int(fifth.headers["Retry-After"]) <= 1800
-    locked_until = user_row(db).locked_until
-    assert timedelta(minutes=29) < locked_until - utcnow() <= timedelta(minutes=30)
-
     right_while_locked = post_login(client)
     assert right_while_locked.status_code == 401 and right_while_locked.get_json()["code"] == "account_locked"
 
-    user_row(db).locked_until = utcnow() - timedelta(seconds=1)
-    db.session.commit()
+
+def test_a_stranger_cannot_lock_the_owner_out(client, db):
+    make_user(db)
+    for _ in range(12):
+        post_login(client, password="Wrong-pass1", addr="198.51.100.66")
+    owner = post_login(client, addr="203.0.113.5")
+    assert owner.status_code == 200, owner.get_json()
+
+
+def test_the_lock_ends_when_its_window_does(app, client, db):
+    app.config["STAFF_LOCK_AFTER"] = "5 per 2 seconds"
+    make_user(db)
+    for _ in range(5):
+        post_login(client, password="Wrong-pass1")
+    assert post_login(client).get_json()["code"] == "account_locked"
+    time.sleep(2.1)
     assert post_login(client).status_code == 200
-    after = user_row(db)
-    assert after.failed_logins == 0 and after.locked_until is None and after.last_login_at is not None
+
+
+def test_locked_and_unknown_usernames_answer_alike_in_words_and_time(app, client, db):
+    # Production's argon2 cost, so a skipped verification would show in the timing.
+    app.config.update(STAFF_ARGON2_TIME_COST=3, STAFF_ARGON2_MEMORY_KIB=65536, STAFF_ARGON2_PARALLELISM=4)
+    make_user(db)
+    timings: dict[str, list[float]] = {"alice": [], "nobody-here": []}
+    replies = {}
+    for n, username in enumerate(timings):
+        addr = f"198.51.100.{n + 1}"
+        for _ in range(5):
+            post_login(client, username=username, password="Wrong-pass1", addr=addr)
+        for _ in range(3):
+            started = time.perf_counter()
+            replies[username] = post_login(client, username=username, password="Wrong-pass1", addr=addr)
+            timings[username].append(time.perf_counter() - started)
+    strip = lambda r: ({k: v for k, v in r.get_json().items() if k != "request_id"}, r.status_code,  # noqa: E731
+                       sorted(r.headers.keys()))
+    assert strip(replies["alice"]) == strip(replies["nobody-here"])
+    assert replies["alice"].get_json()["code"] == "account_locked"
+    started = time.perf_counter()
+    post_login(client, username="someone-else", password="Wrong-pass1", addr="198.51.100.9")  # one verification
+    verification = time.perf_counter() - started
+    known, unknown = sorted(timings["alice"])[1], sorted(timings["nobody-here"])[1]
+    assert abs(known - unknown) < verification / 2, (known, unknown, verification)
 
 
 def test_success_resets_the_failure_counter(client, db):
@@ -183,7 +235,6 @@ def test_success_resets_the_failure_counter(client, db):
     for _ in range(4):
         post_login(client, password="Wrong-pass1")
     assert post_login(client).status_code == 200
-    assert user_row(db).failed_logins == 0
     for _ in range(4):
         assert post_login(client, password="Wrong-pass1").get_json()["code"] == "invalid_credentials"
 
@@ -193,6 +244,7 @@ def test_reset_password_lifts_the_lock_and_ends_sessions(runner, client, db):
     old = bearer(post_login(client))
     for _ in range(5):
         post_login(client, password="Wrong-pass1")
+    assert post_login(client).get_json()["code"] == "account_locked"
     result = runner.invoke(args=["users", "reset-password", "alice"], input="Newpass-2026\nNewpass-2026\n")
     assert result.exit_code == 0, result.output
     assert client.get(ME, headers=old).get_json()["code"] == "invalid_token"
@@ -226,13 +278,31 @@ def test_disabled_user_cannot_log_in_and_open_sessions_stop(runner, client, db):
     assert post_login(client, password="Wrong-pass1").get_json()["code"] == "invalid_credentials"
 
 
-def test_login_is_rate_limited_per_username(client, db):
+def test_login_attempts_are_limited_per_client_not_per_username(client, db):
     make_user(db)
-    for _ in range(10):
-        assert post_login(client, password="Wrong-pass1").status_code == 401
+    for i in range(10):
+        assert post_login(client, username=f"guess-{i}", password="Wrong-pass1").status_code == 401
     limited = post_login(client, password="Wrong-pass1")
     assert limited.status_code == 429 and limited.get_json()["code"] == "rate_limited"
-    assert post_login(client, username="someone-else").status_code == 401
+    assert post_login(client, addr="203.0.113.9").status_code == 200
+
+
+def test_password_spraying_across_usernames_is_braked(app, client, db):
+    app.config["RATE_LIMIT_STAFF_LOGIN"] = "100 per minute"  # the slower failure budget alone
+    statuses = [post_login(client, username=f"user{i:02d}", password="Spring-2026!").status_code for i in range(40)]
+    assert statuses[:30] == [401] * 30 and set(statuses[30:]) == {429}
+
+
+def test_guessing_one_username_from_many_clients_slows_to_a_crawl_but_never_locks(app, client, db):
+    app.config.update(STAFF_USERNAME_BACKOFF="6 per hour", STAFF_BACKOFF_PACE="1 per minute")
+    make_user(db)
+    for i in range(6):
+        assert post_login(client, password="Wrong-pass1", addr=f"198.51.100.{i + 1}").status_code == 401
+    first = post_login(client, addr="203.0.113.7")  # takes the minute's one attempt
+    assert first.status_code == 200
+    second = post_login(client, password="Wrong-pass1", addr="198.51.100.50")
+    assert second.status_code == 429 and "秒后再试" in second.get_json()["message"]
+    assert 1 <= int(second.headers["Retry-After"]) <= 60
 
 
 def test_login_body_is_validated_in_chinese(client):
@@ -278,6 +348,52 @@ def test_activity_slides_the_idle_deadline_at_most_once_a_minute(client, db):
     slid = sessions_of(db)[0]  # rolled back first: the GET committed the slide
     assert utcnow() - slid.last_seen_at < timedelta(seconds=5)
     assert timedelta(minutes=29) < slid.expires_at - utcnow() <= timedelta(minutes=30)
+
+
+def test_a_busy_session_still_ends_twelve_hours_after_login(client, db):
+    make_user(db)
+    headers = bearer(post_login(client))
+    (session,) = sessions_of(db)
+    session.created_at = utcnow() - timedelta(hours=11, minutes=50)
+    session.last_seen_at = utcnow() - timedelta(minutes=2)
+    db.session.commit()
+    assert client.get(ME, headers=headers).status_code == 200
+    slid = sessions_of(db)[0]  # the idle slide stops at the absolute end
+    assert slid.expires_at <= slid.created_at + timedelta(hours=12)
+    slid.created_at = utcnow() - timedelta(hours=12, seconds=1)
+    db.session.commit()
+    reply = client.get(ME, headers=headers)
+    assert reply.status_code == 401 and reply.get_json()["code"] == "session_too_old"
+    assert "12 小时" in reply.get_json()["message"]
+
+
+def test_staff_change_their_own_password(client, db):
+    make_user(db)
+    here, elsewhere = bearer(post_login(client)), bearer(post_login(client, addr="203.0.113.8"))
+    wrong = client.post(PASSWORD, headers=here,
+                        json={"current_password": "Wrong-pass1", "new_password": "Dong-Feng-Lu-18"})
+    assert wrong.status_code == 422 and wrong.get_json()["errors"] == {"current_password": ["当前密码不正确"]}
+    common = client.post(PASSWORD, headers=here, json={"current_password": GOOD, "new_password": "P@ssw0rd"})
+    assert common.status_code == 422 and "常见" in common.get_json()["errors"]["new_password"][0]
+    same = client.post(PASSWORD, headers=here, json={"current_password": GOOD, "new_password": GOOD})
+    assert same.status_code == 422 and "相同" in same.get_json()["errors"]["new_password"][0]
+    assert client.post(PASSWORD, headers=here, json={"current_password": GOOD}).status_code == 422
+
+    done = client.post(PASSWORD, headers=here, json={"current_password": GOOD, "new_password": "Dong-Feng-Lu-18"})
+    assert done.status_code == 204
+    assert client.get(ME, headers=here).status_code == 200  # this session stays
+    assert client.get(ME, headers=elsewhere).get_json()["code"] == "invalid_token"  # the others end
+    assert post_login(client, password=GOOD).status_code == 401
+    assert post_login(client, password="Dong-Feng-Lu-18").status_code == 200
+    assert client.post(PASSWORD, json={"current_password": "x", "new_password": "y"}).status_code == 401
+
+
+def test_guessing_the_current_password_with_a_stolen_token_is_braked(client, db):
+    make_user(db)
+    headers = bearer(post_login(client))
+    codes = [client.post(PASSWORD, headers=headers, json={"current_password": f"Guess-{i}-x", "new_password":
+                                                          "Dong-Feng-Lu-18"}).get_json()["code"] for i in range(6)]
+    assert codes[:4] == ["validation_error"] * 4 and codes[4:] == ["account_locked"] * 2
 
 
 def test_idle_minutes_come_from_settings(app, client, db):
@@ -336,5 +452,5 @@ def test_require_roles_refuses_unknown_role_names():
 
 def test_openapi_lists_the_staff_auth_endpoints(client):
     paths = client.get("/api/openapi.json").get_json()["paths"]
-    for path in (LOGIN, LOGOUT, ME):
+    for path in (LOGIN, LOGOUT, ME, PASSWORD):
         assert path in paths

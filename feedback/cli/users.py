@@ -16,7 +16,6 @@ from flask.cli import with_appcontext
 from feedback.errors import AppError
 from feedback.extensions import db
 from feedback.models import STAFF_ROLES, StaffUser
-from feedback.models.base import utcnow
 from feedback.services import staff_auth
 from feedback.timeutil import CHINA
 
@@ -104,15 +103,11 @@ def reset_password_command(username: str, password: str | None) -> None:
     """重设密码，同时解除锁定并使原有登录失效。"""
     staff_auth.get_user(username)  # an unknown name fails before the prompt
     user = staff_auth.reset_password(username, _password(password))
-    click.echo(f"已重设账号 {user.username} 的密码，锁定已解除，原有登录已失效")
+    click.echo(f"已重设账号 {user.username} 的密码，登录失败限制已解除，原有登录已失效")
 
 
 def _status(user: StaffUser) -> str:
-    if not user.active:
-        return "已停用"
-    if user.locked_until and user.locked_until > utcnow():
-        return "锁定至 " + user.locked_until.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-    return "正常"
+    return "正常" if user.active else "已停用"
 
 
 @users_group.command("list")

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from feedback.clock import now as clock_now
 from feedback.extensions import db
+from feedback.failures import describe, log_failure
 from feedback.jobs.context import JobContext
 from feedback.jobs.schedule import SCHEDULE, JobSpec
 from feedback.models import JobLease, JobRun
@@ -147,10 +148,10 @@ def _execute(spec: JobSpec, run_id: int, started: datetime, params: dict[str, An
         db.session.commit()  # the body's changes and the success mark, together
     except Exception as exc:
         db.session.rollback()
-        log.exception("job %s (run %s) failed", spec.id, run_id)
+        log_failure(log, "job %s (run %s) failed", exc, spec.id, run_id)
         run = db.session.get(JobRun, run_id)
         run.outcome, run.finished_at = "failed", clock_now()
-        run.error = f"{type(exc).__name__}: {exc}"[:_ERROR_MAX_CHARS]
+        run.error = describe(exc)[:_ERROR_MAX_CHARS]
         db.session.commit()
         return run
     log.info("job %s (run %s) succeeded: %s", spec.id, run_id, counts)

@@ -26,6 +26,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
+from feedback.failures import log_failure
 from feedback.jobs.runner import last_run, run_job
 from feedback.jobs.schedule import SCHEDULE, JobSpec
 from feedback.timeutil import CHINA
@@ -48,8 +49,8 @@ def fire(app: Flask, job_id: str) -> None:
     with app.app_context():
         try:
             run_job(job_id)
-        except Exception:  # the runner records body failures; this is the database itself failing
-            log.exception("job %s could not be run", job_id)
+        except Exception as exc:  # the runner records body failures; this is the database itself failing
+            log_failure(log, "job %s could not be run", exc, job_id)
 
 
 def missed_run(spec: JobSpec, trigger: BaseTrigger, now: datetime) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from feedback.clock import now
 from feedback.extensions import db
 from feedback.models import Event
+from feedback.timeutil import day_start
 
 
 def record_event(
@@ -35,7 +36,8 @@ def record_event(
         reason=reason,
         visible_to_reporter=visible_to_reporter,
         data=data,
-        created_at=now(),
+        # A reporter's steps keep only their day (timeutil.day_start); staff steps keep the moment.
+        created_at=day_start(now()) if actor_type == "reporter" else now(),
     )
     db.session.add(event)
     return event

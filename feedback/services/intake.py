@@ -31,7 +31,7 @@ from feedback.services.keys import purpose_key
 from feedback.services.routing import suggestion_for
 from feedback.services.search import index_feedback
 from feedback.services.tagger import get_tagger
-from feedback.timeutil import local_date
+from feedback.timeutil import day_start, local_date
 
 # Key, inside the sealed replay, of a digest of the request it answered: a key reused for another
 # body is refused (422, as in the IETF Idempotency-Key draft) instead of silently dropping it.
@@ -143,7 +143,7 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
         imposer_level=data.get("imposer_level"),
         point=point,
         receipt_hash=receipt_digest(purpose_key("receipt"), receipt),
-        submitted_at=now(),
+        submitted_at=day_start(now()),  # the day only: see _keep_only_the_day
         submitted_on=local_date(now()),
     )
     db.session.add(feedback)
@@ -156,7 +156,7 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
         upload.feedback_id = feedback.id
     contact = data.get("contact")
     if contact and not feedback.anonymous:
-        db.session.add(FeedbackContact(feedback_id=feedback.id, **contact))
+        db.session.add(FeedbackContact(feedback_id=feedback.id, created_at=feedback.submitted_at, **contact))
     record_event(feedback.id, "submitted", actor_type="reporter", to_status="submitted",
                  visible_to_reporter=True)
     body = {
@@ -172,8 +172,27 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
     if record is not None:
         record.sealed = seal(purpose_key("idempotency"), pseudonym, idem_key,
                              {**body, REQUEST_DIGEST: _request_digest(data)})
+    _keep_only_the_day(feedback, uploads, record)
     db.session.flush()
     return body, False
+
+
+def _keep_only_the_day(feedback: Feedback, uploads: list[Upload], record: IdempotencyRecord | None) -> None:
+    """Every row this submission writes is timed to its day, never to the second (DESIGN §5).
+
+    The rate-limit store knows when one (hashed) person acted; exact times here would let the
+    two be matched and that person's submissions grouped. Triage sees the day, departments
+    too; the inbox orders by id, monthly facts read submitted_on, retention reads closed_at.
+    """
+    day = feedback.submitted_at
+    feedback.updated_at = day
+    for tag in feedback.tags:
+        tag.created_at = day
+    for upload in uploads:
+        upload.created_at = day
+    if record is not None:
+        ttl = timedelta(hours=int(current_app.config["IDEMPOTENCY_TTL_HOURS"]))
+        record.created_at, record.expires_at = day, day_start(now() + ttl) + timedelta(days=1)
 
 
 def _apply_tags(feedback: Feedback, content: str) -> None:

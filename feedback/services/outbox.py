@@ -26,6 +26,7 @@ from sqlalchemy import func, select, update
 from feedback.clock import now
 from feedback.errors import Conflict, NotFound
 from feedback.extensions import db
+from feedback.failures import log_failure
 from feedback.models import OutboxMessage
 from feedback.services.channels import Channel, DeliveryError, channel_for
 from feedback.services.notifications import routing
@@ -102,7 +103,7 @@ def deliver(message_id: int, token: datetime, channels: dict[str, Channel]) -> s
     except DeliveryError as exc:
         error = str(exc)
     except Exception as exc:  # a bug in a channel must not stop the other messages
-        log.exception("outbox message %s: unexpected error in channel %s", message_id, message.channel)
+        log_failure(log, "outbox message %s: unexpected error in channel %s", exc, message_id, message.channel)
         error = f"发送时出现内部错误（{type(exc).__name__}）"
     else:
         _finish(message_id, token, status="sent", sent_at=now(), last_error=None)

@@ -18,6 +18,7 @@ from feedback.services import deadlines
 from feedback.services.actors import REPORTER, guard_feedback, move_feedback
 from feedback.services.keys import purpose_key
 from feedback.services.routing_actions import open_assignments
+from feedback.timeutil import day_start
 
 RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 NO_SUCH_DIGEST = "0" * 64
@@ -56,7 +57,9 @@ def answer(feedback: Feedback, body: str) -> Message:
     waited = deadlines.paused_working_days(feedback.paused_at, moment)
     for assignment in open_assignments(feedback):
         deadlines.lengthen(assignment, waited, which=tuple(deadlines.COUNT_FIELDS.values()))
-    message = Message(feedback_id=feedback.id, direction="from_reporter", body=body, created_at=moment)
+    # Stored to the day only, like every reporter action (timeutil.day_start).
+    message = Message(feedback_id=feedback.id, direction="from_reporter", body=body, created_at=day_start(moment))
+    feedback.updated_at = day_start(moment)
     db.session.add(message)
     resume = feedback.paused_from_status or "submitted"
     move_feedback(feedback, "reporter_answer", REPORTER, to_status=resume,
@@ -73,6 +76,7 @@ def rate(feedback: Feedback, rating: str, comment: str | None) -> bool:
     if feedback.rating is not None:
         raise Conflict("您已评价过本次办理结果", code="already_rated")
     feedback.rating, feedback.rating_comment = rating, comment
+    feedback.updated_at = day_start(now())
     if rating == "unsatisfied" and feedback.reopen_count == 0:
         feedback.reopen_count = 1
         feedback.closed_at = None

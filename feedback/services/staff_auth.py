@@ -1,17 +1,20 @@
-"""Staff console accounts: passwords, lockout and idle-expiring sessions.
+"""Staff console accounts: passwords, login brakes and sessions with idle and absolute lifetimes.
 
 Passwords are hashed with argon2id and re-hashed on login when the parameters
-change, so raising the cost later needs no migration. Session tokens are random
-and only their SHA-256 is stored: a leaked table opens no session.
+change, so raising the cost later needs no migration. New passwords must pass the
+class rule and zxcvbn (Dropbox's estimator with its lists of leaked passwords,
+names and keyboard patterns): ``Password1`` or ``P@ssw0rd`` are refused. Session
+tokens are random and only their SHA-256 is stored: a leaked table opens no session.
+A session ends after ``STAFF_IDLE_MINUTES`` without use and, however busy, after
+``STAFF_SESSION_MAX_HOURS``.
 
-Every login failure answers 401. Wrong passwords and unknown usernames answer
-identically (``invalid_credentials``) and cost the same argon2 work. A locked
-account answers 401 ``account_locked`` with the unlock time in its message and a
-``Retry-After`` header, whatever password is sent; a disabled account answers
+Wrong passwords and unknown usernames answer 401 ``invalid_credentials`` alike and
+cost the same argon2 work. Repeated failures are braked per (username, client) (401
+``account_locked``), per username and per client (429) in ``staff_throttle``, the same
+way whether the username exists or not; a disabled account answers
 ``account_disabled`` only to someone who knows its password.
 
-Services flush and never commit. A failed login must still be committed by the
-caller, otherwise the failure counter and the lock roll back with the 401.
+Services flush and never commit.
 """
 
 from __future__ import annotations
@@ -33,11 +36,10 @@ from feedback.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from feedback.extensions import db
 from feedback.models import STAFF_ROLES, Department, ObservationPoint, StaffSession, StaffUser
 from feedback.models.base import utcnow
-from feedback.timeutil import CHINA
+from feedback.services import staff_throttle
 
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 30
 DEFAULT_IDLE_MINUTES = 30
+DEFAULT_SESSION_MAX_HOURS = 12
 # Sliding the idle deadline at most once a minute spares a write on every request.
 TOUCH_INTERVAL = timedelta(seconds=60)
 # Set on the database session when authenticate() wrote something the caller must commit.
@@ -46,6 +48,12 @@ TOUCHED_FLAG = "staff_session_touched"
 ROLE_LABELS = {"admin": "系统管理员", "triage": "组织部研判人员", "handler": "职能部门办理人员",
                "liaison": "观测点联络员", "viewer": "只读查看人员"}
 PASSWORD_RULE = "密码至少 8 位，且须包含大写字母、小写字母、数字、符号中的至少三类"
+COMMON_PASSWORD = ("密码过于常见或容易猜到（如 Password1、P@ssw0rd、12345678aA 这类），"
+                   "请换一个更长、不常见的密码，例如用几个不相关的词加数字和符号组成")
+# zxcvbn score (0–4) a new password must reach: 3 means "safely unguessable" against online attack.
+MIN_PASSWORD_SCORE = 3
+# Words every guesser of this system would try first.
+_SITE_WORDS = ("tanjianfu", "jianfu", "jianfudan", "zuzhibu", "zzb", "woaini", "henan", "admin", "staff")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.@-]{2,63}$")
 
 
@@ -85,8 +93,8 @@ def _verify(hasher: PasswordHasher, stored: str, password: str) -> bool:
         return False
 
 
-def check_password_policy(password: str, username: str | None = None) -> None:
-    """Raise ValidationFailed unless the password has ≥ 8 characters of at least 3 classes."""
+def check_password_policy(password: str, username: str | None = None, display_name: str = "") -> None:
+    """Raise ValidationFailed unless the password has ≥ 8 characters of 3 classes and is not guessable."""
     classes = (any(c.isupper() for c in password), any(c.islower() for c in password),
                any(c.isdigit() for c in password), any(not c.isalnum() for c in password))
     if len(password) < 8 or sum(classes) < 3:
@@ -96,6 +104,14 @@ def check_password_policy(password: str, username: str | None = None) -> None:
     if username and username.lower() in password.lower():
         message = "密码不能包含用户名"
         raise ValidationFailed(message, errors={"password": [message]})
+    if _score(password, [username or "", display_name or "", *_SITE_WORDS]) < MIN_PASSWORD_SCORE:
+        raise ValidationFailed(COMMON_PASSWORD, errors={"password": [COMMON_PASSWORD]})
+
+
+def _score(password: str, user_inputs: list[str]) -> int:
+    from zxcvbn import zxcvbn
+
+    return int(zxcvbn(password, user_inputs=[w for w in user_inputs if w])["score"])
 
 
 # ---------------------------------------------------------------- accounts
@@ -167,10 +183,9 @@ def create_user(username: str, password: str, role: str, department_code: str | 
     """Create an account; every rule is checked before anything is written."""
     department, point = check_new_user(username, role, department_code, point_code, display_name)
     username = normalise_username(username)
-    check_password_policy(password, username)
+    check_password_policy(password, username, display_name)
     user = StaffUser(username=username, display_name=display_name or "", role=role,
-                     password_hash=_hasher().hash(password), department=department, point=point,
-                     active=True, failed_logins=0)
+                     password_hash=_hasher().hash(password), department=department, point=point, active=True)
     db.session.add(user)
     db.session.flush()
     return user
@@ -198,15 +213,36 @@ def enable_user(username: str) -> StaffUser:
 
 
 def reset_password(username: str, password: str) -> StaffUser:
-    """A new password lifts the lockout and ends sessions opened with the old one."""
+    """A new password lifts every login brake on the username and ends sessions opened with the old one."""
     user = get_user(username)
-    check_password_policy(password, user.username)
+    check_password_policy(password, user.username, user.display_name)
     user.password_hash = _hasher().hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
     _revoke_all(user)
     db.session.flush()
     return user
+
+
+def change_own_password(user: StaffUser, current_password: str, new_password: str, keep_token: str) -> None:
+    """The user proves the current password (braked like a login), then every other session ends."""
+    hasher = _hasher()
+    attempt = staff_throttle.attempt_for(user.username, user.password_hash)
+    staff_throttle.check(attempt)
+    if not _verify(hasher, user.password_hash, current_password):
+        locked = staff_throttle.failed(attempt)
+        message = "当前密码不正确"
+        raise locked or ValidationFailed(message, errors={"current_password": [message]})
+    if new_password == current_password:
+        message = "新密码不能与当前密码相同"
+        raise ValidationFailed(message, errors={"new_password": [message]})
+    try:
+        check_password_policy(new_password, user.username, user.display_name)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, errors={"new_password": exc.errors["password"]}) from None
+    user.password_hash = hasher.hash(new_password)
+    db.session.execute(update(StaffSession).where(StaffSession.user_id == user.id, StaffSession.revoked.is_(False),
+                                                  StaffSession.token_hash != _token_hash(keep_token))
+                       .values(revoked=True))
+    db.session.flush()
 
 
 def list_users() -> list[StaffUser]:
@@ -220,6 +256,15 @@ def idle_timeout() -> timedelta:
     return timedelta(minutes=int(current_app.config.get("STAFF_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)))
 
 
+def max_session_age() -> timedelta:
+    """However active, a session ends this long after login (a stolen token does not live for ever)."""
+    return timedelta(hours=float(current_app.config.get("STAFF_SESSION_MAX_HOURS", DEFAULT_SESSION_MAX_HOURS)))
+
+
+def _expiry(created_at: datetime, now: datetime) -> datetime:
+    return min(now + idle_timeout(), created_at + max_session_age())
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -228,43 +273,30 @@ def _bad_credentials() -> Unauthorized:
     return Unauthorized("用户名或密码错误", code="invalid_credentials")
 
 
-def _locked(until: datetime, now: datetime) -> Unauthorized:
-    local = until.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-    seconds = max(1, int((until - now).total_seconds()))
-    return Unauthorized(f"连续 {MAX_FAILED_LOGINS} 次密码错误，账号已锁定，请于 {local}（北京时间）后再试，"
-                        "或联系管理员重置密码", code="account_locked", headers={"Retry-After": str(seconds)})
-
-
 def login(username: str, password: str) -> IssuedStaffToken:
-    """Check the password and open a session; raise Unauthorized (the caller commits either way)."""
+    """Check the password and open a session; raise Unauthorized or RateLimited.
+
+    The brakes are consulted before any password check and answer the same for every
+    username, existing or not; then one argon2 verification runs whatever the username.
+    """
     now = utcnow()
     hasher = _hasher()
-    user = db.session.scalar(select(StaffUser).where(StaffUser.username == normalise_username(username))
-                             .with_for_update())
-    if user is None:
-        _verify(hasher, _dummy_hash(hasher), password)
-        raise _bad_credentials()
-    if user.locked_until is not None:
-        if user.locked_until > now:
-            raise _locked(user.locked_until, now)
-        user.locked_until, user.failed_logins = None, 0
-    if not _verify(hasher, user.password_hash, password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-        db.session.flush()
-        raise _locked(user.locked_until, now) if user.locked_until else _bad_credentials()
+    user = db.session.scalar(select(StaffUser).where(StaffUser.username == normalise_username(username)))
+    attempt = staff_throttle.attempt_for(normalise_username(username), user.password_hash if user else None)
+    staff_throttle.check(attempt)
+    if not _verify(hasher, user.password_hash if user else _dummy_hash(hasher), password) or user is None:
+        raise staff_throttle.failed(attempt) or _bad_credentials()
+    staff_throttle.succeeded(attempt)
     if not user.active:
         raise Unauthorized("账号已停用，请联系管理员", code="account_disabled")
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-    user.failed_logins, user.last_login_at = 0, now
+    user.last_login_at = now
     token = secrets.token_urlsafe(32)
-    idle = idle_timeout()
     db.session.add(StaffSession(token_hash=_token_hash(token), user=user, created_at=now, last_seen_at=now,
-                                expires_at=now + idle, revoked=False))
+                                expires_at=_expiry(now, now), revoked=False))
     db.session.flush()
-    return IssuedStaffToken(token=token, expires_in=int(idle.total_seconds()), role=user.role)
+    return IssuedStaffToken(token=token, expires_in=int(idle_timeout().total_seconds()), role=user.role)
 
 
 def authenticate(token: str) -> StaffUser:
@@ -277,10 +309,13 @@ def authenticate(token: str) -> StaffUser:
     session = db.session.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
     if session is None or session.revoked or not session.user.active:
         raise Unauthorized("登录凭证无效，请重新登录", code="invalid_token")
+    if now >= session.created_at + max_session_age():
+        hours = max_session_age().total_seconds() / 3600
+        raise Unauthorized(f"登录已满 {hours:g} 小时，为安全起见请重新登录", code="session_too_old")
     if session.expires_at <= now:
         raise Unauthorized("长时间未操作，登录已过期，请重新登录", code="token_expired")
     if now - session.last_seen_at >= TOUCH_INTERVAL:
-        session.last_seen_at, session.expires_at = now, now + idle_timeout()
+        session.last_seen_at, session.expires_at = now, _expiry(session.created_at, now)
         db.session.flush()
         db.session.info[TOUCHED_FLAG] = True
     return session.user

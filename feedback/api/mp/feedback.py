@@ -20,8 +20,14 @@ def _idempotency_key() -> str | None:
     return key
 
 
+def _accepted(response) -> bool:
+    return response.status_code == 201
+
+
 @blp.route("/feedback", methods=["POST"])
-@limiter.limit(lambda: current_app.config["RATE_LIMIT_SUBMIT"])
+# Only accepted submissions count against the cadre's quota; a few mistakes must not block them.
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_SUBMIT"], deduct_when=_accepted)
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_SUBMIT_ATTEMPTS"])
 @blp.arguments(FeedbackIn)
 @blp.response(201, FeedbackCreatedOut)
 def submit(payload):

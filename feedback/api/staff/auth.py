@@ -1,37 +1,40 @@
-"""Staff login, logout and who-am-i."""
+"""Staff login, logout, who-am-i and changing one's own password."""
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, g
 
 from feedback.api.staff import blp, current_staff
-from feedback.api.staff.schemas_auth import LoginIn, LoginOut, MeOut
-from feedback.errors import Unauthorized
+from feedback.api.staff.schemas_auth import LoginIn, LoginOut, MeOut, PasswordChangeIn
 from feedback.extensions import db, limiter
+from feedback.rate_limits import client_key
 from feedback.services import staff_auth
 
 
-def _login_limit_key() -> str:
-    """Throttle guesses per account name, whoever sends them."""
-    body = request.get_json(silent=True)
-    username = body.get("username") if isinstance(body, dict) else None
-    return "staff-login:" + (staff_auth.normalise_username(username)[:64] if isinstance(username, str) else "")
-
-
 @blp.route("/auth/login", methods=["POST"], endpoint="login")
-@limiter.limit(lambda: current_app.config.get("RATE_LIMIT_STAFF_LOGIN", "10 per minute"), key_func=_login_limit_key)
+# Attempts per client address: a stranger's guesses at one username never throttle its owner.
+@limiter.limit(lambda: current_app.config.get("RATE_LIMIT_STAFF_LOGIN", "10 per minute"), key_func=client_key)
 @blp.arguments(LoginIn)
 @blp.response(200, LoginOut)
-@blp.alt_response(401, description="用户名或密码错误（invalid_credentials）、账号已锁定（account_locked）或已停用")
+@blp.alt_response(401, description="密码错误或无此用户（invalid_credentials）、连续失败暂停（account_locked）、已停用")
+@blp.alt_response(429, description="本设备或该用户名近期登录失败过多（rate_limited）")
 def login(payload):
-    """用户名和密码登录。连续 5 次密码错误锁定 30 分钟；空闲 30 分钟后令牌失效。"""
-    try:
-        issued = staff_auth.login(payload["username"], payload["password"])
-    except Unauthorized:
-        db.session.commit()  # keep the failure count and the lock
-        raise
+    """用户名和密码登录。同一设备对同一用户名连续 5 次失败后暂停 30 分钟；令牌空闲 30 分钟或登录满 12 小时失效。"""
+    issued = staff_auth.login(payload["username"], payload["password"])
     db.session.commit()
     return issued
+
+
+@blp.route("/auth/password", methods=["POST"], endpoint="change_password")
+@limiter.limit(lambda: current_app.config.get("RATE_LIMIT_STAFF_LOGIN", "10 per minute"), key_func=client_key)
+@blp.arguments(PasswordChangeIn)
+@blp.response(204)
+@blp.alt_response(422, description="当前密码不正确，或新密码不符合要求（validation_error）")
+def change_password(payload):
+    """修改自己的密码：需输入当前密码；成功后本次登录保留，其他已登录的设备全部退出。"""
+    staff_auth.change_own_password(current_staff(), payload["current_password"], payload["new_password"],
+                                   keep_token=g.staff_token)
+    db.session.commit()
 
 
 @blp.route("/auth/logout", methods=["POST"], endpoint="logout")

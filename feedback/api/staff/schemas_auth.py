@@ -15,6 +15,15 @@ class LoginIn(Schema):
                         metadata={"description": "密码"})
 
 
+PASSWORD_LENGTH = validate.Length(min=1, max=256, error="密码长度应为 1–256 个字符")
+
+
+class PasswordChangeIn(Schema):
+    current_password = f.String(required=True, validate=PASSWORD_LENGTH, metadata={"description": "当前密码"})
+    new_password = f.String(required=True, validate=PASSWORD_LENGTH,
+                            metadata={"description": "新密码：至少 8 位、三类字符，且不能是常见或易猜的密码"})
+
+
 class LoginOut(Schema):
     token = f.String(metadata={"description": "之后请求放在 Authorization: Bearer 头中"})
     expires_in = f.Integer(metadata={"description": "空闲多少秒后失效（每次请求会顺延）"})
