@@ -15,6 +15,7 @@ from flask import Flask
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     from config.settings import PROJECT_DIR, load_settings
     from feedback.api.openapi import FeedbackApi
+    from feedback.api.parsing import JsonProvider, refuse_unsafe_path_values
     from feedback.api.registry import register_blueprints
     from feedback.cli import register_cli
     from feedback.clock import Clock
@@ -23,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from feedback.request_log import init_request_logging
 
     app = Flask(__name__, instance_path=str(PROJECT_DIR / "instance"))
+    app.json = JsonProvider(app)
     app.config.update(load_settings(config))
     app.json.ensure_ascii = False
 
@@ -34,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["feedback_api"] = api
     register_blueprints(api)
     register_error_handlers(app)
+    refuse_unsafe_path_values(app)
     init_request_logging(app)
     register_cli(app)
     return app

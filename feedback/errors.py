@@ -51,6 +51,14 @@ class Conflict(AppError):
     status, code, message = 409, "conflict", "当前状态不允许此操作"
 
 
+class InvalidJson(AppError):
+    status, code, message = 400, "invalid_json", "请求体不是有效的 JSON，请检查格式"
+
+
+class UnsupportedMediaType(AppError):
+    status, code, message = 415, "unsupported_media_type", "请以 JSON 格式提交（请求头 Content-Type: application/json）"
+
+
 class PayloadTooLarge(AppError):
     status, code, message = 413, "payload_too_large", "文件过大"
 
@@ -80,10 +88,19 @@ HTTP_MESSAGES = {
 }
 
 
+def _string_keys(value: Any) -> Any:
+    """marshmallow keys list errors by index (int) beside field names (str); JSON sorting needs one type."""
+    if isinstance(value, dict):
+        return {str(key): _string_keys(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_string_keys(item) for item in value]
+    return value
+
+
 def error_body(code: str, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if errors:
-        body["errors"] = errors
+        body["errors"] = _string_keys(errors)
     body["request_id"] = getattr(g, "request_id", None)
     return body
 
