@@ -14,6 +14,7 @@ from flask import Flask
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     from config.settings import PROJECT_DIR, load_settings
+    from feedback.api.http_limits import init_http_limits
     from feedback.api.openapi import FeedbackApi
     from feedback.api.parsing import JsonProvider, refuse_unsafe_path_values
     from feedback.api.registry import register_blueprints
@@ -38,5 +39,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     refuse_unsafe_path_values(app)
     init_request_logging(app)
+    init_http_limits(app)
     register_cli(app)
     return app

@@ -8,6 +8,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields
 
+from feedback.timeutil import parse_iso_day
+
 _BASE = {
     "required": "此项为必填项",
     "null": "此项不能为空",
@@ -69,16 +71,14 @@ List = _zh(fields.List, "应为列表")
 Dict = _zh(fields.Dict, "应为对象")
 Nested = _zh(fields.Nested, "格式不正确，应为对象")
 DateTime = _zh(fields.DateTime, "应为日期时间，如 2026-01-31T08:00:00+08:00")
-ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
 class Date(_zh(fields.Date, "应为日期，如 2026-01-31")):
     """``YYYY-MM-DD`` only: ``date.fromisoformat`` alone also takes ``20261130`` and ``2026-W48-1``."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any):
-        if not isinstance(value, str) or not ISO_DAY.fullmatch(value):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return parse_iso_day(value)
+        except ValueError:
+            raise self.make_error("invalid") from None
 
 
 class Schema(ma.Schema):

@@ -6,6 +6,7 @@ from marshmallow import validate
 
 from feedback.api import fields as f
 from feedback.api.fields import CodeNameOut, PageIn, PageOut, Schema
+from feedback.labels import FEEDBACK_STATUS_LABELS, KIND_LABELS
 from feedback.models.feedback import FEEDBACK_KINDS, FEEDBACK_STATUSES
 
 NOTE = validate.Length(max=2000, error="说明不超过 2000 个字")
@@ -17,9 +18,11 @@ def _required_text(label: str, maximum: int = 2000) -> f.String:
 
 
 class InboxArgs(PageIn):
-    status = f.String(validate=validate.OneOf(FEEDBACK_STATUSES, error="状态取值无效"))
+    status = f.String(validate=validate.OneOf(FEEDBACK_STATUSES, error="状态应为 " + "、".join(
+        f"{s}（{FEEDBACK_STATUS_LABELS[s]}）" for s in FEEDBACK_STATUSES)))
     tag = f.String(metadata={"description": "标签代码，如 peihui"})
-    kind = f.String(validate=validate.OneOf(FEEDBACK_KINDS, error="类型取值无效"))
+    kind = f.String(validate=validate.OneOf(FEEDBACK_KINDS, error="类型应为 " + "、".join(
+        f"{k}（{KIND_LABELS[k]}）" for k in FEEDBACK_KINDS)))
     point = f.String(metadata={"description": "观测点编号"})
     region = f.String(validate=validate.Regexp(r"^\d{2,12}$", error="区划代码应为数字"),
                       metadata={"description": "区划代码前缀，如 4901 表示该市全部"})
