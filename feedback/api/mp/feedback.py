@@ -20,10 +20,18 @@ def _idempotency_key() -> str | None:
     return key
 
 
+IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": False,
+                   "description": "16–128 位随机字符串（如 UUID）。网络中断后用同一个键重试，"
+                                  "只会产生一条反映并返回同样结果",
+                   "schema": {"type": "string", "minLength": 16, "maxLength": 128}}
+
+
 @blp.route("/feedback", methods=["POST"])
 @limiter.limit(lambda: current_app.config["RATE_LIMIT_SUBMIT"])
 @blp.arguments(FeedbackIn)
 @blp.response(201, FeedbackCreatedOut)
+@blp.alt_response(200, schema=FeedbackCreatedOut, description="同一 Idempotency-Key 的重复提交：返回第一次的结果")
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
 def submit(payload):
     """提交一条反映（问题线索、意见建议或经验做法）。
 
