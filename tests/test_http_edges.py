@@ -105,6 +105,8 @@ def test_retry_after_only_on_answers_that_ask_to_wait(app, client, mp_login):
     assert [r.status_code for r in replies] == [404, 404, 429]
     assert "Retry-After" not in replies[0].headers and "Retry-After" not in replies[1].headers
     assert int(replies[2].headers["Retry-After"]) > 0
+    # the limiter refuses before the request log runs; the answer still names its request
+    assert error(replies[2], 429)["request_id"] == replies[2].headers["X-Request-ID"] != ""
 
 
 def test_405_keeps_its_allow_header(client):
