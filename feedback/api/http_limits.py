@@ -1,5 +1,5 @@
 """Request size limits the app enforces itself, so the answer has our JSON error shape, and the
-rule that only answers asking the client to wait carry ``Retry-After``.
+rule that ``Retry-After`` appears only where the app means "wait" (429, 503, an account lockout).
 
 gunicorn.conf.py lets through requests somewhat larger than these limits; what gunicorn itself
 refuses (and what a proxy refuses first) is described in the README's deployment section.
@@ -7,7 +7,7 @@ refuses (and what a proxy refuses first) is described in the README's deployment
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 from feedback.errors import AppError
 
@@ -34,14 +34,26 @@ def check_request_size() -> None:
         raise HeadersTooLarge()
 
 
+def _note_own_retry_after(response: Response) -> Response:
+    """Runs before the limiter's header injection: what the view itself said (e.g. a lockout)."""
+    g.own_retry_after = response.headers.get("Retry-After")
+    return response
+
+
 def drop_stray_retry_after(response: Response) -> Response:
-    """Flask-Limiter adds ``Retry-After`` to every response of a limited view; only 429/503 mean wait."""
+    """Flask-Limiter adds ``Retry-After`` to every response of a limited view; only 429/503 mean
+    "wait", so on any other status keep only a value the view set on purpose."""
     if response.status_code not in WAIT_STATUSES:
-        response.headers.pop("Retry-After", None)
+        own = g.get("own_retry_after")
+        if own:
+            response.headers["Retry-After"] = own
+        else:
+            response.headers.pop("Retry-After", None)
     return response
 
 
 def init_http_limits(app: Flask) -> None:
+    """Call after ``limiter.init_app``. after_request functions run last-registered first."""
     app.before_request(check_request_size)
-    # after_request functions run in reverse order: first in the list runs last, after the limiter's.
-    app.after_request_funcs.setdefault(None, []).insert(0, drop_stray_retry_after)
+    app.after_request(_note_own_retry_after)  # registered after the limiter's, so it runs before it
+    app.after_request_funcs.setdefault(None, []).insert(0, drop_stray_retry_after)  # runs last of all
