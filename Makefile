@@ -4,10 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app feedback
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+FUZZ_CASES ?= 2000
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run web db seed test test-sqlite test-postgres postgres redis lint bench clean vendor
+.PHONY: install run web db seed test test-sqlite test-postgres postgres redis lint bench fuzz clean vendor
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +66,13 @@ lint: install
 # Refresh the front-end libraries from their npm packages (needs npm); review the diff, then commit.
 vendor:
 	$(PYTHON) scripts/vendor_assets.py
+
+# Generated requests from the OpenAPI document (schemathesis), FUZZ_CASES per audience (cadre, triage,
+# handler), on SQLite and on PostgreSQL (PG_TEST_URL: its public schema is dropped). Fails on any 5xx
+# or any error answer outside {"code","message","errors","request_id"}. The suite runs a short version.
+fuzz: install postgres
+	$(BIN)/python -m tests.support.fuzz --cases $(FUZZ_CASES)
+	$(BIN)/python -m tests.support.fuzz --cases $(FUZZ_CASES) --database-url $(PG_TEST_URL)
 
 bench: install
 	$(BIN)/python tests/bench/bench_submit.py

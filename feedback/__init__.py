@@ -14,7 +14,9 @@ from flask import Flask
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     from config.settings import PROJECT_DIR, load_settings
+    from feedback.api.http_limits import init_http_limits
     from feedback.api.openapi import FeedbackApi, docs_headers
+    from feedback.api.parsing import JsonProvider, refuse_unsafe_path_values
     from feedback.api.registry import register_blueprints
     from feedback.cli import register_cli
     from feedback.clock import Clock
@@ -23,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from feedback.request_log import init_request_logging
 
     app = Flask(__name__, instance_path=str(PROJECT_DIR / "instance"))
+    app.json = JsonProvider(app)
     app.config.update(load_settings(config))
     if int(app.config.get("PROXY_COUNT") or 0) > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -40,6 +43,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(api)
     app.after_request(docs_headers)
     register_error_handlers(app)
+    refuse_unsafe_path_values(app)
     init_request_logging(app)
+    init_http_limits(app)
     register_cli(app)
     return app

@@ -9,9 +9,10 @@ statement's parameters.
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
-from flask import Flask, g, jsonify
+from flask import Flask, g, has_request_context, jsonify
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -55,6 +56,14 @@ class Conflict(AppError):
     status, code, message = 409, "conflict", "当前状态不允许此操作"
 
 
+class InvalidJson(AppError):
+    status, code, message = 400, "invalid_json", "请求体不是有效的 JSON，请检查格式"
+
+
+class UnsupportedMediaType(AppError):
+    status, code, message = 415, "unsupported_media_type", "请以 JSON 格式提交（请求头 Content-Type: application/json）"
+
+
 class PayloadTooLarge(AppError):
     status, code, message = 413, "payload_too_large", "文件过大"
 
@@ -76,20 +85,40 @@ HTTP_MESSAGES = {
     405: ("method_not_allowed", "不支持该请求方法"),
     409: ("conflict", "当前状态不允许此操作"),
     413: ("payload_too_large", "上传内容过大"),
+    414: ("uri_too_long", "网址过长"),
     415: ("unsupported_media_type", "不支持的内容类型"),
     422: ("validation_error", "提交的内容有误，请按提示修改"),
     429: ("rate_limited", "操作过于频繁，请稍后再试"),
+    431: ("header_too_large", "请求头过大"),
     500: ("internal_error", "服务器内部错误，请稍后重试"),
     503: ("unavailable", "服务暂时不可用，请稍后重试"),
 }
 
 
+def _string_keys(value: Any) -> Any:
+    """marshmallow keys list errors by index (int) beside field names (str); JSON sorting needs one type."""
+    if isinstance(value, dict):
+        return {str(key): _string_keys(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_string_keys(item) for item in value]
+    return value
+
+
 def error_body(code: str, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if errors:
-        body["errors"] = errors
-    body["request_id"] = getattr(g, "request_id", None)
+        body["errors"] = _string_keys(errors)
+    body["request_id"] = _request_id()
     return body
+
+
+def _request_id() -> str | None:
+    """Every error names a request id, even one raised before the request log assigned it."""
+    if not has_request_context():
+        return None
+    if not g.get("request_id"):
+        g.request_id = uuid.uuid4().hex
+    return g.request_id
 
 
 def _flatten_webargs(messages: dict[str, Any]) -> dict[str, Any]:
@@ -114,7 +143,11 @@ def http_error_payload(error: HTTPException) -> tuple[dict[str, Any], int, dict[
             errors = {"body": errors["_schema"]}
     if data.get("message"):
         message = data["message"]
-    return error_body(code, message, errors), status, data.get("headers") or {}
+    headers = dict(data.get("headers") or {})
+    allow = dict(error.get_headers()).get("Allow")  # a 405 must say which methods are allowed
+    if allow:
+        headers["Allow"] = allow
+    return error_body(code, message, errors), status, headers
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -313,7 +313,7 @@ def test_generating_on_demand(app, db, client, sept, staff_login):
     not_over = client.post(f"{STAFF}/summaries/2026-10/generate", json={}, headers=headers)
     assert not_over.status_code == 422 and "month" in not_over.get_json()["errors"]
     assert client.get(f"{STAFF}/summaries/2026-07", headers=headers).get_json()["code"] == "summary_not_found"
-    assert client.get(f"{STAFF}/summaries/2026-7", headers=headers).status_code == 404
+    assert client.get(f"{STAFF}/summaries/2026-7", headers=headers).status_code == 422
 
 
 def test_viewer_sees_small_cells_and_their_complements_hidden(app, db, client, sept, staff_login):

@@ -1,19 +1,91 @@
-"""flask-smorest Api wired to the project's one error shape."""
+"""flask-smorest Api wired to the project's one error shape, and an OpenAPI document that tells a
+client generator what every operation needs (which token) and may answer (401/403/413/429…).
+
+What is true of a whole audience is added here, once, from the path: mini-program operations
+need the cadre's token (except login) and are rate limited; staff operations need a staff token
+(except login) and may be refused to the role. What only one view knows (the Idempotency-Key
+header, the multipart upload) is declared on that view.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
+from apispec import APISpec, BasePlugin
 from flask import Response, request
 from flask_smorest import Api
 
 from feedback.errors import http_error_payload
 
+MP_PREFIX, STAFF_PREFIX = "/api/mp/v1/", "/api/staff/v1/"
+PUBLIC = {"/api/mp/v1/session", "/api/staff/v1/auth/login"}
+RATE_LIMITED_STAFF = {"/api/staff/v1/auth/login"}
+SCHEMES = {
+    "mpToken": {"type": "http", "scheme": "bearer",
+                "description": "小程序登录令牌：POST /api/mp/v1/session 的 token，放在 Authorization: Bearer 头中"},
+    "staffToken": {"type": "http", "scheme": "bearer",
+                   "description": "工作人员登录令牌：POST /api/staff/v1/auth/login 的 token，空闲 30 分钟失效"},
+}
+ERROR_RESPONSES = {
+    "400": ("InvalidJson", "请求体不是有效的 JSON，或超出限制（嵌套过深、数字过长）：invalid_json"),
+    "401": ("Unauthorized", "缺少令牌、令牌无效或已过期（missing_token、invalid_token 等），请重新登录"),
+    "403": ("Forbidden", "账号角色无权进行此操作（forbidden）"),
+    "413": ("PayloadTooLarge", "请求体过大（payload_too_large）"),
+    "415": ("UnsupportedMediaType", "请求体不是 JSON（unsupported_media_type），请用 Content-Type: application/json"),
+    "429": ("RateLimited", "操作过于频繁（rate_limited），Retry-After 头给出需等待的秒数"),
+}
+RETRY_AFTER = {"description": "需要等待的秒数", "schema": {"type": "integer", "minimum": 0}}
+
 
 class ErrorSchema(ma.Schema):
-    code = ma.fields.String(metadata={"description": "机器可读的错误代码，如 validation_error"})
-    message = ma.fields.String(metadata={"description": "中文说明"})
-    errors = ma.fields.Dict(metadata={"description": "逐字段的错误说明"})
-    request_id = ma.fields.String(metadata={"description": "请求编号，反馈问题时请提供"})
+    code = ma.fields.String(required=True, metadata={"description": "机器可读的错误代码，如 validation_error"})
+    message = ma.fields.String(required=True, metadata={"description": "中文说明"})
+    errors = ma.fields.Dict(metadata={"description": "逐字段的错误说明（列表中的第几项用字符串形式的序号）"})
+    request_id = ma.fields.String(required=True, metadata={"description": "请求编号，反馈问题时请提供"})
+
+
+class AudiencePlugin(BasePlugin):
+    """Adds security requirements and the shared error responses to each operation by its path."""
+
+    def init_spec(self, spec: APISpec) -> None:
+        for name, scheme in SCHEMES.items():
+            spec.components.security_scheme(name, scheme)
+        for status, (name, description) in ERROR_RESPONSES.items():
+            response: dict[str, Any] = {"description": description,
+                                        "content": {"application/json": {"schema": "Error"}}}
+            if status == "429":
+                response["headers"] = {"Retry-After": RETRY_AFTER}
+            spec.components.response(name, response)
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
+        if not path or not operations:
+            return
+        mp, staff = path.startswith(MP_PREFIX), path.startswith(STAFF_PREFIX)
+        if not (mp or staff):
+            return
+        for method, operation in operations.items():
+            statuses: list[str] = []
+            if path in PUBLIC:
+                operation["security"] = []
+            else:
+                operation["security"] = [{"mpToken" if mp else "staffToken": []}]
+                statuses += ["401"] if mp else ["401", "403"]
+            if mp or path in RATE_LIMITED_STAFF:
+                statuses.append("429")
+            if method.lower() in ("post", "put", "patch"):
+                statuses.append("413")
+                body = operation.get("requestBody", {}).get("content", {})
+                if "application/json" in body:
+                    statuses += ["400", "415"]
+            responses = operation.setdefault("responses", {})
+            for status in statuses:
+                if status not in responses and int(status) not in responses:
+                    responses[status] = ERROR_RESPONSES[status][0]
+            for status, response in responses.items():
+                # alt_response(404, description=…) says why; the body is still the one error shape
+                if str(status)[0] in "45" and isinstance(response, dict) and "content" not in response:
+                    response["content"] = {"application/json": {"schema": "Error"}}
 
 
 # The reference page loads only what this server serves: ReDoc's own footer links an image on its
@@ -24,6 +96,11 @@ DOCS_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 
 class FeedbackApi(Api):
     ERROR_SCHEMA = ErrorSchema
+
+    def __init__(self, app=None, **kwargs: Any) -> None:
+        spec_kwargs = kwargs.pop("spec_kwargs", None) or {}
+        spec_kwargs.setdefault("extra_plugins", [AudiencePlugin()])
+        super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
 
     def handle_http_exception(self, error):
         return http_error_payload(error)

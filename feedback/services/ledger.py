@@ -39,7 +39,7 @@ from feedback.models import ObservationPoint, StaffUser
 from feedback.models.ledger import LEDGER_COUNTS, LedgerEntry
 from feedback.services import deadlines
 from feedback.services.events import record_event
-from feedback.timeutil import local_date
+from feedback.timeutil import local_date, parse_iso_day
 
 DEFAULT_CORRECTION_DAYS = 7
 COUNT_LABELS = {
@@ -73,7 +73,7 @@ def first_editable_day(on: date | None = None) -> date:
 
 def parse_day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        return parse_iso_day(text)
     except ValueError:
         raise ValidationFailed(errors={"day": ["日期格式应为 YYYY-MM-DD，如 2026-09-23"]}) from None
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import g, request
-from flask_smorest import Blueprint
 
+from feedback.api.parsing import Blueprint
 from feedback.errors import Unauthorized
 
 blp = Blueprint("mp", __name__, url_prefix="/api/mp/v1", description="小程序接口（基层干部，匿名）")

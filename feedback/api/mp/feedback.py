@@ -22,6 +22,10 @@ def _idempotency_key() -> str | None:
 
 def _accepted(response) -> bool:
     return response.status_code == 201
+IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": False,
+                   "description": "16–128 位随机字符串（如 UUID）。网络中断后用同一个键重试，"
+                                  "只会产生一条反映并返回同样结果",
+                   "schema": {"type": "string", "minLength": 16, "maxLength": 128}}
 
 
 @blp.route("/feedback", methods=["POST"])
@@ -30,6 +34,8 @@ def _accepted(response) -> bool:
 @limiter.limit(lambda: current_app.config["RATE_LIMIT_SUBMIT_ATTEMPTS"])
 @blp.arguments(FeedbackIn)
 @blp.response(201, FeedbackCreatedOut)
+@blp.alt_response(200, schema=FeedbackCreatedOut, description="同一 Idempotency-Key 的重复提交：返回第一次的结果")
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
 def submit(payload):
     """提交一条反映（问题线索、意见建议或经验做法）。
 

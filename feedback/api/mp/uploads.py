@@ -8,10 +8,17 @@ from feedback.errors import ValidationFailed
 from feedback.extensions import db, limiter
 from feedback.services.uploads import save_upload
 
+MULTIPART_IMAGE = {"required": True, "content": {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "JPEG、PNG、WebP 或 GIF 图片，不超过 10 MB"}}},
+}}}
+
 
 @blp.route("/uploads", methods=["POST"])
 @limiter.limit(lambda: current_app.config["RATE_LIMIT_UPLOAD"])
 @blp.response(201, UploadOut)
+@blp.alt_response(422, description="没有 file 字段，或不是可识别的图片（validation_error）")
+@blp.doc(requestBody=MULTIPART_IMAGE)
 def upload_image():
     """上传一张图片（multipart 字段名 file）。
 

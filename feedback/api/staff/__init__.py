@@ -12,16 +12,17 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import g, request
-from flask_smorest import Blueprint
 
+from feedback.api.parsing import Blueprint
 from feedback.errors import Forbidden, Unauthorized
 from feedback.models import STAFF_ROLES, StaffUser
 
 blp = Blueprint("staff", __name__, url_prefix="/api/staff/v1", description="工作人员控制台接口")
 
 PUBLIC_ENDPOINTS = {"staff.login"}
-# Route pattern for ids: larger values would overflow BIGINT, so routing answers a plain 404.
-ID = "<int(max=9223372036854775807):{}>"
+# Route patterns for ids: a larger value would overflow the column, so routing answers a plain 404.
+ID = "<int(max=9223372036854775807):{}>"  # BIGINT ids (feedback, assignments, reports, outbox…)
+INT_ID = "<int(max=2147483647):{}>"  # INTEGER ids (consultations)
 F = TypeVar("F", bound=Callable[..., Any])
 
 

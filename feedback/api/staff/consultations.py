@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feedback.api.staff import ID, blp, current_staff, require_roles
+from feedback.api.staff import INT_ID, blp, current_staff, require_roles
 from feedback.api.staff.schemas_feedback import ConsultationIn, ConsultationOut, OutcomeCorrectionIn, OutcomeIn
 from feedback.extensions import db
 from feedback.services import consultations
@@ -32,7 +32,7 @@ def convene(payload):
     return _view(consultation)
 
 
-@blp.route(f"/consultations/{ID.format('consultation_id')}", methods=["GET"])
+@blp.route(f"/consultations/{INT_ID.format('consultation_id')}", methods=["GET"])
 @require_roles("triage", "admin", "viewer")
 @blp.response(200, ConsultationOut)
 def get_consultation(consultation_id):
@@ -40,7 +40,7 @@ def get_consultation(consultation_id):
     return _view(consultations.get_consultation(consultation_id))
 
 
-@blp.route(f"/consultations/{ID.format('consultation_id')}/outcome", methods=["POST"])
+@blp.route(f"/consultations/{INT_ID.format('consultation_id')}/outcome", methods=["POST"])
 @require_roles("triage", "admin")
 @blp.arguments(OutcomeIn)
 @blp.response(200, ConsultationOut)
@@ -54,7 +54,7 @@ def record_outcome(payload, consultation_id):
     return _view(consultation)
 
 
-@blp.route(f"/consultations/{ID.format('consultation_id')}/outcome", methods=["PATCH"])
+@blp.route(f"/consultations/{INT_ID.format('consultation_id')}/outcome", methods=["PATCH"])
 @require_roles("triage", "admin")
 @blp.arguments(OutcomeCorrectionIn)
 @blp.response(200, ConsultationOut)

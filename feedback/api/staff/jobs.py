@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import validate
 
 from feedback.api import fields as f
-from feedback.api.fields import Schema
+from feedback.api.fields import PageIn, Schema
 from feedback.api.staff import blp, require_roles
 from feedback.jobs import runner
 
@@ -31,10 +31,8 @@ class JobStatusOut(Schema):
     last_success = f.Nested(JobRunOut, allow_none=True)
 
 
-class JobRunArgs(Schema):
+class JobRunArgs(PageIn):
     job_id = f.String(validate=validate.Length(max=64, error="任务编号不超过 64 个字符"))
-    page = f.Integer(load_default=1, validate=validate.Range(min=1, error="页码从 1 开始"))
-    per_page = f.Integer(load_default=20, validate=validate.Range(min=1, max=100, error="每页 1–100 条"))
 
 
 class JobRunPage(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, validate, validates_schema
 
 from feedback.api import fields as f
-from feedback.api.fields import CodeNameOut, PageOut, Schema
+from feedback.api.fields import CodeNameOut, PageIn, PageOut, Schema
 from feedback.models import ASSIGNMENT_STATUSES
 
 DUE_STATES = ("on_time", "due_soon", "overdue")
@@ -20,11 +20,6 @@ def _text(max_chars: int, what: str) -> list[validate.Validator]:
 
 
 # ------------------------------------------------------------------------------------------ requests
-
-
-class PageIn(Schema):
-    page = f.Integer(load_default=1, validate=validate.Range(min=1, max=100000, error="页码应为 1–100000"))
-    per_page = f.Integer(load_default=20, validate=validate.Range(min=1, max=100, error="每页条数应为 1–100"))
 
 
 class AssignmentListIn(PageIn):

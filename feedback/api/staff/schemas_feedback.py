@@ -5,7 +5,8 @@ from __future__ import annotations
 from marshmallow import ValidationError, validate, validates_schema
 
 from feedback.api import fields as f
-from feedback.api.fields import CodeNameOut, PageOut, Schema
+from feedback.api.fields import CodeNameOut, PageIn, PageOut, Schema
+from feedback.labels import FEEDBACK_STATUS_LABELS, KIND_LABELS
 from feedback.models.feedback import FEEDBACK_KINDS, FEEDBACK_STATUSES
 
 NOTE = validate.Length(max=2000, error="说明不超过 2000 个字")
@@ -16,10 +17,12 @@ def _required_text(label: str, maximum: int = 2000) -> f.String:
                                                             error=f"{label}不能为空，且不超过 {maximum} 个字"))
 
 
-class InboxArgs(Schema):
-    status = f.String(validate=validate.OneOf(FEEDBACK_STATUSES, error="状态取值无效"))
+class InboxArgs(PageIn):
+    status = f.String(validate=validate.OneOf(FEEDBACK_STATUSES, error="状态应为 " + "、".join(
+        f"{s}（{FEEDBACK_STATUS_LABELS[s]}）" for s in FEEDBACK_STATUSES)))
     tag = f.String(metadata={"description": "标签代码，如 peihui"})
-    kind = f.String(validate=validate.OneOf(FEEDBACK_KINDS, error="类型取值无效"))
+    kind = f.String(validate=validate.OneOf(FEEDBACK_KINDS, error="类型应为 " + "、".join(
+        f"{k}（{KIND_LABELS[k]}）" for k in FEEDBACK_KINDS)))
     point = f.String(metadata={"description": "观测点编号"})
     region = f.String(validate=validate.Regexp(r"^\d{2,12}$", error="区划代码应为数字"),
                       metadata={"description": "区划代码前缀，如 4901 表示该市全部"})
@@ -27,8 +30,6 @@ class InboxArgs(Schema):
     q = f.String(validate=validate.Length(max=100, error="搜索词不超过 100 个字"), metadata={"description": "全文搜索"})
     order = f.String(load_default="newest",
                      validate=validate.OneOf(["newest", "oldest"], error="排序应为 newest 或 oldest"))
-    page = f.Integer(load_default=1, validate=validate.Range(min=1, error="页码从 1 开始"))
-    per_page = f.Integer(load_default=20, validate=validate.Range(min=1, max=100, error="每页 1–100 条"))
 
 
 class StaffTagOut(Schema):

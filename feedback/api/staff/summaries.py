@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from urllib.parse import quote
 
 from flask import Response, send_file
 
 from feedback.api.staff import blp, current_staff, require_roles
 from feedback.api.staff.schemas_summaries import SummaryExcerptsIn, SummaryGenerateIn, SummaryListItemOut, SummaryOut
-from feedback.errors import NotFound
+from feedback.errors import ValidationFailed
 from feedback.extensions import db
 from feedback.services import monthly_summary, summary_export
 from feedback.services.monthly_facts import parse_month
@@ -26,10 +27,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _month(text: str) -> date:
+    """A malformed month is a 422 like the ledger's ``month``; 404 means the month has no summary."""
     try:
         return parse_month(text)
     except ValueError:
-        raise NotFound("月份格式应为 YYYY-MM，如 2026-09", code="summary_not_found") from None
+        raise ValidationFailed(errors={"month": ["月份格式应为 YYYY-MM，如 2026-09"]}) from None
 
 
 def _shown(month: str) -> dict:
@@ -39,8 +41,12 @@ def _shown(month: str) -> dict:
 
 
 def _download(data: bytes, mimetype: str, month: str, extension: str) -> Response:
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                     download_name=f"月度分析-{month}.{extension}", max_age=0)
+    """Chinese file name for browsers that read ``filename*``, a readable ASCII one for the rest."""
+    response = send_file(io.BytesIO(data), mimetype=mimetype, max_age=0)
+    chinese = quote(f"月度分析-{month}.{extension}")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"summary-{month}.{extension}\"; filename*=UTF-8''{chinese}")
+    return response
 
 
 def _file_doc(mimetype: str, description: str) -> dict:
@@ -59,7 +65,7 @@ def list_summaries():
 @blp.route(MONTH, methods=["GET"])
 @require_roles(*READERS)
 @blp.response(200, SummaryOut)
-@blp.alt_response(404, description="该月分析尚未生成或月份格式不正确（summary_not_found）")
+@blp.alt_response(404, description="该月分析尚未生成（summary_not_found）")
 def get_summary(month):
     """一个月的标签趋势分析，保持发布时的内容。组织部以外的角色看到的小数已隐藏。"""
     return _shown(month)
@@ -102,4 +108,4 @@ def export_xlsx(month):
 @blp.doc(**_file_doc("text/csv", "标签趋势表，UTF-8（带 BOM，Excel 可直接打开）"))
 def export_csv(month):
     """下载标签趋势表 CSV（UTF-8 带 BOM）。"""
-    return _download(summary_export.to_csv(_shown(month)), "text/csv; charset=utf-8", month, "csv")
+    return _download(summary_export.to_csv(_shown(month)), "text/csv", month, "csv")

@@ -13,9 +13,8 @@ from marshmallow import validate
 from sqlalchemy import func, select
 
 from feedback.api import fields as f
-from feedback.api.fields import CodeNameOut, PageOut, Schema
+from feedback.api.fields import CodeNameOut, PageIn, PageOut, Schema
 from feedback.api.staff import ID, blp, require_roles
-from feedback.api.staff.schemas_assignments import PageIn
 from feedback.calendar import CalendarOutOfRange
 from feedback.clock import now
 from feedback.extensions import db
