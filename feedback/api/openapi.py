@@ -20,7 +20,7 @@ from feedback.errors import http_error_payload
 
 MP_PREFIX, STAFF_PREFIX = "/api/mp/v1/", "/api/staff/v1/"
 PUBLIC = {"/api/mp/v1/session", "/api/staff/v1/auth/login"}
-RATE_LIMITED_STAFF = {"/api/staff/v1/auth/login"}
+RATE_LIMITED_STAFF = {"/api/staff/v1/auth/login", "/api/staff/v1/auth/password"}
 SCHEMES = {
     "mpToken": {"type": "http", "scheme": "bearer",
                 "description": "小程序登录令牌：POST /api/mp/v1/session 的 token，放在 Authorization: Bearer 头中"},
@@ -86,6 +86,8 @@ class AudiencePlugin(BasePlugin):
                 # alt_response(404, description=…) says why; the body is still the one error shape
                 if str(status)[0] in "45" and isinstance(response, dict) and "content" not in response:
                     response["content"] = {"application/json": {"schema": "Error"}}
+                if str(status) == "429" and isinstance(response, dict):
+                    response.setdefault("headers", {"Retry-After": RETRY_AFTER})
 
 
 # The reference page loads only what this server serves: ReDoc's own footer links an image on its
