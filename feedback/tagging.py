@@ -394,8 +394,11 @@ class Tagger:
         def factor(cand: tuple[tuple[int, int], ...]) -> float:
             start = min(s for s, _ in cand)
             result = mods.praise_factor if window("sentence", start) in praised else 1.0
-            lo, _ = window("clause", start)
-            if any(lo <= a and b <= start and start - b <= mods.mention_gap for a, b in cues):
+            # A fix verb governs the burden word it precedes ("避免了干部疲于奔波参会"): the last
+            # span of a co-occurrence is the one it must precede.
+            last = max(s for s, _ in cand)
+            lo, _ = window("clause", last)
+            if any(lo <= a and b <= last and last - b <= mods.mention_gap for a, b in cues):
                 result *= mods.mention_factor
             return result
 
