@@ -18,7 +18,7 @@ import re
 import threading
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,9 @@ import yaml
 if TYPE_CHECKING:
     import jieba
 
-__all__ = ["TagDefinition", "TagHit", "Tagger", "Taxonomy", "TaxonomyError"]
+    from feedback.tag_model import TagModel
+
+__all__ = ["Analysis", "TagDefinition", "TagHit", "Tagger", "Taxonomy", "TaxonomyError"]
 
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _WINDOWS = ("clause", "sentence", "text")
@@ -39,6 +41,8 @@ _FOLD = {c: chr(c - 0xFEE0).lower() for c in range(0xFF01, 0xFF5F)} | {
     c: chr(c + 32) for c in range(ord("A"), ord("Z") + 1)}
 _WORD_RE = re.compile(r"[\w\u4e00-\u9fff]")
 _Factor = Callable[[tuple[tuple[int, int], ...]], float]
+# jieba dictionary words seen fewer times than this are left out (see _DictLines).
+MIN_WORD_FREQ = 4
 
 
 class TaxonomyError(ValueError):
@@ -52,6 +56,9 @@ class Matcher:
     source: str
     regex: re.Pattern[str] | None = None
     token: str | None = None
+    literal: str | None = None  # a plain term: checked with ``in`` before the regex runs
+    # Every match of the regex has at least one character of each of these sets.
+    required: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,14 +93,27 @@ class Modifiers:
 
 @dataclass(frozen=True)
 class TagHit:
+    """One tag given to a text and why: the rule terms that matched and, when the learned layer
+    decided, the words that weighed most for it (``learned``)."""
+
     code: str
     name: str
     score: float
     matched: tuple[str, ...]
+    learned: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape shared by the CLI and the API."""
-        return {**asdict(self), "matched": list(self.matched)}
+        return {**asdict(self), "matched": list(self.matched), "learned": list(self.learned)}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the tagger computed for one text: rule scores below the threshold included."""
+
+    rules: dict[str, tuple[float, tuple[str, ...]]]
+    vector: dict[str, float] | None = None
+    probabilities: dict[str, float] = field(default_factory=dict)
 
 
 def _normalise(text: str) -> str:
@@ -121,10 +141,48 @@ def _matcher(raw: Any, source: str, where: str) -> Matcher:
         return Matcher(raw, token=_normalise(raw[2:]))
     try:
         if raw.startswith("re:"):
-            return Matcher(raw, regex=re.compile(raw[3:], re.IGNORECASE))
-        return Matcher(raw, regex=re.compile(re.escape(_normalise(raw))))
+            return Matcher(raw, regex=re.compile(raw[3:], re.IGNORECASE), required=_required_chars(raw[3:]))
+        return Matcher(raw, regex=re.compile(re.escape(_normalise(raw))), literal=_normalise(raw))
     except re.error as exc:
         raise _fail(source, where, f"bad regular expression {raw!r}: {exc}") from None
+
+
+def _required_chars(pattern: str) -> tuple[frozenset[str], ...]:
+    """Sets of characters such that every match contains one character of each ((), if unknown).
+
+    A text that misses one of the sets cannot match, so the regex is not run: most of the
+    taxonomy's patterns miss most texts, and this keeps tagging within its time budget.
+    """
+    try:
+        from re import _constants as c
+        from re import _parser as sre
+    except ImportError:  # pragma: no cover - a Python without these internals just runs every regex
+        return ()
+
+    def chars(*codes: int) -> frozenset[str]:
+        return frozenset(ch for code in codes for ch in (chr(code).lower(), chr(code).upper()))
+
+    def walk(items: Any) -> list[frozenset[str]]:
+        needed: list[frozenset[str]] = []
+        for op, av in items:
+            if op is c.LITERAL:
+                needed.append(chars(av))
+            elif op is c.IN and all(o is c.LITERAL for o, _ in av):
+                needed.append(chars(*(a for _, a in av)))
+            elif op is c.SUBPATTERN:
+                needed += walk(av[-1])
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+                needed += walk(av[2])
+            elif op is c.BRANCH:
+                parts = [walk(branch) for branch in av[1]]
+                if all(parts):
+                    needed.append(frozenset().union(*(min(p, key=len) for p in parts)))
+        return needed
+
+    try:
+        return tuple(dict.fromkeys(walk(sre.parse(pattern, re.IGNORECASE))))
+    except Exception:  # noqa: BLE001 - an internal parser that changed shape only costs speed
+        return ()
 
 
 def _matchers(raw: Any, source: str, where: str) -> tuple[Matcher, ...]:
@@ -268,6 +326,53 @@ class Taxonomy:
         return self._labels.get(label.strip().lower()) if isinstance(label, str) else None
 
 
+class _DictLines:
+    """jieba's own dictionary without its rarest words, read line by line.
+
+    Words jieba has seen at most three times are 57 % of its 349 000 entries and 36 MB of a
+    worker's memory; without them such a word is cut into the common words it is made of, which
+    matching and search handle alike. The user dictionary is loaded on top as before.
+    """
+
+    def __init__(self, min_freq: int) -> None:
+        import jieba
+
+        self.name = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+        self.min_freq = min_freq
+        self._fh = open(self.name, "rb")  # noqa: SIM115 - jieba's gen_pfdict closes it
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self._fh:
+            parts = line.split(b" ", 2)
+            if len(parts) > 1 and int(parts[1]) >= self.min_freq:
+                yield line
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def _rounded(score: float) -> float:
+    return min(max(round(score, 3), 0.001), 1.0)
+
+
+class _MatcherTable:
+    """Every matcher of the tags once: plain terms apart (a substring test finds them)."""
+
+    def __init__(self) -> None:
+        self.index: dict[int, int] = {}
+        self.literals: list[tuple[int, str]] = []
+        self.others: list[tuple[int, Matcher]] = []
+
+    def add(self, m: Matcher) -> int:
+        if id(m) not in self.index:
+            i = self.index[id(m)] = len(self.index)
+            if m.literal is not None:
+                self.literals.append((i, m.literal))
+            else:
+                self.others.append((i, m))
+        return self.index[id(m)]
+
+
 class _Text:
     """One text prepared for matching: normalised string, windows and cached matcher spans."""
 
@@ -281,16 +386,37 @@ class _Text:
         }
         self._starts = {k: [s for s, _ in v] for k, v in self.windows.items()}
         self.tokens: dict[str, list[tuple[int, int]]] = {}
-        for word, start, end in tokenizer.tokenize(self.norm):
+        for word, start, end in tokenizer.tokenize(self.norm, HMM=False):
             self.tokens.setdefault(word, []).append((start, end))
         self._cache: dict[int, list[tuple[int, int]]] = {}
+        self._chars = frozenset(self.norm)
 
     def spans(self, m: Matcher) -> list[tuple[int, int]]:
-        if id(m) not in self._cache:
-            found = m.regex.finditer(self.norm) if m.regex else ()
-            self._cache[id(m)] = (self.tokens.get(m.token, []) if m.token is not None
-                                  else [x.span() for x in found if x.end() > x.start()])
-        return self._cache[id(m)]
+        key = id(m)
+        found = self._cache.get(key)
+        if found is None:
+            if m.token is not None:
+                found = self.tokens.get(m.token, [])
+            elif (m.literal is not None and m.literal not in self.norm) or \
+                    any(needed.isdisjoint(self._chars) for needed in m.required):
+                found = []
+            else:
+                found = [x.span() for x in m.regex.finditer(self.norm) if x.end() > x.start()] if m.regex else []
+            self._cache[key] = found
+        return found
+
+    def live(self, matchers: _MatcherTable) -> frozenset[int]:
+        """Indices of the matchers found in the text; one tight pass instead of one call per rule."""
+        norm, chars, spans = self.norm, self._chars, self.spans
+        found = [i for i, literal in matchers.literals if literal in norm]
+        for i, m in matchers.others:
+            for needed in m.required:
+                if needed.isdisjoint(chars):
+                    break
+            else:
+                if spans(m):
+                    found.append(i)
+        return frozenset(found)
 
     def window_of(self, kind: str, pos: int) -> tuple[int, int]:
         i = bisect_right(self._starts[kind], pos) - 1
@@ -303,10 +429,15 @@ class _Text:
         """Each way the rule fires: one span per group, all inside one window."""
         if len(rule.groups) == 1:
             return [(s,) for m in rule.groups[0] for s in self.spans(m)]
+        by_group = []
+        for group in rule.groups:
+            spans = [s for m in group for s in self.spans(m)]
+            if not spans:
+                return []  # most patterns stop here: one group has nothing in the whole text
+            by_group.append(spans)
         found = []
         for lo, hi in self.windows[rule.within]:
-            picked = [min((s for m in group for s in self.spans(m) if lo <= s[0] and s[1] <= hi),
-                          default=None) for group in rule.groups]
+            picked = [min((s for s in spans if lo <= s[0] and s[1] <= hi), default=None) for spans in by_group]
             if None not in picked:
                 found.append(tuple(picked))
         return found
@@ -316,15 +447,35 @@ class Tagger:
     """Scores texts against a taxonomy; cheap to build, jieba is loaded on first use."""
 
     def __init__(self, taxonomy: Taxonomy, userdict_path: str | os.PathLike[str] | None = None,
-                 threshold: float | None = None) -> None:
+                 threshold: float | None = None, model: TagModel | None = None,
+                 min_word_freq: int = MIN_WORD_FREQ) -> None:
         if userdict_path is not None and not os.path.isfile(userdict_path):
             raise FileNotFoundError(f"jieba user dictionary not found: {os.fspath(userdict_path)}")
         self.taxonomy = taxonomy
+        self.model = model
+        self.min_word_freq = min_word_freq
         self.threshold = taxonomy.threshold if threshold is None else float(threshold)
         self._userdict = None if userdict_path is None else os.fspath(userdict_path)
         self._lock = threading.Lock()
         self._tokenizer: jieba.Tokenizer | None = None
         self._idf: tuple[dict[str, float], float] | None = None
+        # Every matcher of the tags once, and per rule the matcher indices of each group, so a
+        # rule none of whose words is in the text is skipped without being looked at.
+        self._matchers = _MatcherTable()
+        mods = taxonomy.modifiers
+        rules = [rule for tag in taxonomy.tags for rule in tag.rules] + list(mods.praise)
+        self._groups: dict[int, tuple[frozenset[int], ...]] = {
+            id(rule): tuple(frozenset(self._matchers.add(m) for m in group) for group in rule.groups)
+            for rule in rules}
+        for m in (*mods.mention_cues, *mods.contrast_cues):
+            self._matchers.add(m)
+        # Matcher index -> the (tag, rule number) pairs it appears in: from the words found in a
+        # text straight to the few rules worth looking at.
+        self._rules_of: dict[int, list[tuple[str, int]]] = {}
+        for tag in taxonomy.tags:
+            for number, rule in enumerate(tag.rules):
+                for i in frozenset().union(*self._groups[id(rule)]):
+                    self._rules_of.setdefault(i, []).append((tag.code, number))
 
     def warm_up(self) -> None:
         """Load jieba now (e.g. at worker start) instead of on the first request."""
@@ -338,25 +489,71 @@ class Tagger:
 
                     jieba.setLogLevel(logging.WARNING)
                     tok = jieba.Tokenizer()
-                    tok.initialize()
+                    if self.min_word_freq > 1:
+                        tok.FREQ, tok.total = tok.gen_pfdict(_DictLines(self.min_word_freq))
+                        tok.initialized = True
+                    else:
+                        tok.initialize()
                     if self._userdict:
                         with open(self._userdict, "rb") as fh:
                             tok.load_userdict(fh)
                     self._tokenizer = tok
         return self._tokenizer
 
+    @property
+    def version(self) -> str:
+        """Recorded on every automatic tag: which rules and which model decided."""
+        rules = f"rules-{self.taxonomy.version}"
+        return rules if self.model is None else f"{rules}+{self.model.version}"
+
+    def analyse(self, text: str, vector: bool = True) -> Analysis:
+        """Rule scores of every tag (unthresholded) and the learned layer's feature vector and
+        probabilities; training and evaluation use this to see what ``tag`` decides from."""
+        doc = _Text(text, self._tok())
+        live = doc.live(self._matchers)
+        factor = self._factors(doc, live)
+        worth: dict[str, set[int]] = {}
+        for i in live:
+            for code, number in self._rules_of.get(i, ()):
+                worth.setdefault(code, set()).add(number)
+        rules = {tag.code: found for tag in self.taxonomy.tags if tag.code in worth
+                 and (found := self._score(tag, doc, factor, live, worth[tag.code]))}
+        if not vector and self.model is None:
+            return Analysis(rules)
+        from feedback.tag_model import features
+
+        values = features(doc.norm, doc.tokens, {code: score for code, (score, _) in rules.items()})
+        return Analysis(rules, values, self.model.probabilities(values) if self.model is not None else {})
+
     def tag(self, text: str) -> list[TagHit]:
-        """Multi-label tags above the threshold, best first; [] when nothing fires."""
+        """Multi-label tags, best first; [] when nothing fires.
+
+        A tag is given when its rule score reaches the threshold (the taxonomy stays the main
+        control), or when the learned model is confident on its own (probability at least the
+        model's threshold for that tag): it adds the statements whose wording the rules miss.
+        The score is the larger of the two; ``learned`` names the words the model weighed most.
+        """
         if not text or not text.strip():
             return []
-        doc = _Text(text, self._tok())
-        factor = self._factors(doc)
-        hits = [hit for tag in self.taxonomy.tags if (hit := self._score(tag, doc, factor))]
+        found = self.analyse(text, vector=False)
+        hits = []
+        for tag in self.taxonomy.tags:
+            score, matched = found.rules.get(tag.code, (0.0, ()))
+            by_rules = score > 0 and score >= self.threshold - 1e-9
+            weights = self.model.tags.get(tag.code) if self.model is not None else None
+            p = found.probabilities.get(tag.code, 0.0)
+            by_model = weights is not None and p >= weights.threshold
+            if by_rules or by_model:
+                learned = tuple(w for w, _ in weights.evidence(found.vector or {})) if by_model and weights else ()
+                hits.append(TagHit(tag.code, tag.name, _rounded(max(score if by_rules else 0.0, p if by_model
+                                                                     else 0.0)), matched, learned))
         return sorted(hits, key=lambda h: -h.score)
 
-    def _score(self, tag: TagDefinition, doc: _Text, factor: _Factor) -> TagHit | None:
+    def _score(self, tag: TagDefinition, doc: _Text, factor: _Factor, live: frozenset[int],
+               worth: set[int]) -> tuple[float, tuple[str, ...]] | None:
         """Noisy-OR of the best firing of each rule; each rule counts once."""
-        found = [(i, c) for i, rule in enumerate(tag.rules) for c in doc.candidates(rule)]
+        rules = tag.rules
+        found = [(i, c) for i in sorted(worth) if self._fires(rules[i], live) for c in doc.candidates(rules[i])]
         # A term nested in a longer term of the same tag ("留痕" in "拍照留痕") adds nothing,
         # so terms are taken longest first and patterns are never shadowed.
         found.sort(key=lambda ic: ic[1][0][0] - ic[1][0][1] if len(ic[1]) == 1 else 0)
@@ -376,20 +573,30 @@ class Tagger:
         if not any(len(r.groups) > 1 or r.weight >= self.taxonomy.anchor for r in rules):
             return None
         score = 1.0 - math.prod(1.0 - w for w, _ in best.values())
-        if score <= 0 or score < self.threshold - 1e-9:
+        if score <= 0:
             return None
         ranked = sorted(best.values(), key=lambda wc: -wc[0])
         matched = dict.fromkeys(doc.original(s) for _, cand in ranked for s in cand)
-        return TagHit(tag.code, tag.name, min(max(round(score, 3), 0.001), 1.0), tuple(matched))
+        return score, tuple(matched)
 
-    def _factors(self, doc: _Text) -> _Factor:
+    def _fires(self, rule: Rule, live: frozenset[int]) -> bool:
+        """Could the rule fire: has every one of its groups a word in the text?"""
+        for group in self._groups[id(rule)]:
+            if group.isdisjoint(live):
+                return False
+        return True
+
+    def _factors(self, doc: _Text, live: frozenset[int]) -> _Factor:
         """Return a function giving the damping factor of one candidate match."""
         mods = self.taxonomy.modifiers
         window = doc.window_of
-        contrast = {window("sentence", s) for m in mods.contrast_cues for s, _ in doc.spans(m)}
-        praised = {window("sentence", c[0][0]) for r in mods.praise for c in doc.candidates(r)}
+        index = self._matchers.index
+        contrast = {window("sentence", s) for m in mods.contrast_cues if index[id(m)] in live
+                    for s, _ in doc.spans(m)}
+        praised = {window("sentence", c[0][0]) for r in mods.praise if self._fires(r, live)
+                   for c in doc.candidates(r)}
         praised -= contrast
-        cues = [s for m in mods.mention_cues for s in doc.spans(m)]
+        cues = [s for m in mods.mention_cues if index[id(m)] in live for s in doc.spans(m)]
 
         def factor(cand: tuple[tuple[int, int], ...]) -> float:
             start = min(s for s, _ in cand)

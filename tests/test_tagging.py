@@ -139,7 +139,7 @@ def test_a_short_term_inside_a_longer_one_is_not_counted_twice(tagger):
 def test_to_dict_is_the_cli_and_api_shape(tagger):
     hit = tagger.tag("基层干部被借调三年还回不来。")[0]
     assert hit.to_dict() == {"code": "jiediao", "name": "借调", "score": hit.score,
-                             "matched": list(hit.matched)}
+                             "matched": list(hit.matched), "learned": []}
 
 
 # --- praise, policy talk and mere mentions do not fire ------------------------------------------
