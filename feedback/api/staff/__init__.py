@@ -87,4 +87,5 @@ def register_views() -> None:
         ledger,
         summaries,
         supervision,
+        tagger,
     )
