@@ -477,6 +477,12 @@ class Tagger:
                 for i in frozenset().union(*self._groups[id(rule)]):
                     self._rules_of.setdefault(i, []).append((tag.code, number))
 
+    def share_tokenizer(self, other: Tagger) -> None:
+        """Use another tagger's loaded jieba tokenizer (same user dictionary and word list)."""
+        if (other._tokenizer is not None and other._userdict == self._userdict
+                and other.min_word_freq == self.min_word_freq):
+            self._tokenizer = other._tokenizer
+
     def warm_up(self) -> None:
         """Load jieba now (e.g. at worker start) instead of on the first request."""
         self._tok()

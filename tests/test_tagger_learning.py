@@ -127,3 +127,17 @@ def test_train_learns_from_the_corrections(corrected, runner, tmp_path, app):
 def test_train_without_any_labelled_data_says_what_to_do(seeded, runner):
     result = runner.invoke(args=["tagger", "train"])
     assert result.exit_code != 0 and "没有可用于训练的标注数据" in result.output
+
+
+def test_a_new_model_file_is_picked_up_without_reloading_jieba(app, tmp_path):
+    first = get_tagger()
+    first.warm_up()
+    shipped = TagModel.load(app.config["TAGGER_MODEL_PATH"])
+    app.config["TAGGER_MODEL_PATH"] = str(tmp_path / "model.json")
+    rules_only = get_tagger()
+    assert rules_only.model is None and rules_only.version == f"rules-{first.taxonomy.version}"
+    shipped.version = "model-retrained"
+    shipped.save(tmp_path / "model.json")
+    again = get_tagger()
+    assert again.version == f"rules-{first.taxonomy.version}+model-retrained"
+    assert again._tokenizer is first._tokenizer
