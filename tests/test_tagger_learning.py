@@ -111,9 +111,10 @@ def test_train_learns_from_the_corrections(corrected, runner, tmp_path, app):
     data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
     target = tmp_path / "model.json"
     result = runner.invoke(args=["tagger", "train", "--data", str(data), "--output", str(target),
-                                 "--c", "10", "--threshold", "0.6"])
+                                 "--c", "10", "--threshold", "0.6", "--cv"])
     assert result.exit_code == 0, result.output
     assert "dev 2 条" in result.output and "triage 6 条" in result.output
+    assert "按来源留一交叉验证" in result.output and "“其他”条目被打上标签的比例" in result.output
     model = TagModel.load(target)
     assert model.meta["by_origin"] == {"dev": 2, "triage": 6} and model.version in result.output
     before = Tagger(get_tagger().taxonomy, app.config["USERDICT_PATH"])
