@@ -35,6 +35,8 @@ class BaseSettings:
     MP_TOKEN_TTL_SECONDS = 7200
     TAXONOMY_PATH = str(CONFIG_DIR / "taxonomy.yaml")
     USERDICT_PATH = str(CONFIG_DIR / "userdict.txt")
+    # The tagger's learned layer, written by `flask tagger train`; absent file = rules only.
+    TAGGER_MODEL_PATH = str(CONFIG_DIR / "tagger_model.json")
     REFERENCE_DIR = str(CONFIG_DIR)
     HOLIDAYS_PATH = str(CONFIG_DIR / "holidays.yaml")
     # Working-day deadlines (DESIGN §4); keys as in feedback.calendar.DEFAULT_DEADLINES.
@@ -170,6 +172,7 @@ ENV_OVERRIDES = {
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "TAXONOMY_PATH": "TAXONOMY_PATH",
     "USERDICT_PATH": "USERDICT_PATH",
+    "TAGGER_MODEL_PATH": "TAGGER_MODEL_PATH",
     "REFERENCE_DIR": "REFERENCE_DIR",
     "HOLIDAYS_PATH": "HOLIDAYS_PATH",
     "RATE_LIMIT_SUBMIT": "RATE_LIMIT_SUBMIT",

@@ -5,6 +5,13 @@ Labels are codes, names or aliases of the taxonomy; ``其他`` means "no burden"
 label is an annotator's doubt, so for that tag the item is left out: it can be neither a hit
 nor a miss, and predicting the tag is not a false positive.
 
+Two figures, because the tagger is judged on statements it has never seen: *resubstitution* (the
+shipped rules and model on these records; optimistic, they were written and trained on them) and
+*leave-source-out cross-validation* (records grouped by ``source_url``; for each held-out source the
+learned layer is trained on the other sources only, so no statement is scored by a model that saw
+its source). The rules are fixed, so for them only a set of sources never read while writing them
+is an honest test. The statements it gets wrong are printed, so a person can see why.
+
 Run as ``python -m feedback.tag_eval FILE.jsonl`` or through ``flask tag-eval FILE``.
 """
 
@@ -18,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from feedback.tag_model import TagModel
 from feedback.tagging import Tagger, Taxonomy, TaxonomyError
 
 CORE_CODES = ("peihui", "liuhen", "jiediao", "shudi")
@@ -95,11 +103,29 @@ def load_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
 def evaluate(tagger: Tagger, records: Iterable[dict[str, Any]]) -> EvalReport:
     """Score the tagger on labelled records; pure, so the CLI and tests can share it."""
-    taxonomy = tagger.taxonomy
+    records = list(records)
+    predicted = [{hit.code for hit in tagger.tag(record["text"])} for record in records]
+    return evaluate_predictions(tagger.taxonomy, records, predicted)
+
+
+def _gold(taxonomy: Taxonomy, record: dict[str, Any]) -> tuple[set[str], set[str]]:
+    confidence = record.get("confidence") if isinstance(record.get("confidence"), dict) else {}
+    gold: set[str] = set()
+    unsure: set[str] = set()
+    for label in record.get("tags") or []:
+        code = taxonomy.resolve_label(label) if isinstance(label, str) else None
+        if code is not None:
+            (unsure if str(confidence.get(label, "high")).lower() in UNSURE else gold).add(code)
+    return gold - unsure, unsure
+
+
+def evaluate_predictions(taxonomy: Taxonomy, records: Sequence[dict[str, Any]],
+                         predictions: Sequence[set[str]]) -> EvalReport:
+    """Score given predictions (one set of codes per record), e.g. from cross-validation."""
     counts = {t.code: [0, 0, 0, 0] for t in taxonomy.tags}  # tp, fp, fn, skipped
     unknown: set[str] = set()
     total = other_items = other_tagged = 0
-    for record in records:
+    for record, predicted in zip(records, predictions, strict=True):
         total += 1
         confidence = record.get("confidence") if isinstance(record.get("confidence"), dict) else {}
         gold: set[str] = set()
@@ -119,7 +145,6 @@ def evaluate(tagger: Tagger, records: Iterable[dict[str, Any]]) -> EvalReport:
             else:
                 (unsure if doubtful else gold).add(code)
         gold -= unsure
-        predicted = {hit.code for hit in tagger.tag(record["text"])}
         if (is_other or not record.get("tags")) and not gold and not unsure and not other_unsure:
             other_items += 1
             other_tagged += bool(predicted)
@@ -155,21 +180,72 @@ def format_report(report: EvalReport) -> str:
     return "\n".join(lines)
 
 
+def format_errors(taxonomy: Taxonomy, records: Sequence[dict[str, Any]],
+                  predictions: Sequence[set[str]]) -> str:
+    """The statements the tagger gets wrong, so a person can see why (medium labels excepted)."""
+    name = {t.code: t.name for t in taxonomy.tags}
+    lines = []
+    for record, predicted in zip(records, predictions, strict=True):
+        gold, unsure = _gold(taxonomy, record)
+        missed, extra = gold - predicted, predicted - gold - unsure
+        if not missed and not extra:
+            continue
+        parts = ([f"漏标 {'、'.join(name[c] for c in sorted(missed))}"] if missed else []) + \
+                ([f"误标 {'、'.join(name[c] for c in sorted(extra))}"] if extra else [])
+        source = record.get("source_title") or record.get("source_url") or ""
+        lines.append(f"[{'；'.join(parts)}] {record['text']}" + (f"  （{source}）" if source else ""))
+    return "\n".join(lines) if lines else "（没有标错的条目）"
+
+
+def _load_model(path: str | None) -> TagModel | None:
+    if not path or not os.path.exists(path):
+        return None
+    return TagModel.load(path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m feedback.tag_eval",
                                      description="用标注数据评估减负标签的准确度")
     parser.add_argument("file", help="标注数据（JSONL）")
     parser.add_argument("--taxonomy", default="config/taxonomy.yaml", help="标签体系文件")
     parser.add_argument("--userdict", default="config/userdict.txt", help="jieba 用户词典")
+    parser.add_argument("--model", default="config/tagger_model.json",
+                        help="学习层模型文件（不存在则只用规则）")
+    parser.add_argument("--folds", type=int, default=0,
+                        help="交叉验证按来源分几折；0 = 每次留出一个来源（默认）")
+    parser.add_argument("--no-cv", action="store_true", help="只算回代结果，不做按来源交叉验证")
+    parser.add_argument("--errors", choices=("cv", "resub", "none"), default="cv",
+                        help="列出哪一组结果中标错的条目（默认交叉验证）")
     args = parser.parse_args(argv)
     try:
-        tagger = Tagger(Taxonomy.load(args.taxonomy), args.userdict)
+        taxonomy = Taxonomy.load(args.taxonomy)
+        model = _load_model(args.model)
+        tagger = Tagger(taxonomy, args.userdict, model=model)
         records = load_records(args.file)
-    except (OSError, ValueError) as exc:  # TaxonomyError is a ValueError
+    except (OSError, ValueError) as exc:  # TaxonomyError and ModelError are ValueErrors
         kind = "标签体系有误" if isinstance(exc, TaxonomyError) else "无法读取输入"
         print(f"{kind}：{exc}", file=sys.stderr)
         return 2
-    print(format_report(evaluate(tagger, records)))
+    resub = [{hit.code for hit in tagger.tag(r["text"])} for r in records]
+    label = f"规则 {taxonomy.version}" + (f" + 学习层 {model.version}" if model else "（无学习层）")
+    print(f"== 回代：{label}，在这些条目上评估（规则或模型可能正是据此写成/训练的，偏乐观）==")
+    print(format_report(evaluate_predictions(taxonomy, records, resub)))
+    shown = resub
+    if not args.no_cv:
+        from feedback.tag_train import cross_validate, examples_from_records
+
+        rules_only = Tagger(taxonomy, args.userdict)
+        examples = examples_from_records(records, taxonomy)
+        cv = cross_validate(rules_only, examples, k=args.folds or None)
+        groups = len({e.group for e in examples})
+        folds = f"{args.folds} 折" if args.folds else f"留一来源，{groups} 折"
+        print(f"\n== 按来源交叉验证（{folds}）：规则 {taxonomy.version} + 每折只用其他来源训练的学习层 ==")
+        print(format_report(evaluate_predictions(taxonomy, records, cv)))
+        if args.errors == "cv":
+            shown = cv
+    if args.errors != "none":
+        print("\n== 标错的条目 ==")
+        print(format_errors(taxonomy, records, shown))
     return 0
 
 

@@ -87,6 +87,17 @@ POSITIVE = [
     ("wenshan", "文件一个接一个，以文件落实文件，每天光收文就几十份。"),
     ("wenshan", "文山会海没有减下来，上级文件照抄照搬层层转发。"),
     ("wenshan", "一年收到上级文件四百多份，很多就是转发一下。"),
+    # indirect complaints: the burden is described, not named
+    ("peihui", "一周五天有三天在会上，村里的事只能晚上干。"),
+    ("peihui", "省里开了动员会，市里就得开，县里乡里还得再开一遍。"),
+    ("peihui", "镇长一个月有一半时间耗在各种会上。"),
+    ("shudi", "上面一个电话，下面跑断腿。"),
+    ("shudi", "环保执法本来就不是乡镇的职责，现在全压给了我们。"),
+    ("liuhen", "干得好不如写得好，材料比实干还重要。"),
+    ("liuhen", "工作还没开始，材料先行，经验总结倒先写好了。"),
+    ("wenze", "任务完不成就追责，一点容错的余地都没有。"),
+    ("dujiankao", "每个月都要考核一次，考核时间跟农时完全脱节。"),
+    ("wenshan", "上级出一个文件，下面就得再出个文件来贯彻落实。"),
 ]
 
 
@@ -128,7 +139,7 @@ def test_a_short_term_inside_a_longer_one_is_not_counted_twice(tagger):
 def test_to_dict_is_the_cli_and_api_shape(tagger):
     hit = tagger.tag("基层干部被借调三年还回不来。")[0]
     assert hit.to_dict() == {"code": "jiediao", "name": "借调", "score": hit.score,
-                             "matched": list(hit.matched)}
+                             "matched": list(hit.matched), "learned": []}
 
 
 # --- praise, policy talk and mere mentions do not fire ------------------------------------------
@@ -144,6 +155,10 @@ def test_to_dict_is_the_cli_and_api_shape(tagger):
     "请各村于周五前填写附件表格并报送镇党政办。",
     "这次调研由县委书记带队，乡镇主要负责人参加座谈。",
     "我表哥在县城开了一家饭店。",
+    "坚决整治过度留痕。",
+    "原则上不得要求乡镇干部陪同检查调研。",
+    "采用视频会议形式，避免了乡镇干部疲于奔波参会。",
+    "上级三令五申，严禁违规借调基层干部。",
     "他在县医院做了阑尾手术，恢复得不错。",
     "",
     "   ",

@@ -82,6 +82,10 @@ class FeedbackTag(db.Model):
     score: Mapped[float] = mapped_column(Float, default=1.0)
     matched: Mapped[list] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(8), default="auto")
+    # Automatic tags: which rules and model decided ("rules-2+model-20261205-…"), and the words the
+    # learned layer weighed most when it was the model that gave the tag.
+    tagger_version: Mapped[str | None] = mapped_column(String(64))
+    learned: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     feedback: Mapped[Feedback] = relationship(back_populates="tags")

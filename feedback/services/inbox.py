@@ -143,7 +143,8 @@ def detail(actor: Actor, feedback: Feedback) -> dict:
     }
     if actor.role in WIDE_ROLES:
         body["tags"] = [{"code": t.tag.code, "name": t.tag.name, "score": t.score, "matched": t.matched,
-                         "source": t.source} for t in feedback.tags]
+                         "learned": t.learned or [], "tagger_version": t.tagger_version, "source": t.source}
+                        for t in feedback.tags]
         body["routing_suggestion"] = feedback.routing_suggestion
         body["imposer_level"] = feedback.imposer_level
         body["rating_comment"] = feedback.rating_comment

@@ -196,7 +196,8 @@ def _keep_only_the_day(feedback: Feedback, uploads: list[Upload], record: Idempo
 
 
 def _apply_tags(feedback: Feedback, content: str) -> None:
-    hits = get_tagger().tag(content)
+    tagger = get_tagger()
+    hits = tagger.tag(content)
     if not hits:
         return
     tags = {t.code: t for t in db.session.scalars(select(Tag).where(Tag.code.in_([h.code for h in hits]),
@@ -204,4 +205,5 @@ def _apply_tags(feedback: Feedback, content: str) -> None:
     for hit in hits:
         tag = tags.get(hit.code)
         if tag is not None:
-            feedback.tags.append(FeedbackTag(tag=tag, score=hit.score, matched=list(hit.matched), source="auto"))
+            feedback.tags.append(FeedbackTag(tag=tag, score=hit.score, matched=list(hit.matched), source="auto",
+                                             tagger_version=tagger.version, learned=list(hit.learned)))

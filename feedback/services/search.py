@@ -44,7 +44,7 @@ from sqlalchemy import ColumnElement, Select, select
 from feedback.extensions import db
 from feedback.models import Feedback
 from feedback.services.tagger import get_tagger
-from feedback.tagging import fold
+from feedback.taxonomy import normalise
 
 __all__ = [
     "SEARCH_TABLES",
@@ -108,7 +108,7 @@ def _tokens(text: str | None, *, query: bool) -> list[str]:
         if len(token) <= _MAX_TOKEN_CHARS and token not in _STOPWORDS:
             seen.setdefault(token, None)
 
-    for piece in _pieces(fold(text)):
+    for piece in _pieces(normalise(text)):
         for i, part in enumerate(_HAN.split(piece)):
             if not part:
                 continue

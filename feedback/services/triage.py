@@ -28,10 +28,17 @@ def retag(actor: Actor, feedback: Feedback, codes: list[str], note: str | None) 
         raise ValidationFailed(errors={"tags": [f"未知标签：{'、'.join(unknown)}"]})
     before = [t.tag.code for t in feedback.tags]
     kept = {t.tag.code: t for t in feedback.tags}
+    # What the tagger gave and triage took away, with its evidence: `flask tagger suggest` counts
+    # the terms behind tags triage keeps removing.
+    removed = {t.tag.code: {"matched": list(t.matched or []), "learned": list(t.learned or []),
+                            "tagger_version": t.tagger_version}
+               for t in feedback.tags if t.source == "auto" and t.tag.code not in codes}
     feedback.tags[:] = [kept.get(code) or FeedbackTag(tag=tags[code], score=1.0, matched=[], source="staff")
                         for code in dict.fromkeys(codes)]
-    move_feedback(feedback, "retag", actor, reason=note, visible=False,
-                  data={"before": before, "after": list(dict.fromkeys(codes))})
+    data = {"before": before, "after": list(dict.fromkeys(codes))}
+    if removed:
+        data["removed_auto"] = removed
+    move_feedback(feedback, "retag", actor, reason=note, visible=False, data=data)
 
 
 def reject(actor: Actor, feedback: Feedback, reason: str) -> None:

@@ -88,5 +88,6 @@ def register_views() -> None:
         ledger,
         summaries,
         supervision,
+        tagger,
         uploads,
     )

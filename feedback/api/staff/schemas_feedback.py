@@ -36,7 +36,9 @@ class StaffTagOut(Schema):
     code = f.String()
     name = f.String()
     score = f.Float()
-    matched = f.List(f.String())
+    matched = f.List(f.String(), metadata={"description": "命中的标签规则词"})
+    learned = f.List(f.String(), allow_none=True, metadata={"description": "学习层判定时权重最大的词"})
+    tagger_version = f.String(allow_none=True, metadata={"description": "自动标签：打标签的标注器版本"})
     source = f.String()
 
 

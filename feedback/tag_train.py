@@ -1,0 +1,168 @@
+"""Training and cross-validation of the tagger's learned layer (scikit-learn, offline only).
+
+Imported by ``flask tagger train`` and ``python -m feedback.tag_eval``, never by a web worker:
+scikit-learn and numpy are loaded inside the functions that fit. The fitted weights are copied into
+a ``TagModel`` (plain dicts) and pruned, so the file is small and scoring is pure Python.
+
+Choices, each made by leave-source-out measurement on the labelled statements:
+
+- logistic regression per tag, L2, ``liblinear`` (deterministic, well under a second per tag);
+- features from ``feedback.tag_model.features`` (jieba tokens, character 2/3-grams, rule scores);
+- a text feature is kept only if it occurs in statements from at least ``MIN_GROUPS`` sources, so
+  the model cannot learn one article's wording (a feature from one source is memorising);
+- medium-confidence labels are left out of that tag's training, as they are left out of scoring.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from feedback.tag_model import TagModel, TagWeights
+from feedback.tagging import Tagger, Taxonomy
+
+NONE_LABELS = frozenset({"其他", "无", "none", "other"})
+UNSURE = frozenset({"medium", "low"})
+MIN_GROUPS = 2
+TOP_FEATURES = 400
+DEFAULT_C = 1.0
+DEFAULT_THRESHOLD = 0.8
+
+
+@dataclass
+class Example:
+    """One labelled statement: ``labels`` are sure positives, ``unsure`` are left out for that tag."""
+
+    text: str
+    labels: set[str]
+    unsure: set[str] = field(default_factory=set)
+    group: str = ""
+    origin: str = "dev"
+
+
+def examples_from_records(records: Iterable[dict[str, Any]], taxonomy: Taxonomy) -> list[Example]:
+    """Labelled JSONL records (``text``, ``tags``, ``confidence``, ``source_url``) as examples."""
+    examples = []
+    for i, record in enumerate(records):
+        confidence = record.get("confidence") if isinstance(record.get("confidence"), dict) else {}
+        sure: set[str] = set()
+        unsure: set[str] = set()
+        for label in record.get("tags") or []:
+            if not isinstance(label, str) or label.strip().lower() in NONE_LABELS:
+                continue
+            code = taxonomy.resolve_label(label)
+            if code is not None:
+                (unsure if str(confidence.get(label, "high")).lower() in UNSURE else sure).add(code)
+        group = str(record.get("source_url") or f"record-{i}")
+        examples.append(Example(record["text"], sure - unsure, unsure, group))
+    return examples
+
+
+def vectorise(tagger: Tagger, examples: Sequence[Example]) -> list[dict[str, float]]:
+    """Feature vectors with the tagger's rules (its model, if any, is not consulted)."""
+    return [tagger.analyse(e.text, vector=True).vector or {} for e in examples]
+
+
+def fit(taxonomy: Taxonomy, examples: Sequence[Example], vectors: Sequence[dict[str, float]],
+        c: float = DEFAULT_C, threshold: float = DEFAULT_THRESHOLD, version: str | None = None) -> TagModel:
+    """One regularised logistic regression per tag; deterministic for the same input."""
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    sources: dict[str, set[str]] = defaultdict(set)
+    for example, vector in zip(examples, vectors, strict=True):
+        for name in vector:
+            sources[name].add(example.group)
+    names = sorted(n for n, groups in sources.items() if n.startswith("r:") or len(groups) >= MIN_GROUPS)
+    index = {n: i for i, n in enumerate(names)}
+    rows, cols, vals = [], [], []
+    for r, vector in enumerate(vectors):
+        for name, value in vector.items():
+            if name in index:
+                rows.append(r)
+                cols.append(index[name])
+                vals.append(value)
+    matrix = csr_matrix((vals, (rows, cols)), shape=(len(vectors), len(names)))
+    tags: dict[str, TagWeights] = {}
+    for tag in taxonomy.tags:
+        keep = [i for i, e in enumerate(examples) if tag.code not in e.unsure]
+        y = [int(tag.code in examples[i].labels) for i in keep]
+        if not 0 < sum(y) < len(y):
+            continue  # nothing to learn from: the rules alone decide this tag
+        clf = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=1000)
+        clf.fit(matrix[keep], y)
+        coef = clf.coef_[0]
+        ranked = sorted(range(len(names)), key=lambda j: (-abs(coef[j]), names[j]))
+        chosen = {j for j in ranked[:TOP_FEATURES] if coef[j]} | {j for j in range(len(names))
+                                                                    if names[j].startswith("r:") and coef[j]}
+        tags[tag.code] = TagWeights(tag.code, round(float(clf.intercept_[0]), 6), threshold,
+                                    {names[j]: round(float(coef[j]), 6) for j in sorted(chosen)})
+    meta = {"trained_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "c": c,
+            "taxonomy_version": taxonomy.version, "examples": len(examples),
+            "by_origin": dict(sorted(_count(e.origin for e in examples).items())),
+            "positives": {t.code: sum(t.code in e.labels for e in examples) for t in taxonomy.tags}}
+    model = TagModel("", tags, meta)
+    digest = hashlib.sha256(json.dumps(model.to_dict()["tags"], sort_keys=True).encode()).hexdigest()[:8]
+    model.version = version or f"model-{meta['trained_at'][:10].replace('-', '')}-{digest}"
+    return model
+
+
+def _count(items: Iterable[str]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for item in items:
+        out[item] += 1
+    return dict(out)
+
+
+def folds_by_group(examples: Sequence[Example], k: int | None) -> list[list[int]]:
+    """Test folds holding out whole sources; ``k=None`` leaves one source out at a time.
+
+    Sources are spread over folds by a hash of their name, so folds do not depend on file order.
+    """
+    groups = sorted({e.group for e in examples})
+    if k is None or k >= len(groups):
+        order = {g: i for i, g in enumerate(groups)}
+        k = len(groups)
+    else:
+        order = {g: int(hashlib.sha256(g.encode()).hexdigest(), 16) % k for g in groups}
+    folds: list[list[int]] = [[] for _ in range(k)]
+    for i, e in enumerate(examples):
+        folds[order[e.group]].append(i)
+    return [f for f in folds if f]
+
+
+def cross_validate(tagger: Tagger, examples: Sequence[Example], k: int | None = 10,
+                   c: float = DEFAULT_C, threshold: float = DEFAULT_THRESHOLD,
+                   vectors: Sequence[dict[str, float]] | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> list[set[str]]:
+    """Predicted codes for every example, each from a model that never saw its source."""
+    vectors = list(vectors) if vectors is not None else vectorise(tagger, examples)
+    predicted: list[set[str]] = [set() for _ in examples]
+    folds = folds_by_group(examples, k)
+    for n, test in enumerate(folds, 1):
+        held = set(test)
+        train = [i for i in range(len(examples)) if i not in held]
+        model = fit(tagger.taxonomy, [examples[i] for i in train], [vectors[i] for i in train], c, threshold,
+                    version="cv")
+        for i in test:
+            predicted[i] = decide(tagger, model, vectors[i])
+        if progress:
+            progress(n, len(folds))
+    return predicted
+
+
+def decide(tagger: Tagger, model: TagModel | None, vector: dict[str, float]) -> set[str]:
+    """What ``Tagger.tag`` gives for a vector (the same rule, without rebuilding the text)."""
+    codes = set()
+    for tag in tagger.taxonomy.tags:
+        weights = model.tags.get(tag.code) if model is not None else None
+        if vector.get("r:" + tag.code, 0.0) >= tagger.threshold - 1e-9:
+            codes.add(tag.code)
+        elif weights is not None and weights.probability(vector) >= weights.threshold:
+            codes.add(tag.code)
+    return codes
