@@ -29,7 +29,17 @@ ASSIGNMENT_STATUS_LABELS = {
     "waived": "免报",
 }
 
-TRIAGE = frozenset({"triage", "admin"})
+# ---- Role groups: who is who, named once (DESIGN §3). Tuples keep a stable order for messages and docs.
+STAFF_ROLES = ("admin", "triage", "handler", "liaison", "viewer")
+ORG_ROLES = ("triage", "admin")  # the org department: decides, routes, verifies, sees the contact
+READER_ROLES = ("triage", "admin", "viewer")  # see every feedback and every department's work
+ASSIGNMENT_READERS = ("handler", "triage", "admin", "viewer")  # handlers: their own department only
+
+# ---- Lifecycle sets of an assignment (DESIGN §4).
+OPEN_ASSIGNMENT = ("pending", "acknowledged", "responded", "sent_back")  # not yet closed for the department
+RUNNING_ASSIGNMENT = ("pending", "acknowledged", "sent_back")  # the deadline clock runs for these only
+
+TRIAGE = frozenset(ORG_ROLES)
 HANDLER = frozenset({"handler"})
 REPORTER = frozenset({"reporter"})
 SYSTEM = frozenset({"system"})

@@ -15,9 +15,10 @@ from flask.cli import with_appcontext
 
 from feedback.errors import AppError
 from feedback.extensions import db
-from feedback.models import STAFF_ROLES, StaffUser
+from feedback.models import StaffUser
 from feedback.services import staff_auth
 from feedback.timeutil import CHINA
+from feedback.workflow import STAFF_ROLES
 
 PASSWORD_HELP = "新密码；省略则交互输入两次（不建议写在命令行里，会留在 shell 历史中）。"
 

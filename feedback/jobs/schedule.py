@@ -35,7 +35,3 @@ SCHEDULE: tuple[JobSpec, ...] = (
     JobSpec("retention", "feedback.jobs.retention:run", "cron", {"hour": 3, "minute": 15},
             "清理已办结较久的反映正文、往来消息和附件，以及过期的幂等记录和登录会话", lease_seconds=3600),
 )
-
-
-def spec(job_id: str) -> JobSpec | None:
-    return next((s for s in SCHEDULE if s.id == job_id), None)

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from feedback.extensions import db
 from feedback.models.base import UTCDateTime, utcnow
 from feedback.models.reference import Department, ObservationPoint
-
-STAFF_ROLES = ("admin", "triage", "handler", "liaison", "viewer")
+from feedback.workflow import STAFF_ROLES  # noqa: F401  (re-exported for the role check constraint readers)
 
 
 class StaffUser(db.Model):

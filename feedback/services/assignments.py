@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from feedback.clock import now
 from feedback.errors import Conflict, NotFound, ValidationFailed
 from feedback.extensions import db
@@ -12,14 +10,13 @@ from feedback.services import deadlines, report_attachments
 from feedback.services.actors import SYSTEM, Actor, guard_assignment, move_assignment, move_feedback
 from feedback.services.routing_actions import returned_to_triage
 from feedback.timeutil import local_date
-
-STAFF_WIDE = ("triage", "admin", "viewer")
+from feedback.workflow import READER_ROLES
 
 
 def get_assignment(actor: Actor, assignment_id: int) -> Assignment:
     """Handlers see their own department's assignments only; anything else does not exist for them."""
     assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or (actor.role not in STAFF_WIDE and assignment.department_id != actor.department_id):
+    if assignment is None or (actor.role not in READER_ROLES and assignment.department_id != actor.department_id):
         raise NotFound("未找到该交办单", code="assignment_not_found")
     return assignment
 
@@ -165,9 +162,3 @@ def send_back(actor: Actor, report: RectificationReport, note: str) -> None:
     feedback = db.session.get(Feedback, assignment.feedback_id)
     if assignment.role == "primary" and feedback.status == "responded":
         move_feedback(feedback, "reassign", SYSTEM, visible=False)
-
-
-def assignments_of(feedback: Feedback) -> list[Assignment]:
-    return list(db.session.scalars(select(Assignment).where(Assignment.feedback_id == feedback.id)
-                                   .order_by(Assignment.id)))
-

@@ -27,8 +27,8 @@ from feedback.models import Assignment, Department, Feedback, OutboxMessage, Sup
 from feedback.services import deadlines
 from feedback.services.events import record_event
 from feedback.services.notifications import enqueue, insert_if_absent
-from feedback.services.routing_actions import RUNNING_ASSIGNMENT
 from feedback.timeutil import CHINA, local_date
+from feedback.workflow import RUNNING_ASSIGNMENT
 
 TONGBAO_AFTER_DEFAULT = 5
 

@@ -25,12 +25,15 @@ from feedback.models import (
 )
 from feedback.services import deadlines
 from feedback.services.actors import Actor
-from feedback.services.routing_actions import OPEN_ASSIGNMENT, RUNNING_ASSIGNMENT
 from feedback.timeutil import local_date
-from feedback.workflow import ASSIGNMENT_STATUS_LABELS, FEEDBACK_STATUS_LABELS
-
-ORG_ROLES = ("triage", "admin")
-WIDE_ROLES = ("triage", "admin", "viewer")
+from feedback.workflow import (
+    ASSIGNMENT_STATUS_LABELS,
+    FEEDBACK_STATUS_LABELS,
+    OPEN_ASSIGNMENT,
+    ORG_ROLES,
+    READER_ROLES,
+    RUNNING_ASSIGNMENT,
+)
 
 
 @dataclass
@@ -85,7 +88,7 @@ def list_inbox(query: InboxQuery) -> tuple[list[Feedback], int]:
 def visible_feedback(actor: Actor, feedback_id: int) -> Feedback:
     """Handlers see only feedback assigned to their department; for them anything else does not exist."""
     feedback = db.session.get(Feedback, feedback_id)
-    if feedback is not None and actor.role not in WIDE_ROLES:
+    if feedback is not None and actor.role not in READER_ROLES:
         assigned = db.session.scalar(select(exists().where(
             Assignment.feedback_id == feedback_id, Assignment.department_id == actor.department_id)))
         feedback = feedback if actor.role == "handler" and assigned else None
@@ -141,7 +144,7 @@ def detail(actor: Actor, feedback: Feedback) -> dict:
         "attachments": list(db.session.scalars(select(Upload.id).where(Upload.feedback_id == feedback.id))),
         "assignments": [assignment_view(a) for a in assignments],
     }
-    if actor.role in WIDE_ROLES:
+    if actor.role in READER_ROLES:
         body["tags"] = [{"code": t.tag.code, "name": t.tag.name, "score": t.score, "matched": t.matched,
                          "learned": t.learned or [], "tagger_version": t.tagger_version, "source": t.source}
                         for t in feedback.tags]

@@ -37,9 +37,9 @@ from feedback.models import (
     Tag,
 )
 from feedback.services.deadlines import work_calendar
-from feedback.services.routing_actions import RUNNING_ASSIGNMENT
 from feedback.services.tagger import get_tagger
 from feedback.timeutil import local_date
+from feedback.workflow import RUNNING_ASSIGNMENT
 
 DIMENSIONS = ("total", "tag", "kind", "unit_level", "region", "point", "term")
 UNKNOWN = "unknown"

@@ -38,6 +38,7 @@ from feedback.services.monthly_facts import (
     refresh_month,
     shift,
 )
+from feedback.workflow import ORG_ROLES
 
 SERIES_MONTHS = 12
 TERM_BASELINE_MONTHS = 3
@@ -45,7 +46,6 @@ EMERGING_LIMIT = 10
 MOVERS = 3
 EXCERPT_LIMIT = 5
 EXCERPT_CHARS = 120
-ORG_ROLES = ("triage", "admin")
 SUPPRESSED_BREAKDOWNS = ("unit_level", "region", "point")
 UNKNOWN_LABEL = "未填写"
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 from flask import current_app
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
 from feedback.clock import now
 from feedback.extensions import db
@@ -163,9 +163,3 @@ def enqueue(*, kind: str, dedupe_key: str, subject: str, body: str, department_i
         "payload": payload, "status": "pending", "attempts": 0, "next_attempt_at": moment, "created_at": moment,
     }, ["dedupe_key"])
     return db.session.get(OutboxMessage, new_id) if new_id is not None else None
-
-
-def outbox_counts() -> dict[str, int]:
-    """Messages per status (pending, sending, sent, dead), for `flask jobs list` and monitoring."""
-    rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
-    return {status: count for status, count in rows}

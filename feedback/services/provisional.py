@@ -23,8 +23,8 @@ from feedback.models import Assignment
 from feedback.services import deadlines
 from feedback.services.events import record_event
 from feedback.services.notifications import enqueue
-from feedback.services.routing_actions import RUNNING_ASSIGNMENT
 from feedback.timeutil import local_date
+from feedback.workflow import RUNNING_ASSIGNMENT
 
 COVERAGE_WARNING_DAYS = 60
 SOURCE_LABELS = {SOURCE_LIBRARY: "chinesecalendar 库", SOURCE_FILE: "config/holidays.yaml",

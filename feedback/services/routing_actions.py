@@ -11,9 +11,7 @@ from feedback.models import Assignment, Department, Feedback
 from feedback.services import deadlines
 from feedback.services.actors import SYSTEM, Actor, move_feedback
 from feedback.services.events import record_event
-
-OPEN_ASSIGNMENT = ("pending", "acknowledged", "responded", "sent_back")
-RUNNING_ASSIGNMENT = ("pending", "acknowledged", "sent_back")  # the deadline clock runs for these only
+from feedback.workflow import OPEN_ASSIGNMENT
 
 
 def department(code: str, field: str) -> Department:

@@ -30,13 +30,14 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import RFC_9106_LOW_MEMORY
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from feedback.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from feedback.extensions import db
-from feedback.models import STAFF_ROLES, Department, ObservationPoint, StaffSession, StaffUser
+from feedback.models import Department, ObservationPoint, StaffSession, StaffUser
 from feedback.models.base import utcnow
 from feedback.services import staff_throttle
+from feedback.workflow import STAFF_ROLES
 
 DEFAULT_IDLE_MINUTES = 30
 DEFAULT_SESSION_MAX_HOURS = 12
@@ -325,11 +326,3 @@ def logout(token: str) -> None:
     db.session.execute(update(StaffSession).where(StaffSession.token_hash == _token_hash(token))
                        .values(revoked=True))
     db.session.flush()
-
-
-def purge_sessions(older_than: timedelta = timedelta(days=7)) -> int:
-    """Delete sessions expired or revoked long ago; meant for a scheduled job."""
-    cutoff = utcnow() - older_than
-    result = db.session.execute(delete(StaffSession).where(StaffSession.expires_at < cutoff))
-    db.session.flush()
-    return result.rowcount or 0

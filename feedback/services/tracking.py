@@ -12,8 +12,8 @@ from feedback.labels import FEEDBACK_STATUS_LABELS, REPORTER_ACTION_LABELS
 from feedback.models import Assignment, Event, Feedback, Message
 from feedback.services.deadlines import ONE_TICK
 from feedback.services.reporter import no_faster_than_floor, require_by_receipt
-from feedback.services.routing_actions import RUNNING_ASSIGNMENT
 from feedback.timeutil import local_date
+from feedback.workflow import RUNNING_ASSIGNMENT
 
 
 def _due_on(data: dict) -> date | None:

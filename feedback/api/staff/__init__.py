@@ -15,7 +15,8 @@ from flask import g, request
 
 from feedback.api.parsing import Blueprint
 from feedback.errors import Forbidden, Unauthorized
-from feedback.models import STAFF_ROLES, StaffUser
+from feedback.models import StaffUser
+from feedback.workflow import STAFF_ROLES
 
 blp = Blueprint("staff", __name__, url_prefix="/api/staff/v1", description="工作人员控制台接口")
 

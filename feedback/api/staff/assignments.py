@@ -38,10 +38,8 @@ from feedback.extensions import db
 from feedback.models import Assignment, Department, ExtensionRequest, Feedback, Upload
 from feedback.services import assignments, deadlines
 from feedback.services.actors import Actor
-from feedback.services.routing_actions import RUNNING_ASSIGNMENT
-from feedback.workflow import ASSIGNMENT_STATUS_LABELS
+from feedback.workflow import ASSIGNMENT_READERS, ASSIGNMENT_STATUS_LABELS, ORG_ROLES, RUNNING_ASSIGNMENT
 
-EVERYONE = ("handler", "triage", "admin", "viewer")
 DETAIL_FIELDS = ("instructions", "acknowledge_due_at", "return_due_at", "acknowledged_at", "responded_at",
                  "accepted_at", "returned_at", "return_reason", "waived_at", "waive_reason", "extension_days",
                  "reported_upward_at",
@@ -145,7 +143,7 @@ def _assignment_query(actor: Actor, args: dict[str, Any], moment: datetime) -> S
 
 
 @blp.route("/assignments", methods=["GET"])
-@require_roles(*EVERYONE)
+@require_roles(*ASSIGNMENT_READERS)
 @blp.arguments(AssignmentListIn, location="query")
 @blp.response(200, AssignmentPageOut)
 def list_assignments(args):
@@ -156,7 +154,7 @@ def list_assignments(args):
 
 
 @blp.route(f"/assignments/{ID.format('assignment_id')}", methods=["GET"])
-@require_roles(*EVERYONE)
+@require_roles(*ASSIGNMENT_READERS)
 @blp.response(200, AssignmentDetailOut)
 @blp.alt_response(404, description="交办单不存在，或不属于本部门（assignment_not_found）")
 def get_assignment(assignment_id: int):
@@ -217,7 +215,7 @@ def submit_report(payload, assignment_id: int):
 
 
 @blp.route("/extensions", methods=["GET"])
-@require_roles("triage", "admin")
+@require_roles(*ORG_ROLES)
 @blp.arguments(ExtensionListIn, location="query")
 @blp.response(200, ExtensionPageOut)
 def list_extensions(args):
@@ -229,7 +227,7 @@ def list_extensions(args):
 
 
 @blp.route(f"/extensions/{ID.format('request_id')}/decision", methods=["POST"])
-@require_roles("triage", "admin")
+@require_roles(*ORG_ROLES)
 @blp.arguments(ExtensionDecisionIn)
 @blp.response(200, ExtensionItemOut)
 @blp.alt_response(409, description="该申请已审批（extension_decided）或交办单状态不允许")
@@ -242,7 +240,7 @@ def decide_extension(payload, request_id: int):
 
 
 @blp.route(f"/reports/{ID.format('report_id')}/verdict", methods=["POST"])
-@require_roles("triage", "admin")
+@require_roles(*ORG_ROLES)
 @blp.arguments(VerdictIn)
 @blp.response(200, ReportOut)
 @blp.alt_response(409, description="该整改反馈已核验（report_verified）或交办单状态不允许")

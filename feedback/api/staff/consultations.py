@@ -7,6 +7,7 @@ from feedback.api.staff.schemas_feedback import ConsultationIn, ConsultationOut,
 from feedback.extensions import db
 from feedback.services import consultations
 from feedback.services.actors import Actor
+from feedback.workflow import ORG_ROLES, READER_ROLES
 
 
 def _view(consultation) -> dict:
@@ -20,7 +21,7 @@ def _view(consultation) -> dict:
 
 
 @blp.route("/consultations", methods=["POST"])
-@require_roles("triage", "admin")
+@require_roles(*ORG_ROLES)
 @blp.arguments(ConsultationIn)
 @blp.response(201, ConsultationOut)
 def convene(payload):
@@ -33,7 +34,7 @@ def convene(payload):
 
 
 @blp.route(f"/consultations/{INT_ID.format('consultation_id')}", methods=["GET"])
-@require_roles("triage", "admin", "viewer")
+@require_roles(*READER_ROLES)
 @blp.response(200, ConsultationOut)
 def get_consultation(consultation_id):
     """会商详情。"""
@@ -41,7 +42,7 @@ def get_consultation(consultation_id):
 
 
 @blp.route(f"/consultations/{INT_ID.format('consultation_id')}/outcome", methods=["POST"])
-@require_roles("triage", "admin")
+@require_roles(*ORG_ROLES)
 @blp.arguments(OutcomeIn)
 @blp.response(200, ConsultationOut)
 def record_outcome(payload, consultation_id):
@@ -55,7 +56,7 @@ def record_outcome(payload, consultation_id):
 
 
 @blp.route(f"/consultations/{INT_ID.format('consultation_id')}/outcome", methods=["PATCH"])
-@require_roles("triage", "admin")
+@require_roles(*ORG_ROLES)
 @blp.arguments(OutcomeCorrectionIn)
 @blp.response(200, ConsultationOut)
 def correct_outcome(payload, consultation_id):

@@ -18,8 +18,7 @@ from feedback.api.staff.schemas_feedback import (
 from feedback.extensions import db
 from feedback.services import inbox, routing_actions, triage
 from feedback.services.actors import Actor
-
-TRIAGE = ("triage", "admin")
+from feedback.workflow import ORG_ROLES, READER_ROLES
 
 
 def _actor() -> Actor:
@@ -36,7 +35,7 @@ def _decided(feedback_id: int, change) -> dict:
 
 
 @blp.route("/feedback", methods=["GET"])
-@require_roles("triage", "admin", "viewer")
+@require_roles(*READER_ROLES)
 @blp.arguments(InboxArgs, location="query")
 @blp.response(200, InboxPage)
 def list_feedback(args):
@@ -56,7 +55,7 @@ def get_feedback(feedback_id):
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/events", methods=["GET"])
-@require_roles("triage", "admin", "viewer")
+@require_roles(*READER_ROLES)
 @blp.response(200, EventOut(many=True))
 def feedback_history(feedback_id):
     """完整办理记录（只追加，不可修改）。"""
@@ -64,7 +63,7 @@ def feedback_history(feedback_id):
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/tags", methods=["POST"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(RetagIn)
 @blp.response(200, FeedbackDetail)
 def retag(payload, feedback_id):
@@ -73,7 +72,7 @@ def retag(payload, feedback_id):
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/reject", methods=["POST"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(ReasonIn)
 @blp.response(200, FeedbackDetail)
 def reject(payload, feedback_id):
@@ -82,7 +81,7 @@ def reject(payload, feedback_id):
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/merge", methods=["POST"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(MergeIn)
 @blp.response(200, FeedbackDetail)
 def merge(payload, feedback_id):
@@ -91,7 +90,7 @@ def merge(payload, feedback_id):
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/questions", methods=["POST"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(QuestionIn)
 @blp.response(200, FeedbackDetail)
 def ask(payload, feedback_id):
@@ -100,7 +99,7 @@ def ask(payload, feedback_id):
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/route", methods=["POST"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(RouteIn)
 @blp.response(200, FeedbackDetail)
 def route(payload, feedback_id):
@@ -113,7 +112,7 @@ def route(payload, feedback_id):
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/close", methods=["POST"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(CloseIn)
 @blp.response(200, FeedbackDetail)
 def close(payload, feedback_id):

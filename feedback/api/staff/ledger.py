@@ -22,8 +22,7 @@ from feedback.api.staff.schemas_ledger import (
 )
 from feedback.extensions import db
 from feedback.services import ledger
-
-READERS = ("triage", "admin", "viewer")
+from feedback.workflow import ORG_ROLES, READER_ROLES
 
 
 @blp.route("/ledger", methods=["GET"])
@@ -49,7 +48,7 @@ def record_day(payload, day):
 
 
 @blp.route("/ledger/points/<string(maxlength=16):code>", methods=["GET"])
-@require_roles(*READERS)
+@require_roles(*READER_ROLES)
 @blp.arguments(LedgerMonthIn, location="query")
 @blp.response(200, LedgerPointDaysOut)
 def point_month(args, code):
@@ -58,7 +57,7 @@ def point_month(args, code):
 
 
 @blp.route("/ledger/points/<string(maxlength=16):code>/<string(length=10):day>", methods=["PUT"])
-@require_roles("triage", "admin")
+@require_roles(*ORG_ROLES)
 @blp.arguments(LedgerCorrectionIn)
 @blp.response(200, LedgerEntryOut)
 def correct_day(payload, code, day):
@@ -71,7 +70,7 @@ def correct_day(payload, code, day):
 
 
 @blp.route("/ledger/monthly", methods=["GET"])
-@require_roles(*READERS)
+@require_roles(*READER_ROLES)
 @blp.arguments(LedgerMonthIn, location="query")
 @blp.response(200, LedgerMonthlyOut)
 def monthly(args):
@@ -80,7 +79,7 @@ def monthly(args):
 
 
 @blp.route("/ledger/quarterly", methods=["GET"])
-@require_roles(*READERS)
+@require_roles(*READER_ROLES)
 @blp.arguments(LedgerQuarterIn, location="query")
 @blp.response(200, LedgerQuarterlyOut)
 def quarterly(args):

@@ -19,9 +19,8 @@ from feedback.errors import ValidationFailed
 from feedback.extensions import db
 from feedback.services import monthly_summary, summary_export
 from feedback.services.monthly_facts import parse_month
+from feedback.workflow import ORG_ROLES, READER_ROLES
 
-READERS = ("triage", "admin", "viewer")
-TRIAGE = ("triage", "admin")
 MONTH = "/summaries/<string:month>"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -55,7 +54,7 @@ def _file_doc(mimetype: str, description: str) -> dict:
 
 
 @blp.route("/summaries", methods=["GET"])
-@require_roles(*READERS)
+@require_roles(*READER_ROLES)
 @blp.response(200, SummaryListItemOut(many=True))
 def list_summaries():
     """已发布的月度分析（按月份倒序）。"""
@@ -63,7 +62,7 @@ def list_summaries():
 
 
 @blp.route(MONTH, methods=["GET"])
-@require_roles(*READERS)
+@require_roles(*READER_ROLES)
 @blp.response(200, SummaryOut)
 @blp.alt_response(404, description="该月分析尚未生成（summary_not_found）")
 def get_summary(month):
@@ -72,7 +71,7 @@ def get_summary(month):
 
 
 @blp.route(f"{MONTH}/generate", methods=["POST"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(SummaryGenerateIn)
 @blp.response(200, SummaryOut)
 @blp.alt_response(409, description="该月分析已发布，未选择强制重新生成（summary_published）")
@@ -84,7 +83,7 @@ def generate_summary(payload, month):
 
 
 @blp.route(f"{MONTH}/excerpts", methods=["PUT"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(SummaryExcerptsIn)
 @blp.response(200, SummaryOut)
 def set_excerpts(payload, month):
@@ -96,7 +95,7 @@ def set_excerpts(payload, month):
 
 
 @blp.route(f"{MONTH}/export.xlsx", methods=["GET"])
-@require_roles(*READERS)
+@require_roles(*READER_ROLES)
 @blp.doc(**_file_doc(XLSX, "Excel 工作簿：概览、标签趋势、分类统计、新词预警、部门绩效、典型反映"))
 def export_xlsx(month):
     """下载 Excel（多个工作表，中文表头）；隐藏规则与接口相同。"""
@@ -104,7 +103,7 @@ def export_xlsx(month):
 
 
 @blp.route(f"{MONTH}/export.csv", methods=["GET"])
-@require_roles(*READERS)
+@require_roles(*READER_ROLES)
 @blp.doc(**_file_doc("text/csv", "标签趋势表，UTF-8（带 BOM，Excel 可直接打开）"))
 def export_csv(month):
     """下载标签趋势表 CSV（UTF-8 带 BOM）。"""

@@ -20,7 +20,7 @@ from feedback.clock import now
 from feedback.extensions import db
 from feedback.models import OutboxMessage
 from feedback.services import deadline_watch, outbox
-from feedback.workflow import ASSIGNMENT_STATUS_LABELS
+from feedback.workflow import ASSIGNMENT_STATUS_LABELS, READER_ROLES
 
 LEVEL_LABELS = {"duban": "督办", "tongbao": "通报"}
 OUTBOX_STATUSES = ("pending", "sending", "sent", "dead")
@@ -106,7 +106,7 @@ def _page(query, args: dict[str, Any]) -> tuple[list, int]:
 
 
 @blp.route("/supervisions", methods=["GET"])
-@require_roles("triage", "admin", "viewer")
+@require_roles(*READER_ROLES)
 @blp.arguments(SupervisionListIn, location="query")
 @blp.response(200, SupervisionPageOut)
 def list_supervisions(args):
