@@ -4,7 +4,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from feedback.services.search import include_name as search_include_name
+from feedback.services.admin.search import include_name as search_include_name
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -95,7 +95,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
-    # The full-text search tables are per dialect and not models (see feedback.services.search).
+    # The full-text search tables are per dialect and not models (see feedback.services.admin.search).
     conf_args.setdefault("include_name", search_include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from feedback.models import Assignment, Event, ExtensionRequest, Feedback, ObservationPoint, RectificationReport
-from feedback.services import assignments
-from feedback.services.actors import Actor
+from feedback.services.handling import assignments
+from feedback.services.handling.actors import Actor
 from tests.test_staff_assignments import FORMS, MEETING, STAFF, ok, route, submit
 
 # (method, path, body, what the owner's assignment must have been through, owner's success status)

@@ -17,10 +17,11 @@ from sqlalchemy import select
 
 from feedback.jobs.runner import run_job
 from feedback.models import Assignment, Event, Feedback, JobRun, OutboxMessage, Supervision
-from feedback.services import assignments, triage
-from feedback.services.actors import Actor
-from feedback.services.intake import submit_feedback
-from feedback.services.reporter import feedback_by_receipt
+from feedback.services.handling import assignments
+from feedback.services.handling.actors import Actor
+from feedback.services.intake.reporter import feedback_by_receipt
+from feedback.services.intake.submit import submit_feedback
+from feedback.services.triage import decisions as triage
 from feedback.timeutil import CHINA, local_date
 from tests.test_outbox import run_processes, write_routing
 from tests.test_staff_assignments import MEETING, STAFF, ok, route, timeline

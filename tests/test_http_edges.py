@@ -80,8 +80,8 @@ def test_ledger_days_are_read_strictly(client, seeded, staff_login):
 
 
 def test_downloads_have_one_charset_and_a_readable_ascii_file_name(app, db, client, seeded, staff_login):
-    from feedback.services import monthly_summary
-    from feedback.services.monthly_facts import parse_month
+    from feedback.services.reporting import summaries as monthly_summary
+    from feedback.services.reporting.monthly_facts import parse_month
 
     monthly_summary.generate(parse_month("2026-09"), force=False)
     db.session.commit()

@@ -8,7 +8,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import Migrate
 
 from feedback.extensions import db as _db
-from feedback.services.search import include_name
+from feedback.services.admin.search import include_name
 
 
 def test_single_head(app):

@@ -19,10 +19,12 @@ from sqlalchemy import select
 from feedback.jobs.context import JobContext
 from feedback.jobs.monthly_summary import publish, refresh_facts
 from feedback.models import Feedback, MonthlyDepartmentFact, MonthlyFact, MonthlySummary, ObservationPoint
-from feedback.services import assignments, reporter, triage
-from feedback.services.actors import Actor
-from feedback.services.intake import submit_feedback
-from feedback.services.routing_actions import route_direct
+from feedback.services.handling import assignments
+from feedback.services.handling.actors import Actor
+from feedback.services.intake import reporter
+from feedback.services.intake.submit import submit_feedback
+from feedback.services.triage import decisions as triage
+from feedback.services.triage.assigning import route_direct
 from tests.test_staff_assignments import STAFF, ok
 
 CHINA = ZoneInfo("Asia/Shanghai")

@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from feedback.models import Assignment, Feedback, Message
 from feedback.privacy import generate_receipt
-from feedback.services import assignments, triage
-from feedback.services.actors import Actor
-from feedback.services.routing_actions import route_direct
+from feedback.services.handling import assignments
+from feedback.services.handling.actors import Actor
+from feedback.services.triage import decisions as triage
+from feedback.services.triage.assigning import route_direct
 from tests.test_staff_assignments import STAFF, ok, submit
 
 MP = "/api/mp/v1"

@@ -23,7 +23,7 @@ def test_login_returns_token_that_opens_the_api(client, fake_wechat):
 
 
 def test_same_user_gets_same_pseudonym_different_users_differ(client, fake_wechat):
-    from feedback.services.mp_session import verify
+    from feedback.services.intake.session import verify
 
     tokens = []
     for openid in ("o-a", "o-a", "o-b"):

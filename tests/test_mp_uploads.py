@@ -89,7 +89,7 @@ def hwm_kb():
 
 flood = jpeg(6300)  # about 600 KB that decodes to 40 megapixels
 import gc; gc.collect()
-from feedback.services.uploads import clean_image
+from feedback.services.intake.uploads import clean_image
 open("/proc/self/clear_refs", "w").write("5")  # restart the peak from here
 before, results = hwm_kb(), []
 
@@ -131,7 +131,7 @@ def test_an_image_over_the_pixel_budget_that_cannot_be_scaled_is_refused(client,
 
 
 def test_decodes_wait_for_a_slot_and_busy_slots_answer_503(app, client, mp_login, jpeg_bytes):
-    from feedback.services.uploads import decode_slot
+    from feedback.services.intake.uploads import decode_slot
 
     app.config["IMAGE_DECODE_WAIT_SECONDS"] = 0.2
     headers = mp_login()

@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from feedback.jobs.runner import run_job
 from feedback.models import Department, JobRun, OutboxMessage
-from feedback.services import outbox
-from feedback.services.notifications import enqueue
+from feedback.services.notices import delivery as outbox
+from feedback.services.notices.queue import enqueue
 from tests.support.fake_robot import FakeRobot
 from tests.support.fake_smtp import FakeSmtp
 
@@ -205,7 +205,7 @@ def test_a_long_notice_is_cut_to_what_the_robot_accepts(db, delivery, fake_robot
 def test_the_shipped_routing_file_is_a_valid_sample_that_contacts_nobody_real():
     import yaml
 
-    from feedback.services.notifications import parse_routing
+    from feedback.services.notices.queue import parse_routing
 
     path = PROJECT / "config" / "notifications.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))

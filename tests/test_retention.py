@@ -26,7 +26,7 @@ from feedback.models import (
     StaffSession,
     Upload,
 )
-from feedback.services.retention import PURGED_TEXT
+from feedback.services.admin.retention import PURGED_TEXT
 from tests.test_mp_reporter import ask, handle_and_close
 from tests.test_staff_assignments import STAFF, ok, submit
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 from feedback.extensions import db as _db
 from feedback.models import Feedback
-from feedback.services.search import (
+from feedback.services.admin.search import (
     _pieces,
     apply_search,
     index_feedback,

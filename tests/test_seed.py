@@ -10,8 +10,8 @@ import yaml
 from sqlalchemy import func, select
 
 from feedback.models import Department, ObservationPoint, Responsibility, Tag
-from feedback.services.routing import suggestion_for
-from feedback.services.seed import SeedError, seed_reference_data
+from feedback.services.admin.seed import SeedError, seed_reference_data
+from feedback.services.triage.suggestions import suggestion_for
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 FILES = ("taxonomy.yaml", "departments.yaml", "responsibilities.yaml", "observation_points.yaml")

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.models import Assignment, Event, ExtensionRequest, Feedback, RectificationReport
-from feedback.services.actors import Actor
-from feedback.services.reporter import feedback_by_receipt
-from feedback.services.routing_actions import route_direct, route_escalate
+from feedback.services.handling.actors import Actor
+from feedback.services.intake.reporter import feedback_by_receipt
+from feedback.services.triage.assigning import route_direct, route_escalate
 
 MP = "/api/mp/v1"
 STAFF = "/api/staff/v1"

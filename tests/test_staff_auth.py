@@ -18,7 +18,7 @@ from sqlalchemy import select
 from feedback.errors import ValidationFailed
 from feedback.models import Department, StaffSession, StaffUser
 from feedback.models.base import utcnow
-from feedback.services import staff_auth
+from feedback.services.admin import staff_auth
 
 LOGIN = "/api/staff/v1/auth/login"
 ME = "/api/staff/v1/auth/me"

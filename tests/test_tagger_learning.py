@@ -12,7 +12,7 @@ import json
 import pytest
 
 from feedback.models import Event
-from feedback.services.tagger import get_tagger
+from feedback.services.admin.tagger import get_tagger
 from feedback.tag_model import TagModel
 from feedback.tagging import Tagger
 

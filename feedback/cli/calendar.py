@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from feedback.clock import now
 from feedback.extensions import db
-from feedback.services import provisional
+from feedback.services.handling import provisional
 from feedback.timeutil import local_date
 
 

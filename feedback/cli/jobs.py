@@ -18,7 +18,7 @@ from feedback.clock import now
 from feedback.jobs import runner
 from feedback.jobs.schedule import SCHEDULE
 from feedback.models import JobRun
-from feedback.services import provisional
+from feedback.services.handling import provisional
 from feedback.timeutil import CHINA, local_date
 
 OUTCOMES = {"running": "运行中", "success": "成功", "failed": "失败", "skipped": "跳过（租约被占用）"}

@@ -11,7 +11,7 @@ import click
 from flask.cli import with_appcontext
 
 from feedback.extensions import db
-from feedback.services.search import reindex_all
+from feedback.services.admin.search import reindex_all
 
 
 @click.group("search")

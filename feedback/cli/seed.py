@@ -13,7 +13,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from feedback.extensions import db
-from feedback.services.seed import SeedError, seed_reference_data
+from feedback.services.admin.seed import SeedError, seed_reference_data
 
 
 @click.command("seed")

@@ -1,6 +1,6 @@
 """Flask CLI commands for the burden tagger: ``flask tag``, ``flask tag-eval`` and ``flask tagger``.
 
-They use the application's own tagger (``feedback.services.tagger.get_tagger``) so that operators
+They use the application's own tagger (``feedback.services.admin.tagger.get_tagger``) so that operators
 test exactly the taxonomy and dictionary the running app is configured with. The lead registers
 them on the app; nothing here runs at import.
 """
@@ -21,7 +21,7 @@ from feedback.tag_eval import evaluate, format_report, load_records
 @with_appcontext
 def tag_command() -> None:
     """从标准输入逐行读取文本，每行输出一条 JSON（标签、得分、命中词）。"""
-    from feedback.services.tagger import get_tagger
+    from feedback.services.admin.tagger import get_tagger
 
     tagger = get_tagger()
     for line in sys.stdin:
@@ -37,7 +37,7 @@ def tag_command() -> None:
 @with_appcontext
 def tag_eval_command(file: Path) -> None:
     """用标注数据（JSONL）评估当前标签体系的精确率、召回率和 F1。"""
-    from feedback.services.tagger import get_tagger
+    from feedback.services.admin.tagger import get_tagger
 
     try:
         records = load_records(file)
@@ -67,7 +67,7 @@ def train_command(data_files: tuple[Path, ...], no_triage: bool, output: Path | 
     from flask import current_app
 
     from feedback import tag_train
-    from feedback.services.tagger import get_tagger
+    from feedback.services.admin.tagger import get_tagger
     from feedback.tag_eval import evaluate_predictions, format_report
     from feedback.tagging import Tagger
 
@@ -83,7 +83,7 @@ def train_command(data_files: tuple[Path, ...], no_triage: bool, output: Path | 
     except (OSError, ValueError) as exc:
         raise click.ClickException(f"无法读取标注数据：{exc}") from None
     if not no_triage:
-        from feedback.services.tagger_learning import corrections, triage_examples
+        from feedback.services.admin.tagger_learning import corrections, triage_examples
 
         found = corrections()
         examples += triage_examples(found)
@@ -110,8 +110,8 @@ def train_command(data_files: tuple[Path, ...], no_triage: bool, output: Path | 
 @with_appcontext
 def suggest_command(min_support: int, as_json: bool) -> None:
     """根据研判人员的改标记录，提出标签体系（config/taxonomy.yaml）的修改建议，附支持数和例子。"""
-    from feedback.services.tagger import get_tagger
-    from feedback.services.tagger_learning import suggestions
+    from feedback.services.admin.tagger import get_tagger
+    from feedback.services.admin.tagger_learning import suggestions
 
     result = suggestions(get_tagger(), min_support=min_support)
     if as_json:

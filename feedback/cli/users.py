@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 from feedback.errors import AppError
 from feedback.extensions import db
 from feedback.models import StaffUser
-from feedback.services import staff_auth
+from feedback.services.admin import staff_auth
 from feedback.timeutil import CHINA
 from feedback.workflow import STAFF_ROLES
 

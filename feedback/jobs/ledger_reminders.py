@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from feedback.jobs.context import JobContext
-from feedback.services import deadlines, ledger
-from feedback.services.notifications import enqueue
+from feedback.services.handling import deadlines
+from feedback.services.notices.queue import enqueue
+from feedback.services.reporting import ledger
 from feedback.timeutil import local_date
 
 WEEKDAYS = "一二三四五六日"

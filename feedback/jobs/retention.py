@@ -15,7 +15,7 @@ from feedback.extensions import db
 from feedback.jobs.context import JobContext
 from feedback.jobs.runner import last_run
 from feedback.jobs.schedule import SCHEDULE
-from feedback.services import retention
+from feedback.services.admin import retention
 
 DEFAULT_RETENTION_DAYS = 730
 DEFAULT_SESSION_DAYS = 7

@@ -200,11 +200,11 @@ def prepare(app, wechat) -> tuple[dict[str, Any], dict[str, Any]]:
     """Reference data, feedback routed to the handler's department and to a consultation; returns the
     audiences' login functions and existing path values."""
     from feedback.models import Feedback
-    from feedback.services.actors import Actor
-    from feedback.services.consultations import convene
-    from feedback.services.routing_actions import route_direct
-    from feedback.services.seed import seed_reference_data
-    from feedback.services.staff_auth import create_user, find_user
+    from feedback.services.admin.seed import seed_reference_data
+    from feedback.services.admin.staff_auth import create_user, find_user
+    from feedback.services.handling.actors import Actor
+    from feedback.services.triage.assigning import route_direct
+    from feedback.services.triage.consultations import convene
 
     app.extensions["clock"].freeze(FROZEN_AT)
     client = app.test_client()

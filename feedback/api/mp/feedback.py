@@ -6,8 +6,8 @@ from feedback.api.mp import blp
 from feedback.api.mp.schemas import FeedbackCreatedOut, FeedbackIn, TrackIn, TrackOut
 from feedback.errors import ValidationFailed
 from feedback.extensions import db, limiter
-from feedback.services.intake import submit_feedback
-from feedback.services.tracking import track
+from feedback.services.intake.submit import submit_feedback
+from feedback.services.intake.tracking import track
 
 
 def _idempotency_key() -> str | None:

@@ -12,7 +12,7 @@ from feedback.api.mp import blp
 from feedback.api.mp.schemas_reporter import AnswerIn, AnswerOut, RatingIn, RatingOut
 from feedback.extensions import db, limiter
 from feedback.labels import FEEDBACK_STATUS_LABELS
-from feedback.services import reporter
+from feedback.services.intake import reporter
 from feedback.timeutil import local_date
 
 

@@ -6,7 +6,7 @@ from marshmallow import ValidationError, validate, validates, validates_schema
 
 from feedback.api import fields as f
 from feedback.api.fields import Schema
-from feedback.services.reporter import RATING_LABELS
+from feedback.services.intake.reporter import RATING_LABELS
 
 RECEIPT = {"required": True, "validate": validate.Length(min=1, max=64, error="查询码格式不正确"),
            "metadata": {"description": "查询码（放在请求体中，不出现在网址里）"}}

@@ -7,7 +7,7 @@ from feedback.api.mp.schemas import SessionIn, SessionOut
 from feedback.errors import RateLimited
 from feedback.extensions import limiter
 from feedback.rate_limits import client_key, seconds_until_allowed, take
-from feedback.services.mp_session import login
+from feedback.services.intake.session import login
 
 EVERYONE = "mp-login-everyone"
 

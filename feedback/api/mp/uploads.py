@@ -6,7 +6,7 @@ from feedback.api.mp import blp
 from feedback.api.mp.schemas import UploadOut
 from feedback.errors import ValidationFailed
 from feedback.extensions import db, limiter
-from feedback.services.uploads import save_upload
+from feedback.services.intake.uploads import save_upload
 
 MULTIPART_IMAGE = {"required": True, "content": {"multipart/form-data": {
     "schema": {"type": "object", "required": ["file"], "properties": {

@@ -38,7 +38,7 @@ def bearer_token() -> str:
 def require_staff() -> None:
     """Authenticate before any view runs; a slid idle deadline is committed on its own."""
     from feedback.extensions import db
-    from feedback.services.staff_auth import TOUCHED_FLAG, authenticate
+    from feedback.services.admin.staff_auth import TOUCHED_FLAG, authenticate
 
     if request.endpoint in PUBLIC_ENDPOINTS or request.method == "OPTIONS":
         return

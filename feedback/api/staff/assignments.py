@@ -36,8 +36,8 @@ from feedback.clock import now
 from feedback.errors import ValidationFailed
 from feedback.extensions import db
 from feedback.models import Assignment, Department, ExtensionRequest, Feedback, Upload
-from feedback.services import assignments, deadlines
-from feedback.services.actors import Actor
+from feedback.services.handling import assignments, deadlines
+from feedback.services.handling.actors import Actor
 from feedback.workflow import ASSIGNMENT_READERS, ASSIGNMENT_STATUS_LABELS, ORG_ROLES, RUNNING_ASSIGNMENT
 
 DETAIL_FIELDS = ("instructions", "acknowledge_due_at", "return_due_at", "acknowledged_at", "responded_at",

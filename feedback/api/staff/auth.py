@@ -8,7 +8,7 @@ from feedback.api.staff import blp, current_staff
 from feedback.api.staff.schemas_auth import LoginIn, LoginOut, MeOut, PasswordChangeIn
 from feedback.extensions import db, limiter
 from feedback.rate_limits import client_key
-from feedback.services import staff_auth
+from feedback.services.admin import staff_auth
 
 
 @blp.route("/auth/login", methods=["POST"], endpoint="login")

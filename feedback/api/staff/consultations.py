@@ -5,8 +5,8 @@ from __future__ import annotations
 from feedback.api.staff import INT_ID, blp, current_staff, require_roles
 from feedback.api.staff.schemas_feedback import ConsultationIn, ConsultationOut, OutcomeCorrectionIn, OutcomeIn
 from feedback.extensions import db
-from feedback.services import consultations
-from feedback.services.actors import Actor
+from feedback.services.handling.actors import Actor
+from feedback.services.triage import consultations
 from feedback.workflow import ORG_ROLES, READER_ROLES
 
 

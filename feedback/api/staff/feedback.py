@@ -16,8 +16,8 @@ from feedback.api.staff.schemas_feedback import (
     RouteIn,
 )
 from feedback.extensions import db
-from feedback.services import inbox, routing_actions, triage
-from feedback.services.actors import Actor
+from feedback.services.handling.actors import Actor
+from feedback.services.triage import assigning, decisions, inbox
 from feedback.workflow import ORG_ROLES, READER_ROLES
 
 
@@ -28,7 +28,7 @@ def _actor() -> Actor:
 def _decided(feedback_id: int, change) -> dict:
     """Run one triage decision in one transaction and answer with the updated feedback."""
     actor = _actor()
-    feedback = triage.get_feedback(feedback_id)
+    feedback = decisions.get_feedback(feedback_id)
     change(actor, feedback)
     db.session.commit()
     return inbox.detail(actor, feedback)
@@ -59,7 +59,7 @@ def get_feedback(feedback_id):
 @blp.response(200, EventOut(many=True))
 def feedback_history(feedback_id):
     """完整办理记录（只追加，不可修改）。"""
-    return inbox.history(triage.get_feedback(feedback_id))
+    return inbox.history(decisions.get_feedback(feedback_id))
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/tags", methods=["POST"])
@@ -68,7 +68,7 @@ def feedback_history(feedback_id):
 @blp.response(200, FeedbackDetail)
 def retag(payload, feedback_id):
     """修改标签（记录修改前后的标签）。"""
-    return _decided(feedback_id, lambda a, f: triage.retag(a, f, payload["tags"], payload.get("note")))
+    return _decided(feedback_id, lambda a, f: decisions.retag(a, f, payload["tags"], payload.get("note")))
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/reject", methods=["POST"])
@@ -77,7 +77,7 @@ def retag(payload, feedback_id):
 @blp.response(200, FeedbackDetail)
 def reject(payload, feedback_id):
     """不予受理；理由会显示给反映人。"""
-    return _decided(feedback_id, lambda a, f: triage.reject(a, f, payload["reason"]))
+    return _decided(feedback_id, lambda a, f: decisions.reject(a, f, payload["reason"]))
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/merge", methods=["POST"])
@@ -86,7 +86,7 @@ def reject(payload, feedback_id):
 @blp.response(200, FeedbackDetail)
 def merge(payload, feedback_id):
     """把重复反映合并到另一条。"""
-    return _decided(feedback_id, lambda a, f: triage.merge(a, f, payload["target_id"], payload.get("note")))
+    return _decided(feedback_id, lambda a, f: decisions.merge(a, f, payload["target_id"], payload.get("note")))
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/questions", methods=["POST"])
@@ -95,7 +95,7 @@ def merge(payload, feedback_id):
 @blp.response(200, FeedbackDetail)
 def ask(payload, feedback_id):
     """向反映人提问；等待答复期间办理期限暂停计算。"""
-    return _decided(feedback_id, lambda a, f: triage.ask_reporter(a, f, payload["question"]))
+    return _decided(feedback_id, lambda a, f: decisions.ask_reporter(a, f, payload["question"]))
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/route", methods=["POST"])
@@ -105,9 +105,9 @@ def ask(payload, feedback_id):
 def route(payload, feedback_id):
     """交办：direct 直接交办主办、协办部门；escalate 转市直对口部门向上反映。"""
     if payload["path"] == "escalate":
-        return _decided(feedback_id, lambda a, f: routing_actions.route_escalate(
+        return _decided(feedback_id, lambda a, f: assigning.route_escalate(
             a, f, payload["primary"], payload.get("instructions")))
-    return _decided(feedback_id, lambda a, f: routing_actions.route_direct(
+    return _decided(feedback_id, lambda a, f: assigning.route_direct(
         a, f, payload["primary"], payload["cooperating"], payload.get("instructions")))
 
 
@@ -117,4 +117,4 @@ def route(payload, feedback_id):
 @blp.response(200, FeedbackDetail)
 def close(payload, feedback_id):
     """办结：主办部门的整改反馈须已销号；尚未反馈的协办部门须写明免报理由（waive_reason）。"""
-    return _decided(feedback_id, lambda a, f: triage.close(a, f, payload.get("note"), payload.get("waive_reason")))
+    return _decided(feedback_id, lambda a, f: decisions.close(a, f, payload.get("note"), payload.get("waive_reason")))

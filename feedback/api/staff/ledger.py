@@ -21,7 +21,7 @@ from feedback.api.staff.schemas_ledger import (
     LedgerRangeIn,
 )
 from feedback.extensions import db
-from feedback.services import ledger
+from feedback.services.reporting import ledger
 from feedback.workflow import ORG_ROLES, READER_ROLES
 
 

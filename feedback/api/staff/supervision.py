@@ -19,7 +19,7 @@ from feedback.calendar import CalendarOutOfRange
 from feedback.clock import now
 from feedback.extensions import db
 from feedback.models import OutboxMessage
-from feedback.services import deadline_watch, outbox
+from feedback.services.notices import deadline_watch, delivery
 from feedback.workflow import ASSIGNMENT_STATUS_LABELS, READER_ROLES
 
 LEVEL_LABELS = {"duban": "督办", "tongbao": "通报"}
@@ -134,6 +134,6 @@ def list_outbox(args):
 @blp.response(200, OutboxItemOut)
 def retry_outbox(message_id):
     """重新发送一条发送失败（dead）的通知（排除故障后使用），重新计算尝试次数。"""
-    message = outbox.retry_dead(message_id)
+    message = delivery.retry_dead(message_id)
     db.session.commit()
     return message

@@ -47,7 +47,7 @@ class TaggerStatusOut(Schema):
 @blp.response(200, TaggerStatusOut)
 def tagger_status():
     """当前标注器：标签体系版本与学习层模型版本。"""
-    from feedback.services.tagger import get_tagger
+    from feedback.services.admin.tagger import get_tagger
 
     tagger = get_tagger()
     model = tagger.model
@@ -61,7 +61,7 @@ def tagger_status():
 @blp.response(200, SuggestionsOut)
 def tagger_suggestions(args):
     """根据研判人员的改标记录提出的标签体系修改建议（由运营人员决定是否写入 config/taxonomy.yaml）。"""
-    from feedback.services.tagger import get_tagger
-    from feedback.services.tagger_learning import suggestions
+    from feedback.services.admin.tagger import get_tagger
+    from feedback.services.admin.tagger_learning import suggestions
 
     return suggestions(get_tagger(), min_support=args["min_support"])

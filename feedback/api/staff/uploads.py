@@ -9,7 +9,7 @@ from feedback.api.fields import Schema
 from feedback.api.staff import blp, current_staff, require_roles
 from feedback.errors import ValidationFailed
 from feedback.extensions import db
-from feedback.services.report_attachments import save_report_attachment
+from feedback.services.handling.report_attachments import save_report_attachment
 
 
 class ReportAttachmentOut(Schema):

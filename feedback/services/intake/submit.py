@@ -26,11 +26,11 @@ from feedback.models import (
     Upload,
 )
 from feedback.privacy import generate_receipt, idempotency_lookup, receipt_digest, seal, unseal
-from feedback.services.events import record_event
+from feedback.services.admin.search import index_feedback
+from feedback.services.admin.tagger import get_tagger
+from feedback.services.handling.events import record_event
 from feedback.services.keys import purpose_key
-from feedback.services.routing import suggestion_for
-from feedback.services.search import index_feedback
-from feedback.services.tagger import get_tagger
+from feedback.services.triage.suggestions import suggestion_for
 from feedback.timeutil import day_start, local_date
 
 # Key, inside the sealed replay, of a digest of the request it answered: a key reused for another

@@ -10,8 +10,8 @@ from feedback.calendar import PROVISIONAL_NOTE
 from feedback.extensions import db
 from feedback.labels import FEEDBACK_STATUS_LABELS, REPORTER_ACTION_LABELS
 from feedback.models import Assignment, Event, Feedback, Message
-from feedback.services.deadlines import ONE_TICK
-from feedback.services.reporter import no_faster_than_floor, require_by_receipt
+from feedback.services.handling.deadlines import ONE_TICK
+from feedback.services.intake.reporter import no_faster_than_floor, require_by_receipt
 from feedback.timeutil import local_date
 from feedback.workflow import RUNNING_ASSIGNMENT
 

@@ -6,9 +6,9 @@ from feedback.clock import now
 from feedback.errors import Conflict, NotFound, ValidationFailed
 from feedback.extensions import db
 from feedback.models import Assignment, ExtensionRequest, Feedback, RectificationReport
-from feedback.services import deadlines, report_attachments
-from feedback.services.actors import SYSTEM, Actor, guard_assignment, move_assignment, move_feedback
-from feedback.services.routing_actions import returned_to_triage
+from feedback.services.handling import deadlines, report_attachments
+from feedback.services.handling.actors import SYSTEM, Actor, guard_assignment, move_assignment, move_feedback
+from feedback.services.triage.assigning import returned_to_triage
 from feedback.timeutil import local_date
 from feedback.workflow import READER_ROLES
 

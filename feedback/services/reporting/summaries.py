@@ -30,7 +30,7 @@ from feedback.models import (
     Tag,
 )
 from feedback.privacy import suppress_small_cells
-from feedback.services.monthly_facts import (
+from feedback.services.reporting.monthly_facts import (
     UNKNOWN,
     current_month,
     ensure_months,

@@ -60,7 +60,7 @@ _cache: dict[str, tuple[float, Routing]] = {}
 
 
 def _route(value: Any, where: str, webhooks: dict) -> Route:
-    from feedback.services.channels import CHANNELS
+    from feedback.services.notices.channels import CHANNELS
 
     if not isinstance(value, dict) or set(value) - {"channel", "target"}:
         raise ValueError(f"{where} 应为 {{channel: ..., target: ...}}")

@@ -23,8 +23,8 @@ from feedback.models import (
     Tag,
     Upload,
 )
-from feedback.services import deadlines
-from feedback.services.actors import Actor
+from feedback.services.handling import deadlines
+from feedback.services.handling.actors import Actor
 from feedback.timeutil import local_date
 from feedback.workflow import (
     ASSIGNMENT_STATUS_LABELS,
@@ -69,7 +69,7 @@ def _filtered(query: InboxQuery) -> Select:
                               Assignment.due_at <= now())
         stmt = stmt.where(late if query.overdue else ~late)
     if query.q:
-        from feedback.services.search import apply_search
+        from feedback.services.admin.search import apply_search
 
         stmt = apply_search(stmt, query.q)
     return stmt

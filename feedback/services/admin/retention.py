@@ -36,8 +36,8 @@ from feedback.models import (
     StaffSession,
     Upload,
 )
-from feedback.services.search import index_feedback
-from feedback.services.uploads import upload_root
+from feedback.services.admin.search import index_feedback
+from feedback.services.intake.uploads import upload_root
 
 log = logging.getLogger("feedback.retention")
 

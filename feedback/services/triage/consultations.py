@@ -10,9 +10,9 @@ from feedback.clock import now
 from feedback.errors import Conflict, NotFound, ValidationFailed
 from feedback.extensions import db
 from feedback.models import Assignment, Consultation, Feedback, consultation_items
-from feedback.services.actors import Actor, move_feedback
-from feedback.services.events import record_event
-from feedback.services.routing_actions import create_assignments, department
+from feedback.services.handling.actors import Actor, move_feedback
+from feedback.services.handling.events import record_event
+from feedback.services.triage.assigning import create_assignments, department
 from feedback.timeutil import local_date
 
 CORRECTABLE = ("held_on", "attendees", "outcome")

@@ -36,8 +36,8 @@ from feedback.models import (
     ObservationPoint,
     Tag,
 )
-from feedback.services.deadlines import work_calendar
-from feedback.services.tagger import get_tagger
+from feedback.services.admin.tagger import get_tagger
+from feedback.services.handling.deadlines import work_calendar
 from feedback.timeutil import local_date
 from feedback.workflow import RUNNING_ASSIGNMENT
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from feedback.errors import Conflict, Forbidden
 from feedback.models import Assignment, Feedback, StaffUser
-from feedback.services.events import record_event
+from feedback.services.handling.events import record_event
 from feedback.workflow import Transition, TransitionNotAllowed, check_assignment, check_feedback
 
 

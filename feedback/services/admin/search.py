@@ -43,7 +43,7 @@ from sqlalchemy import ColumnElement, Select, select
 
 from feedback.extensions import db
 from feedback.models import Feedback
-from feedback.services.tagger import get_tagger
+from feedback.services.admin.tagger import get_tagger
 from feedback.taxonomy import normalise
 
 __all__ = [

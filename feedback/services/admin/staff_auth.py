@@ -36,7 +36,7 @@ from feedback.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from feedback.extensions import db
 from feedback.models import Department, ObservationPoint, StaffSession, StaffUser
 from feedback.models.base import utcnow
-from feedback.services import staff_throttle
+from feedback.services.admin import staff_throttle
 from feedback.workflow import STAFF_ROLES
 
 DEFAULT_IDLE_MINUTES = 30

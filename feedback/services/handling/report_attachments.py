@@ -18,7 +18,7 @@ from feedback.documents import DocumentRejected, clean_pdf, is_pdf
 from feedback.errors import PayloadTooLarge, ValidationFailed
 from feedback.extensions import db
 from feedback.models import RectificationReport, ReportAttachment, StaffUser
-from feedback.services.uploads import clean_image, run_decode, upload_root, write_atomically
+from feedback.services.intake.uploads import clean_image, run_decode, upload_root, write_atomically
 
 ACCEPTED = "仅支持 PDF 文件或 JPEG、PNG、WebP、GIF 图片"
 

@@ -14,10 +14,10 @@ from feedback.errors import Conflict, NotFound
 from feedback.extensions import db
 from feedback.models import Feedback, Message
 from feedback.privacy import normalize_receipt, receipt_digest
-from feedback.services import deadlines
-from feedback.services.actors import REPORTER, guard_feedback, move_feedback
+from feedback.services.handling import deadlines
+from feedback.services.handling.actors import REPORTER, guard_feedback, move_feedback
 from feedback.services.keys import purpose_key
-from feedback.services.routing_actions import open_assignments
+from feedback.services.triage.assigning import open_assignments
 from feedback.timeutil import day_start
 
 RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}

@@ -24,9 +24,9 @@ from sqlalchemy.sql import Select
 from feedback.clock import now
 from feedback.extensions import db
 from feedback.models import Assignment, Department, Feedback, OutboxMessage, Supervision
-from feedback.services import deadlines
-from feedback.services.events import record_event
-from feedback.services.notifications import enqueue, insert_if_absent
+from feedback.services.handling import deadlines
+from feedback.services.handling.events import record_event
+from feedback.services.notices.queue import enqueue, insert_if_absent
 from feedback.timeutil import CHINA, local_date
 from feedback.workflow import RUNNING_ASSIGNMENT
 

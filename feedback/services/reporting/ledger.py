@@ -37,8 +37,8 @@ from feedback.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from feedback.extensions import db
 from feedback.models import ObservationPoint, StaffUser
 from feedback.models.ledger import LEDGER_COUNTS, LedgerEntry
-from feedback.services import deadlines
-from feedback.services.events import record_event
+from feedback.services.handling import deadlines
+from feedback.services.handling.events import record_event
 from feedback.timeutil import local_date, parse_iso_day
 
 DEFAULT_CORRECTION_DAYS = 7

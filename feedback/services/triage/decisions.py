@@ -8,9 +8,9 @@ from feedback.clock import now
 from feedback.errors import Conflict, NotFound, ValidationFailed
 from feedback.extensions import db
 from feedback.models import Assignment, Feedback, FeedbackTag, Message, Tag
-from feedback.services import assignments as handling
-from feedback.services.actors import Actor, move_feedback
-from feedback.services.routing_actions import open_assignments
+from feedback.services.handling import assignments as handling
+from feedback.services.handling.actors import Actor, move_feedback
+from feedback.services.triage.assigning import open_assignments
 
 
 def get_feedback(feedback_id: int) -> Feedback:

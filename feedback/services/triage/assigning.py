@@ -8,9 +8,9 @@ from feedback.clock import now
 from feedback.errors import ValidationFailed
 from feedback.extensions import db
 from feedback.models import Assignment, Department, Feedback
-from feedback.services import deadlines
-from feedback.services.actors import SYSTEM, Actor, move_feedback
-from feedback.services.events import record_event
+from feedback.services.handling import deadlines
+from feedback.services.handling.actors import SYSTEM, Actor, move_feedback
+from feedback.services.handling.events import record_event
 from feedback.workflow import OPEN_ASSIGNMENT
 
 

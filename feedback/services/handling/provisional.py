@@ -20,9 +20,9 @@ from sqlalchemy import select
 from feedback.calendar import SOURCE_FILE, SOURCE_LIBRARY, library_version
 from feedback.extensions import db
 from feedback.models import Assignment
-from feedback.services import deadlines
-from feedback.services.events import record_event
-from feedback.services.notifications import enqueue
+from feedback.services.handling import deadlines
+from feedback.services.handling.events import record_event
+from feedback.services.notices.queue import enqueue
 from feedback.timeutil import local_date
 from feedback.workflow import RUNNING_ASSIGNMENT
 

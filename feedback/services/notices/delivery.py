@@ -28,8 +28,8 @@ from feedback.errors import Conflict, NotFound
 from feedback.extensions import db
 from feedback.failures import log_failure
 from feedback.models import OutboxMessage
-from feedback.services.channels import Channel, DeliveryError, channel_for
-from feedback.services.notifications import routing
+from feedback.services.notices.channels import Channel, DeliveryError, channel_for
+from feedback.services.notices.queue import routing
 
 log = logging.getLogger("feedback.notifications")
 BACKOFF_MINUTES_DEFAULT = (1, 5, 30, 120, 720)
