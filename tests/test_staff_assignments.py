@@ -394,3 +394,41 @@ def test_list_rejects_bad_filters_in_chinese(client, people, clock, query, field
     assert reply.status_code == 422
     assert any(fragment in m for m in reply.get_json()["errors"][field]), reply.get_json()
 
+
+
+# ------------------------------------------------------------------ one department view, guard first
+
+DEPARTMENT_VIEW = {"id", "kind", "content", "tags", "submitted_on", "region_code", "point", "attachments",
+                   "waiting_for_reporter"}
+NOT_FOR_DEPARTMENTS = {"unit_level", "rating", "rating_comment", "reopen_count", "route_path", "merged_into_id",
+                       "imposer_level", "routing_suggestion", "messages", "contact"}
+
+
+def test_a_handler_sees_the_same_department_view_through_the_feedback_and_the_assignment(client, db, people, clock):
+    _, fid = submit(client, people["reporter"], unit_level="township", region_code="490103",
+                    anonymous=False, contact={"name": "张三", "phone": "13800000000"})
+    (aid,) = route(db, fid, "city-wb")
+    through_feedback = ok(client.get(f"{STAFF}/feedback/{fid}", headers=people["wb"]))
+    through_assignment = ok(client.get(f"{STAFF}/assignments/{aid}", headers=people["wb"]))["feedback"]
+
+    assert set(through_assignment) == DEPARTMENT_VIEW
+    assert {k: through_feedback[k] for k in DEPARTMENT_VIEW} == through_assignment
+    assert not NOT_FOR_DEPARTMENTS & set(through_feedback)
+    assert set(through_feedback) - DEPARTMENT_VIEW == {"kind_label", "status", "status_label", "excerpt",
+                                                       "assignments"}
+    assert [a["id"] for a in through_feedback["assignments"]] == [aid]
+    # The org department still reads the whole record.
+    whole = ok(client.get(f"{STAFF}/feedback/{fid}", headers=people["triage"]))
+    assert whole["unit_level"] == "township" and whole["contact"]["phone"] == "13800000000"
+
+
+def test_routing_a_closed_feedback_to_an_unknown_department_answers_409_and_writes_nothing(client, db, people):
+    _, fid = submit(client, people["reporter"])
+    ok(client.post(f"{STAFF}/feedback/{fid}/reject", json={"reason": "不属于反映范围"}, headers=people["triage"]))
+    events = count(db, Event)
+    reply = client.post(f"{STAFF}/feedback/{fid}/route", json={"path": "direct", "primary": "no-such-dept"},
+                        headers=people["triage"])
+    assert reply.status_code == 409 and reply.get_json()["code"] == "invalid_state", reply.get_json()
+    db.session.rollback()
+    assert count(db, Assignment) == 0 and count(db, Event) == events
+    assert db.session.get(Feedback, fid).route_path is None

@@ -30,6 +30,7 @@ from feedback.failures import describe, log_failure
 from feedback.jobs.context import JobContext
 from feedback.jobs.schedule import SCHEDULE, JobSpec
 from feedback.models import JobLease, JobRun
+from feedback.services.paging import paginate
 
 log = logging.getLogger("feedback.jobs")
 
@@ -209,12 +210,9 @@ def list_runs(job_id: str | None, page: int, per_page: int) -> tuple[list[JobRun
     id order off the primary key, which is the order they were recorded in.
     """
     stmt = sa.select(JobRun).order_by(JobRun.id.desc())
-    count = sa.select(sa.func.count()).select_from(JobRun)
     if job_id:
         stmt = sa.select(JobRun).where(JobRun.job_id == job_id).order_by(JobRun.started_at.desc(), JobRun.id.desc())
-        count = count.where(JobRun.job_id == job_id)
-    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
-    return list(items), db.session.scalar(count) or 0
+    return paginate(stmt, page, per_page, scalars=True)
 
 
 def describe_trigger(spec: JobSpec) -> str:

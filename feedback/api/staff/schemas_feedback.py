@@ -85,8 +85,11 @@ class ContactOut(Schema):
 
 
 class FeedbackDetail(FeedbackSummary):
+    """One feedback. A handler gets the department view only (as in an assignment's ``feedback``)."""
+
     content = f.String()
-    unit_level = f.String(allow_none=True)
+    waiting_for_reporter = f.Boolean(metadata={"description": "正在等待反映人补充情况（仅办理人员视图）"})
+    unit_level = f.String(allow_none=True, metadata={"description": "反映人所在单位层级（办理人员不可见）"})
     route_path = f.String(allow_none=True)
     merged_into_id = f.Integer(allow_none=True)
     reopen_count = f.Integer()

@@ -21,12 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from feedback.extensions import db
+from feedback.labels import excerpt
 from feedback.models import Event, Feedback
 from feedback.tag_train import Example
 from feedback.tagging import Tagger
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-EXCERPT = 60
 
 
 @dataclass
@@ -71,10 +71,6 @@ def triage_examples(found: list[Correction] | None = None) -> list[Example]:
     """Corrected statements as training examples, each its own source for cross-validation."""
     return [Example(c.text, set(c.final), set(), f"triage-{c.feedback_id}", "triage")
             for c in (corrections() if found is None else found)]
-
-
-def _excerpt(text: str) -> str:
-    return text if len(text) <= EXCERPT else text[:EXCERPT] + "…"
 
 
 def _words(tagger: Tagger, text: str) -> set[str]:
@@ -138,4 +134,4 @@ def _proposal(action: str, code: str, name: str, term: str, fids: list[int], pre
               by_id: dict[int, Correction], max_examples: int, hint: str) -> dict[str, Any]:
     return {"action": action, "tag": code, "tag_name": name, "term": term, "support": len(fids),
             "precision": round(precision, 3), "hint": hint,
-            "examples": [{"feedback_id": f, "excerpt": _excerpt(by_id[f].text)} for f in sorted(fids)[:max_examples]]}
+            "examples": [{"feedback_id": f, "excerpt": excerpt(by_id[f].text)} for f in sorted(fids)[:max_examples]]}

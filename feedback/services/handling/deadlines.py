@@ -83,6 +83,16 @@ def add_days(start: datetime, n: int) -> datetime:
     return work_calendar().add_working_days(start, n)
 
 
+def due_soon_until(moment: datetime) -> datetime:
+    """The last due moment still "due soon" at ``moment``: the start of the (N+1)-th working day after today.
+
+    The one bound of "due soon" (N = DEADLINES.due_soon): the assignment list filter and the deadline
+    watch use it, and it agrees with ``state`` (``WorkCalendar.deadline_state``: at most N working days
+    left), also for a due time on a rest day (a holiday schedule published after the deadline was set).
+    """
+    return add_days(moment, days("due_soon") + 1) - timedelta(days=1)
+
+
 def state(now: datetime, due: datetime) -> str:
     try:
         return work_calendar().deadline_state(now, due, soon=days("due_soon"))

@@ -17,26 +17,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from flask import current_app
 from sqlalchemy import String, cast, exists, literal, select, update
 from sqlalchemy.sql import Select
 
 from feedback.clock import now
 from feedback.extensions import db
-from feedback.models import Assignment, Department, Feedback, OutboxMessage, Supervision
+from feedback.models import Assignment, Feedback, OutboxMessage, Supervision
 from feedback.services.handling import deadlines
 from feedback.services.handling.events import record_event
 from feedback.services.notices.queue import enqueue, insert_if_absent
 from feedback.timeutil import CHINA, local_date
 from feedback.workflow import RUNNING_ASSIGNMENT
 
-TONGBAO_AFTER_DEFAULT = 5
-
 
 def tongbao_after() -> int:
-    """Working days past the due day after which an overdue assignment is listed for 通报."""
-    value = (current_app.config.get("DEADLINES") or {}).get("tongbao_after", TONGBAO_AFTER_DEFAULT)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    """Working days past the due day after which an overdue assignment is listed for 通报 (default in
+    ``calendar.DEFAULT_DEADLINES``, like every other length)."""
+    value = deadlines.days("tongbao_after")
+    if value < 1:
         raise ValueError(f"期限配置 tongbao_after 应为不小于 1 的整数（工作日数），当前为 {value!r}")
     return value
 
@@ -80,8 +78,7 @@ def _to_org(assignment: Assignment, kind: str, subject: str, body: str) -> bool:
 
 
 def remind_due_soon(moment: datetime) -> int:
-    soon = deadlines.days("due_soon")
-    horizon = deadlines.add_days(moment, soon)  # end of the soon-th working day after today
+    horizon = deadlines.due_soon_until(moment)
     query = _running().where(Assignment.due_at > moment, Assignment.due_at <= horizon, _not_queued("due_soon"))
     queued = 0
     for assignment in db.session.scalars(query.order_by(Assignment.id)):
@@ -195,16 +192,3 @@ def scan(moment: datetime | None = None) -> dict[str, int]:
     counts["tongbao"] = list_for_tongbao(moment)
     db.session.flush()
     return counts
-
-
-def open_supervisions(level: str | None = None, open_only: bool = True) -> Select:
-    """督办/通报 items with their assignment and department, newest first (for the staff console)."""
-    query = (select(Supervision, Assignment, Department)
-             .join(Assignment, Assignment.id == Supervision.assignment_id)
-             .join(Department, Department.id == Supervision.department_id))
-    if level:
-        query = query.where(Supervision.level == level)
-    if open_only:
-        query = query.where(Supervision.resolved_at.is_(None))
-    return query.order_by(Supervision.created_at.desc(), Supervision.id.desc())
-

@@ -24,7 +24,6 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import delete, func, select
 
-from feedback.calendar import CHINA
 from feedback.clock import now
 from feedback.extensions import db
 from feedback.models import (
@@ -38,7 +37,7 @@ from feedback.models import (
 )
 from feedback.services.admin.tagger import get_tagger
 from feedback.services.handling.deadlines import work_calendar
-from feedback.timeutil import local_date
+from feedback.timeutil import CHINA, local_date
 from feedback.workflow import RUNNING_ASSIGNMENT
 
 DIMENSIONS = ("total", "tag", "kind", "unit_level", "region", "point", "term")

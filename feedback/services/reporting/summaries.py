@@ -18,7 +18,7 @@ from sqlalchemy import select
 from feedback.clock import now
 from feedback.errors import Conflict, NotFound, ValidationFailed
 from feedback.extensions import db
-from feedback.labels import KIND_LABELS, UNIT_LEVELS
+from feedback.labels import KIND_LABELS, QUOTE_CHARS, UNIT_LEVELS, excerpt
 from feedback.models import (
     FEEDBACK_KINDS,
     Department,
@@ -45,7 +45,6 @@ TERM_BASELINE_MONTHS = 3
 EMERGING_LIMIT = 10
 MOVERS = 3
 EXCERPT_LIMIT = 5
-EXCERPT_CHARS = 120
 SUPPRESSED_BREAKDOWNS = ("unit_level", "region", "point")
 UNKNOWN_LABEL = "未填写"
 
@@ -233,9 +232,7 @@ def set_excerpts(summary: MonthlySummary, items: list[dict]) -> None:
 
 
 def _excerpt(feedback: Feedback, note: str | None) -> dict:
-    text = " ".join(feedback.content.split())
-    if len(text) > EXCERPT_CHARS:
-        text = text[:EXCERPT_CHARS] + "…"
+    text = excerpt(feedback.content, QUOTE_CHARS)
     return {"feedback_id": feedback.id, "kind": feedback.kind, "kind_label": KIND_LABELS[feedback.kind],
             "tags": [t.name for t in sorted((ft.tag for ft in feedback.tags), key=lambda t: (t.sort_order, t.id))],
             "text": text, "note": note or None}

@@ -9,7 +9,7 @@ from feedback.errors import ValidationFailed
 from feedback.extensions import db
 from feedback.models import Assignment, Department, Feedback
 from feedback.services.handling import deadlines
-from feedback.services.handling.actors import SYSTEM, Actor, move_feedback
+from feedback.services.handling.actors import SYSTEM, Actor, guard_feedback, move_feedback
 from feedback.services.handling.events import record_event
 from feedback.workflow import OPEN_ASSIGNMENT
 
@@ -42,6 +42,7 @@ def _new_assignment(feedback: Feedback, dept: Department, role: str, path: str, 
 def create_assignments(feedback: Feedback, actor: Actor, *, primary_code: str, cooperating_codes: list[str],
                        path: str, instructions: str | None = None, consultation_id: int | None = None,
                        action: str = "assign") -> list[Assignment]:
+    guard_feedback(action, feedback, actor)  # the state decides first: nothing is looked up or written before
     primary = department(primary_code, "primary")
     if path == "escalate" and primary.level != "city":
         raise ValidationFailed(errors={"primary": ["转市直部门上报时，承办部门须为市级部门"]})

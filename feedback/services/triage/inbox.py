@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import selectinload
 
-from feedback.calendar import PROVISIONAL_NOTE
 from feedback.clock import now
 from feedback.errors import NotFound
 from feedback.extensions import db
-from feedback.labels import KIND_LABELS
+from feedback.labels import KIND_LABELS, excerpt
 from feedback.models import (
     Assignment,
     Event,
@@ -21,18 +20,16 @@ from feedback.models import (
     Message,
     ObservationPoint,
     Tag,
-    Upload,
 )
-from feedback.services.handling import deadlines
+from feedback.services.handling import views
 from feedback.services.handling.actors import Actor
+from feedback.services.paging import paginate
 from feedback.timeutil import local_date
 from feedback.workflow import (
-    ASSIGNMENT_STATUS_LABELS,
     FEEDBACK_STATUS_LABELS,
     OPEN_ASSIGNMENT,
     ORG_ROLES,
     READER_ROLES,
-    RUNNING_ASSIGNMENT,
 )
 
 
@@ -76,13 +73,9 @@ def _filtered(query: InboxQuery) -> Select:
 
 
 def list_inbox(query: InboxQuery) -> tuple[list[Feedback], int]:
-    stmt = _filtered(query)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     order = Feedback.id.asc() if query.order == "oldest" else Feedback.id.desc()
-    rows = db.session.scalars(stmt.order_by(order).limit(query.per_page)
-                              .offset((query.page - 1) * query.per_page)
-                              .options(selectinload(Feedback.tags), selectinload(Feedback.point))).all()
-    return list(rows), total
+    stmt = _filtered(query).order_by(order).options(selectinload(Feedback.tags), selectinload(Feedback.point))
+    return paginate(stmt, query.page, query.per_page, scalars=True)
 
 
 def visible_feedback(actor: Actor, feedback_id: int) -> Feedback:
@@ -97,22 +90,6 @@ def visible_feedback(actor: Actor, feedback_id: int) -> Feedback:
     return feedback
 
 
-def assignment_view(assignment: Assignment) -> dict:
-    moment = now()
-    return {
-        "id": assignment.id,
-        "department": {"code": assignment.department.code, "name": assignment.department.name},
-        "role": assignment.role,
-        "path": assignment.path,
-        "status": assignment.status,
-        "status_label": ASSIGNMENT_STATUS_LABELS[assignment.status],
-        "due_at": assignment.due_at,
-        "due_provisional": assignment.due_provisional,
-        "due_note": PROVISIONAL_NOTE if assignment.due_provisional else None,
-        "due_state": deadlines.state(moment, assignment.due_at) if assignment.status in RUNNING_ASSIGNMENT else None,
-    }
-
-
 def summary(feedback: Feedback) -> dict:
     return {
         "id": feedback.id,
@@ -120,7 +97,7 @@ def summary(feedback: Feedback) -> dict:
         "kind_label": KIND_LABELS[feedback.kind],
         "status": feedback.status,
         "status_label": FEEDBACK_STATUS_LABELS[feedback.status],
-        "excerpt": feedback.content[:80],
+        "excerpt": excerpt(feedback.content),
         "tags": [{"code": t.tag.code, "name": t.tag.name} for t in feedback.tags],
         "submitted_on": feedback.submitted_on,
         "region_code": feedback.region_code,
@@ -129,31 +106,33 @@ def summary(feedback: Feedback) -> dict:
 
 
 def detail(actor: Actor, feedback: Feedback) -> dict:
-    """Departments get the content and the day; the org department also gets the why and the contact."""
+    """Departments get ``department_view`` and their own assignments; readers get the whole record,
+    and the org department also the contact."""
+    moment = now()
     assignments = db.session.scalars(select(Assignment).where(Assignment.feedback_id == feedback.id)
                                      .order_by(Assignment.id)).all()
-    if actor.role == "handler":
-        assignments = [a for a in assignments if a.department_id == actor.department_id]
+    if actor.role not in READER_ROLES:
+        mine = [views.brief(a, moment) for a in assignments if a.department_id == actor.department_id]
+        return summary(feedback) | views.department_view(feedback) | {"assignments": mine}
     body = summary(feedback) | {
         "content": feedback.content,
+        "tags": [{"code": t.tag.code, "name": t.tag.name, "score": t.score, "matched": t.matched,
+                  "learned": t.learned or [], "tagger_version": t.tagger_version, "source": t.source}
+                 for t in feedback.tags],
         "unit_level": feedback.unit_level,
         "route_path": feedback.route_path,
         "merged_into_id": feedback.merged_into_id,
         "reopen_count": feedback.reopen_count,
         "rating": feedback.rating,
-        "attachments": list(db.session.scalars(select(Upload.id).where(Upload.feedback_id == feedback.id))),
-        "assignments": [assignment_view(a) for a in assignments],
+        "attachments": views.attachment_ids(feedback),
+        "assignments": [views.brief(a, moment) for a in assignments],
+        "routing_suggestion": feedback.routing_suggestion,
+        "imposer_level": feedback.imposer_level,
+        "rating_comment": feedback.rating_comment,
+        "messages": [{"direction": m.direction, "body": m.body, "on": local_date(m.created_at)}
+                     for m in db.session.scalars(select(Message).where(Message.feedback_id == feedback.id)
+                                                 .order_by(Message.id))],
     }
-    if actor.role in READER_ROLES:
-        body["tags"] = [{"code": t.tag.code, "name": t.tag.name, "score": t.score, "matched": t.matched,
-                         "learned": t.learned or [], "tagger_version": t.tagger_version, "source": t.source}
-                        for t in feedback.tags]
-        body["routing_suggestion"] = feedback.routing_suggestion
-        body["imposer_level"] = feedback.imposer_level
-        body["rating_comment"] = feedback.rating_comment
-        body["messages"] = [{"direction": m.direction, "body": m.body, "on": local_date(m.created_at)}
-                            for m in db.session.scalars(select(Message).where(Message.feedback_id == feedback.id)
-                                                        .order_by(Message.id))]
     if actor.role in ORG_ROLES:
         contact = db.session.scalar(select(FeedbackContact).where(FeedbackContact.feedback_id == feedback.id))
         body["contact"] = ({"name": contact.name, "phone": contact.phone, "note": contact.note}
