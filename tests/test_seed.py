@@ -256,3 +256,18 @@ def test_sample_rules_give_sensible_suggestions(app, db):
 
     inspections = suggestion_for(["dujiankao"], "好几个部门轮番来检查，重复检查同样的台账。")
     assert inspections.path == "consult" and inspections.primary is None
+
+
+def test_seed_refuses_a_taxonomy_the_tagger_would_refuse(app, db, config_copy):
+    """One parser: a tag without any term loads nowhere, so `flask seed` cannot accept what boot rejects."""
+    def termless(data):
+        first = data["tags"][0]
+        data["tags"][0] = {"code": first["code"], "name": first["name"], "description": first["description"]}
+
+    _edit(config_copy, "taxonomy.yaml", termless)
+    with pytest.raises(SeedError) as caught:
+        seed_reference_data(config_copy)
+    assert "taxonomy.yaml：文件：标签体系无效" in str(caught.value)
+    assert "a tag needs at least one term or pattern" in str(caught.value)
+    db.session.rollback()
+    assert _count(db, Tag) == 0

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from feedback.extensions import db
 from feedback.models import Department, ObservationPoint, Responsibility, Tag
 from feedback.models.reference import DEPARTMENT_LEVELS, POINT_TYPES, ROUTE_PATHS
+from feedback.taxonomy import Taxonomy, TaxonomyError
 
 TAXONOMY_FILE = "taxonomy.yaml"
 DEPARTMENTS_FILE = "departments.yaml"
@@ -190,16 +191,14 @@ class _Checker:
 
 
 def _taxonomy_records(checker: _Checker, file: str, data: Any) -> list[dict] | None:
-    """Accept a list of tags, ``tags:`` as a list, or ``tags:`` as a mapping code -> fields."""
-    tags = data.get("tags") if isinstance(data, dict) and "tags" in data else data
-    if isinstance(tags, dict):
-        tags = [{"code": code, **(value if isinstance(value, dict) else {"name": value})}
-                for code, value in tags.items()]
-    if not isinstance(tags, list) or not tags or not all(isinstance(t, dict) for t in tags):
-        checker.add(file, "文件", "应包含非空的标签列表“tags”")
+    """The tags, read by the tagger's own parser (``feedback.taxonomy``): seed accepts exactly the files
+    the tagger loads at boot, and names the problem the tagger would raise."""
+    try:
+        taxonomy = Taxonomy.from_dict(data, file)
+    except TaxonomyError as exc:
+        checker.add(file, "文件", f"标签体系无效，标注器无法加载（{exc}）")
         return None
-    # The taxonomy also carries term lists for the tagger; only these keys matter here.
-    return [{k: t.get(k) for k in ("code", "name", "description") if k in t} for t in tags]
+    return [{"code": t.code, "name": t.name, "description": t.description} for t in taxonomy.tags]
 
 
 def _parse(directory: Path) -> tuple[dict[str, list[dict]], list[str]]:
