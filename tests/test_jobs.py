@@ -1,8 +1,8 @@
 """The job runner, its database lease, the operator commands, the scheduler and the admin view.
 
 Jobs used here are defined in this module. In-process tests hand the runner their JobSpec;
-real ``flask jobs run-once`` processes find them through ``JOBS_EXTRA`` (honoured only with
-FEEDBACK_ENV=testing).
+real ``flask jobs run-once`` processes find them through ``TEST_JOBS``, read by the test harness
+``tests.support.frozen_flask`` (production code has no hook for extra jobs).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.extensions import db as _db
-from feedback.jobs import runner
+from feedback.jobs import runner, schedule
 from feedback.jobs.context import JobContext
 from feedback.jobs.schedule import SCHEDULE, JobSpec
 from feedback.models import IdempotencyRecord, JobLease, JobRun
@@ -79,7 +79,7 @@ def clock(app):
 
 @pytest.fixture
 def extra_jobs(monkeypatch):
-    monkeypatch.setenv("JOBS_EXTRA", f"{__name__}:EXTRA_JOBS")
+    monkeypatch.setattr(schedule, "SCHEDULE", (*schedule.SCHEDULE, *EXTRA_JOBS))
 
 
 def records(db) -> int:
@@ -148,8 +148,8 @@ def test_an_expired_lease_of_a_crashed_process_is_taken_over(app, db, clock):
 
 def test_two_real_processes_started_together_run_the_job_once(app, db):
     env = {**os.environ, "FEEDBACK_ENV": "testing", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "UPLOAD_DIR": app.config["UPLOAD_DIR"], "JOBS_EXTRA": "tests.test_jobs:EXTRA_JOBS"}
-    command = [sys.executable, "-m", "flask", "--app", "feedback", "jobs", "run-once", RIVAL.id]
+           "UPLOAD_DIR": app.config["UPLOAD_DIR"], "TEST_JOBS": "tests.test_jobs:EXTRA_JOBS"}
+    command = [sys.executable, "-m", "tests.support.frozen_flask", "--app", "feedback", "jobs", "run-once", RIVAL.id]
     procs = [subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for _ in range(2)]
     results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
@@ -165,9 +165,10 @@ def test_two_real_processes_started_together_run_the_job_once(app, db):
     assert lease(db, RIVAL.id).holder is None
 
 
-def test_test_jobs_are_invisible_outside_testing(app, extra_jobs):
-    assert runner.find_spec(ADD.id) == ADD
-    app.config["FEEDBACK_ENV"] = "production"
+def test_production_code_runs_only_the_schedule(app, monkeypatch):
+    """The old JOBS_EXTRA hook is gone: no variable makes the runner import a job the schedule lacks."""
+    monkeypatch.setenv("JOBS_EXTRA", f"{__name__}:EXTRA_JOBS")
+    monkeypatch.setenv("TEST_JOBS", f"{__name__}:EXTRA_JOBS")
     assert runner.find_spec(ADD.id) is None
     assert runner.find_spec("retention").func == "feedback.jobs.retention:run"
 

@@ -250,7 +250,7 @@ def run_processes(app, frozen: datetime, jobs: list[str], extra: dict | None = N
     config = {"FEEDBACK_ENV": "testing", "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
               "NOTIFICATIONS_PATH": app.config.get("NOTIFICATIONS_PATH"), **(extra or {})}
     env = {**os.environ, "FEEDBACK_ENV": "testing", "FROZEN_NOW": frozen.isoformat(), "PYTHONPATH": str(PROJECT),
-           "JOBS_EXTRA": "tests.support.frozen_flask:SPECS"}
+           "TEST_JOBS": "tests.support.frozen_flask:SPECS"}
     command = [sys.executable, "-m", "tests.support.frozen_flask", "--app", f"feedback:create_app({config!r})",
                "jobs", "run-once"]
     started = [subprocess.Popen([*command, job], cwd=PROJECT, env=env, stdout=subprocess.PIPE,

@@ -42,3 +42,24 @@ def test_unknown_environment_is_refused():
 
 def test_testing_default_wechat_base_fails_loudly():
     assert "you-forgot" in load_settings(environ={"FEEDBACK_ENV": "testing"})["WECHAT_API_BASE"]
+
+
+def test_environment_strings_are_coerced_once_to_the_type_of_the_default():
+    settings = load_settings(environ={"FEEDBACK_ENV": "testing", "PROXY_COUNT": "2", "TRACK_MIN_SECONDS": "0.5",
+                                      "SMTP_STARTTLS": "false", "SMTP_PORT": "587", "RETENTION_DAYS": "365",
+                                      "STAFF_SESSION_MAX_HOURS": "8", "SMTP_HOST": "mail.example.org"})
+    assert settings["PROXY_COUNT"] == 2 and settings["SMTP_PORT"] == 587 and settings["RETENTION_DAYS"] == 365
+    assert settings["TRACK_MIN_SECONDS"] == 0.5 and settings["STAFF_SESSION_MAX_HOURS"] == 8
+    assert settings["SMTP_STARTTLS"] is False  # "false" is not a true string
+    assert load_settings(environ={"FEEDBACK_ENV": "testing", "SMTP_STARTTLS": "yes"})["SMTP_STARTTLS"] is True
+    assert settings["SMTP_HOST"] == "mail.example.org"
+
+
+@pytest.mark.parametrize(("var", "value", "expected"), [
+    ("PROXY_COUNT", "two", "PROXY_COUNT 应为整数"),
+    ("TRACK_MIN_SECONDS", "fast", "TRACK_MIN_SECONDS 应为数字"),
+    ("SMTP_STARTTLS", "maybe", "SMTP_STARTTLS 应为布尔值"),
+])
+def test_an_environment_value_of_the_wrong_type_stops_start_up(var, value, expected):
+    with pytest.raises(SettingsError, match=expected):
+        load_settings(environ={"FEEDBACK_ENV": "testing", var: value})

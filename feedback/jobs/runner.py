@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from feedback.clock import now as clock_now
 from feedback.extensions import db
 from feedback.failures import describe, log_failure
+from feedback.jobs import schedule
 from feedback.jobs.context import JobContext
 from feedback.jobs.schedule import SCHEDULE, JobSpec
 from feedback.models import JobLease, JobRun
@@ -47,21 +47,9 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:128]
 
 
-def _extra_specs() -> tuple[JobSpec, ...]:
-    """Test-only jobs named by ``JOBS_EXTRA=module:attr`` (a sequence of JobSpec).
-
-    Tests that start real ``flask jobs run-once`` processes need a job the schedule does not
-    have; outside ``FEEDBACK_ENV=testing`` the variable is ignored, so production runs only
-    what schedule.py lists.
-    """
-    target = os.environ.get("JOBS_EXTRA", "")
-    if current_app.config.get("FEEDBACK_ENV") != "testing" or not target:
-        return ()
-    return tuple(_import(target))
-
-
 def find_spec(job_id: str) -> JobSpec | None:
-    return next((s for s in (*SCHEDULE, *_extra_specs()) if s.id == job_id), None)
+    """The job of that id in the schedule (read at call time: a test harness may add its own jobs)."""
+    return next((s for s in schedule.SCHEDULE if s.id == job_id), None)
 
 
 def _import(target: str) -> Any:

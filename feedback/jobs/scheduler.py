@@ -33,7 +33,6 @@ from feedback.timeutil import CHINA
 
 log = logging.getLogger("feedback.jobs")
 
-DEFAULT_MISFIRE_GRACE_SECONDS = 3600
 
 
 def make_trigger(spec: JobSpec) -> BaseTrigger:
@@ -70,7 +69,7 @@ def build_scheduler(app: Flask, schedule: Iterable[JobSpec] = SCHEDULE) -> Block
 
     Reads the run records to catch up missed cron runs, so it needs the app's database.
     """
-    grace = int(app.config.get("JOBS_MISFIRE_GRACE_SECONDS", DEFAULT_MISFIRE_GRACE_SECONDS))
+    grace = app.config["JOBS_MISFIRE_GRACE_SECONDS"]
     scheduler = BlockingScheduler(timezone=CHINA, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": grace})
     with app.app_context():

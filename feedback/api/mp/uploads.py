@@ -27,6 +27,6 @@ def upload_image():
     file = request.files.get("file")
     if file is None:
         raise ValidationFailed(errors={"file": ["请以 multipart/form-data 上传，字段名为 file"]})
-    upload = save_upload(file.read(int(current_app.config["UPLOAD_MAX_BYTES"]) + 1))
+    upload = save_upload(file.read(current_app.config["UPLOAD_MAX_BYTES"] + 1))
     db.session.commit()
     return upload

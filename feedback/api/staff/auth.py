@@ -13,7 +13,7 @@ from feedback.services.admin import staff_auth
 
 @blp.route("/auth/login", methods=["POST"], endpoint="login")
 # Attempts per client address: a stranger's guesses at one username never throttle its owner.
-@limiter.limit(lambda: current_app.config.get("RATE_LIMIT_STAFF_LOGIN", "10 per minute"), key_func=client_key)
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_STAFF_LOGIN"], key_func=client_key)
 @blp.arguments(LoginIn)
 @blp.response(200, LoginOut)
 @blp.alt_response(401, description="密码错误或无此用户（invalid_credentials）、连续失败暂停（account_locked）、已停用")
@@ -26,7 +26,7 @@ def login(payload):
 
 
 @blp.route("/auth/password", methods=["POST"], endpoint="change_password")
-@limiter.limit(lambda: current_app.config.get("RATE_LIMIT_STAFF_LOGIN", "10 per minute"), key_func=client_key)
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_STAFF_LOGIN"], key_func=client_key)
 @blp.arguments(PasswordChangeIn)
 @blp.response(204)
 @blp.alt_response(422, description="当前密码不正确，或新密码不符合要求（validation_error）")

@@ -28,7 +28,6 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from argon2.profiles import RFC_9106_LOW_MEMORY
 from flask import current_app
 from sqlalchemy import select, update
 
@@ -39,8 +38,6 @@ from feedback.models.base import utcnow
 from feedback.services.admin import staff_throttle
 from feedback.workflow import STAFF_ROLES
 
-DEFAULT_IDLE_MINUTES = 30
-DEFAULT_SESSION_MAX_HOURS = 12
 # Sliding the idle deadline at most once a minute spares a write on every request.
 TOUCH_INTERVAL = timedelta(seconds=60)
 # Set on the database session when authenticate() wrote something the caller must commit.
@@ -71,9 +68,7 @@ class IssuedStaffToken:
 def _hasher() -> PasswordHasher:
     """Parameters come from settings so they can be raised; old hashes upgrade at next login."""
     cfg = current_app.config
-    return _hasher_for(int(cfg.get("STAFF_ARGON2_TIME_COST", RFC_9106_LOW_MEMORY.time_cost)),
-                       int(cfg.get("STAFF_ARGON2_MEMORY_KIB", RFC_9106_LOW_MEMORY.memory_cost)),
-                       int(cfg.get("STAFF_ARGON2_PARALLELISM", RFC_9106_LOW_MEMORY.parallelism)))
+    return _hasher_for(cfg["STAFF_ARGON2_TIME_COST"], cfg["STAFF_ARGON2_MEMORY_KIB"], cfg["STAFF_ARGON2_PARALLELISM"])
 
 
 @lru_cache(maxsize=4)
@@ -254,12 +249,12 @@ def list_users() -> list[StaffUser]:
 
 
 def idle_timeout() -> timedelta:
-    return timedelta(minutes=int(current_app.config.get("STAFF_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)))
+    return timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"])
 
 
 def max_session_age() -> timedelta:
     """However active, a session ends this long after login (a stolen token does not live for ever)."""
-    return timedelta(hours=float(current_app.config.get("STAFF_SESSION_MAX_HOURS", DEFAULT_SESSION_MAX_HOURS)))
+    return timedelta(hours=current_app.config["STAFF_SESSION_MAX_HOURS"])
 
 
 def _expiry(created_at: datetime, now: datetime) -> datetime:

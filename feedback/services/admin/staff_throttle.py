@@ -28,16 +28,9 @@ from feedback.models.base import utcnow
 from feedback.rate_limits import allowed, client_address, count, forget, hashed, seconds_until_allowed, take
 from feedback.timeutil import CHINA
 
-DEFAULTS = {
-    "STAFF_LOCK_AFTER": "5 per 30 minutes",
-    "STAFF_USERNAME_BACKOFF": "20 per hour",
-    "STAFF_BACKOFF_PACE": "1 per minute",
-    "STAFF_SPRAY_LIMIT": "30 per hour",
-}
-
 
 def _setting(name: str) -> str:
-    return str(current_app.config.get(name) or DEFAULTS[name])
+    return current_app.config[name]
 
 
 @dataclass(frozen=True)

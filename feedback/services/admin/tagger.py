@@ -27,7 +27,7 @@ def _key(taxonomy_path: str, userdict_path: str, model_path: str) -> tuple:
 
 def get_tagger() -> Tagger:
     config = current_app.config
-    key = _key(config["TAXONOMY_PATH"], config["USERDICT_PATH"], config.get("TAGGER_MODEL_PATH") or "")
+    key = _key(config["TAXONOMY_PATH"], config["USERDICT_PATH"], config["TAGGER_MODEL_PATH"])
     tagger = _cache.get(key)
     if tagger is None:
         with _lock:

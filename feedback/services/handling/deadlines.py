@@ -72,7 +72,7 @@ def holiday_file_problem() -> str | None:
 
 
 def days(key: str) -> int:
-    return deadline_days(current_app.config.get("DEADLINES") or {}, key)
+    return deadline_days(current_app.config["DEADLINES"], key)
 
 
 def respond_days(path: str) -> int:

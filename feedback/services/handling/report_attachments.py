@@ -27,7 +27,7 @@ def save_report_attachment(staff: StaffUser, raw: bytes) -> ReportAttachment:
     """Check, rebuild and store one file for the staff member's department; flushes only."""
     if staff.department_id is None:
         raise ValidationFailed(errors={"file": ["您的账号未绑定部门，不能上传整改材料"]})
-    limit = int(current_app.config["REPORT_ATTACHMENT_MAX_BYTES"])
+    limit = current_app.config["REPORT_ATTACHMENT_MAX_BYTES"]
     if len(raw) > limit:
         raise PayloadTooLarge(f"附件不能超过 {limit // (1024 * 1024)} MB", code="file_too_large")
     if not raw:
@@ -35,7 +35,7 @@ def save_report_attachment(staff: StaffUser, raw: bytes) -> ReportAttachment:
     pages = width = height = None
     if is_pdf(raw):
         try:
-            pdf = run_decode(clean_pdf, raw, max_pages=int(current_app.config["REPORT_ATTACHMENT_MAX_PAGES"]))
+            pdf = run_decode(clean_pdf, raw, max_pages=current_app.config["REPORT_ATTACHMENT_MAX_PAGES"])
         except DocumentRejected as exc:
             raise ValidationFailed(errors={"file": [exc.reason]}, code="invalid_document") from None
         data, content_type, extension, pages = pdf.data, "application/pdf", "pdf", pdf.pages

@@ -31,7 +31,7 @@ def no_faster_than_floor() -> Iterator[None]:
     try:
         yield
     finally:
-        remaining = float(current_app.config["TRACK_MIN_SECONDS"]) - (time.monotonic() - started)
+        remaining = current_app.config["TRACK_MIN_SECONDS"] - (time.monotonic() - started)
         if remaining > 0:
             time.sleep(remaining)
 

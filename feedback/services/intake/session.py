@@ -65,13 +65,13 @@ def login(code: str) -> IssuedToken:
     openid = _openid_for(code)
     subject = pseudonym(purpose_key("pseudonym"), openid)
     token = _serializer().dumps({"p": subject})
-    return IssuedToken(token=token, expires_in=int(current_app.config["MP_TOKEN_TTL_SECONDS"]))
+    return IssuedToken(token=token, expires_in=current_app.config["MP_TOKEN_TTL_SECONDS"])
 
 
 def verify(token: str) -> str:
     """Return the pseudonym the token carries, or raise Unauthorized."""
     try:
-        data = _serializer().loads(token, max_age=int(current_app.config["MP_TOKEN_TTL_SECONDS"]))
+        data = _serializer().loads(token, max_age=current_app.config["MP_TOKEN_TTL_SECONDS"])
     except SignatureExpired:
         raise Unauthorized("登录已过期，请重新进入小程序", code="token_expired") from None
     except BadSignature:

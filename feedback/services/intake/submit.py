@@ -94,7 +94,7 @@ def _claim_idempotency(pseudonym: str, idem_key: str) -> tuple[IdempotencyRecord
     if existing is not None:
         db.session.delete(existing)
         db.session.flush()
-    ttl = timedelta(hours=int(current_app.config["IDEMPOTENCY_TTL_HOURS"]))
+    ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
     record = IdempotencyRecord(lookup=lookup, sealed=b"", expires_at=moment + ttl)
     db.session.add(record)
     try:
@@ -191,7 +191,7 @@ def _keep_only_the_day(feedback: Feedback, uploads: list[Upload], record: Idempo
     for upload in uploads:
         upload.created_at = day
     if record is not None:
-        ttl = timedelta(hours=int(current_app.config["IDEMPOTENCY_TTL_HOURS"]))
+        ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
         record.created_at, record.expires_at = day, day_start(now() + ttl) + timedelta(days=1)
 
 

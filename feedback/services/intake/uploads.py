@@ -42,7 +42,7 @@ def _decode_slots() -> threading.BoundedSemaphore:
     if slots is None:
         with _SLOTS_LOCK:
             slots = app.extensions.setdefault(
-                "decode_slots", threading.BoundedSemaphore(int(app.config["IMAGE_DECODE_CONCURRENCY"])))
+                "decode_slots", threading.BoundedSemaphore(app.config["IMAGE_DECODE_CONCURRENCY"]))
     return slots
 
 
@@ -50,7 +50,7 @@ def _decode_slots() -> threading.BoundedSemaphore:
 def decode_slot() -> Iterator[None]:
     """Hold one of the process's decode slots, or answer 503 when they stay busy."""
     slots = _decode_slots()
-    if not slots.acquire(timeout=float(current_app.config["IMAGE_DECODE_WAIT_SECONDS"])):
+    if not slots.acquire(timeout=current_app.config["IMAGE_DECODE_WAIT_SECONDS"]):
         raise UpstreamUnavailable("正在处理的上传较多，请稍后重试", headers={"Retry-After": "5"},
                                   code="uploads_busy")
     try:
@@ -71,7 +71,7 @@ def _decoder(workers: int) -> ThreadPoolExecutor:
 def run_decode(work: Callable[..., T], *args, **kwargs) -> T:
     """Run ``work`` on a decoder thread once a slot is free; its exceptions come back here."""
     with decode_slot():
-        workers = int(current_app.config["IMAGE_DECODE_CONCURRENCY"])
+        workers = current_app.config["IMAGE_DECODE_CONCURRENCY"]
         return _decoder(workers).submit(work, *args, **kwargs).result()
 
 
@@ -95,7 +95,7 @@ def clean_image(raw: bytes, limit: int, *, not_an_image: str | None = None) -> C
     """Decode and re-encode ``raw``; Chinese 413/422 errors for what cannot be taken."""
     try:
         return run_decode(scrub_image, raw, max_bytes=limit,
-                          max_decoded_pixels=int(current_app.config["IMAGE_MAX_DECODED_PIXELS"]))
+                          max_decoded_pixels=current_app.config["IMAGE_MAX_DECODED_PIXELS"])
     except ImageRejected as exc:
         if exc.code == "too_large":
             raise PayloadTooLarge(exc.reason, code="file_too_large") from None
@@ -104,7 +104,7 @@ def clean_image(raw: bytes, limit: int, *, not_an_image: str | None = None) -> C
 
 
 def save_upload(raw: bytes) -> Upload:
-    limit = int(current_app.config["UPLOAD_MAX_BYTES"])
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
     if len(raw) > limit:
         raise PayloadTooLarge(f"图片不能超过 {limit // (1024 * 1024)} MB", code="file_too_large")
     if not raw:

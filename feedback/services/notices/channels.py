@@ -46,13 +46,6 @@ def register(cls: type[Channel]) -> type[Channel]:
     return cls
 
 
-def flag(value: Any) -> bool:
-    """A boolean setting that may arrive from the environment as text ("false" must mean false)."""
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
-
-
 def channel_for(name: str, config: Mapping[str, Any], routing: Any) -> Channel:
     cls = CHANNELS.get(name)
     if cls is None:
@@ -78,7 +71,7 @@ class SmtpChannel(Channel):
     name = "email"
 
     def build(self, message: OutboxMessage) -> EmailMessage:
-        sender = self.config.get("SMTP_FROM") or "noreply@example.org"
+        sender = self.config["SMTP_FROM"]
         mail = EmailMessage()
         mail["From"] = sender
         mail["To"] = message.recipient
@@ -93,15 +86,15 @@ class SmtpChannel(Channel):
     def send(self, message: OutboxMessage) -> None:
         if not message.recipient:
             raise DeliveryError("未配置收件地址")
-        host = self.config.get("SMTP_HOST") or "localhost"
-        port = int(self.config.get("SMTP_PORT") or 25)
-        timeout = float(self.config.get("SMTP_TIMEOUT_SECONDS") or 10)
+        host = self.config["SMTP_HOST"]
+        port = self.config["SMTP_PORT"]
+        timeout = self.config["SMTP_TIMEOUT_SECONDS"]
         try:
             with smtplib.SMTP(host, port, timeout=timeout) as smtp:
-                if flag(self.config.get("SMTP_STARTTLS")):
+                if self.config["SMTP_STARTTLS"]:
                     smtp.starttls(context=ssl.create_default_context())
-                if self.config.get("SMTP_USER"):
-                    smtp.login(self.config["SMTP_USER"], self.config.get("SMTP_PASSWORD") or "")
+                if self.config["SMTP_USER"]:
+                    smtp.login(self.config["SMTP_USER"], self.config["SMTP_PASSWORD"])
                 smtp.send_message(self.build(message))
         except smtplib.SMTPAuthenticationError as exc:
             raise DeliveryError(f"SMTP 登录失败（{exc.smtp_code}）") from None
@@ -135,7 +128,7 @@ class WebhookChannel(Channel):
         url = self.routing.webhook_url(message.recipient or "")
         if not url:
             raise DeliveryError(f"未配置名为 {message.recipient!r} 的 Webhook 地址")
-        timeout = float(self.config.get("WEBHOOK_TIMEOUT_SECONDS") or 10)
+        timeout = self.config["WEBHOOK_TIMEOUT_SECONDS"]
         body = {"msgtype": "text", "text": {"content": self.content(message)}}
         try:
             reply = requests.post(url, json=body, timeout=timeout)

@@ -32,22 +32,17 @@ from feedback.services.notices.channels import Channel, DeliveryError, channel_f
 from feedback.services.notices.queue import routing
 
 log = logging.getLogger("feedback.notifications")
-BACKOFF_MINUTES_DEFAULT = (1, 5, 30, 120, 720)
 INTERRUPTED = "上次发送中断（发送进程退出或超时），已重新排队"
 INTERRUPTED_LAST = "发送中断（发送进程退出或超时），且已达到最大尝试次数"
 
 
-def _setting(name: str, default: Any) -> Any:
-    return current_app.config.get(name, default)
-
-
 def max_attempts() -> int:
-    return int(_setting("OUTBOX_MAX_ATTEMPTS", 6))
+    return current_app.config["OUTBOX_MAX_ATTEMPTS"]
 
 
 def backoff(attempts: int) -> timedelta:
     """Wait after the n-th failed attempt: 1, 5, 30, 120, 720 minutes, then 720 again."""
-    steps = list(_setting("OUTBOX_BACKOFF_MINUTES", BACKOFF_MINUTES_DEFAULT))
+    steps = list(current_app.config["OUTBOX_BACKOFF_MINUTES"])
     return timedelta(minutes=steps[min(max(attempts, 1), len(steps)) - 1])
 
 
@@ -135,11 +130,11 @@ def send_due(moment: datetime | None = None) -> dict[str, int]:
     """
     counts = {"recovered": recover_stale(moment or now()), "claimed": 0, "sent": 0, "retry": 0, "dead": 0,
               "released": 0}
-    lease = timedelta(seconds=int(_setting("OUTBOX_CLAIM_SECONDS", 300)))
-    batch = int(_setting("OUTBOX_BATCH_SIZE", 50))
-    margin = timedelta(seconds=2 * max(float(_setting("SMTP_TIMEOUT_SECONDS", 10)),
-                                       float(_setting("WEBHOOK_TIMEOUT_SECONDS", 10))))
-    stop_at = time.monotonic() + float(_setting("OUTBOX_RUN_SECONDS", 240))
+    lease = timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
+    batch = current_app.config["OUTBOX_BATCH_SIZE"]
+    margin = timedelta(seconds=2 * max(current_app.config["SMTP_TIMEOUT_SECONDS"],
+                                       current_app.config["WEBHOOK_TIMEOUT_SECONDS"]))
+    stop_at = time.monotonic() + current_app.config["OUTBOX_RUN_SECONDS"]
     channels: dict[str, Channel] = {}
     while time.monotonic() < stop_at:
         ids, token = claim(now(), batch, lease)

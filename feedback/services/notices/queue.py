@@ -100,8 +100,7 @@ def parse_routing(data: Any, source: str) -> Routing:
 
 def routing() -> Routing:
     """The routing file named by NOTIFICATIONS_PATH, reloaded when the operator edits it."""
-    path = current_app.config.get("NOTIFICATIONS_PATH") or str(
-        Path(current_app.root_path).parent / "config" / "notifications.yaml")
+    path = current_app.config["NOTIFICATIONS_PATH"]
     mtime = os.stat(path).st_mtime if os.path.exists(path) else -1.0
     with _lock:
         cached = _cache.get(path)

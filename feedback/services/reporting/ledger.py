@@ -41,7 +41,6 @@ from feedback.services.handling import deadlines
 from feedback.services.handling.events import record_event
 from feedback.timeutil import local_date, parse_iso_day
 
-DEFAULT_CORRECTION_DAYS = 7
 COUNT_LABELS = {
     "meetings": "参会", "irrelevant_meetings": "陪会", "documents": "收文", "inspections": "督查检查",
     "forms": "填表报数", "checkins": "打卡签到",
@@ -64,7 +63,7 @@ def today() -> date:
 
 
 def correction_days() -> int:
-    return int(current_app.config.get("LEDGER_CORRECTION_DAYS", DEFAULT_CORRECTION_DAYS))
+    return current_app.config["LEDGER_CORRECTION_DAYS"]
 
 
 def first_editable_day(on: date | None = None) -> date:

@@ -125,7 +125,7 @@ def _breakdowns(facts: _Facts, month: date) -> dict[str, list[dict]]:
     points = {p.code: p for p in db.session.scalars(select(ObservationPoint).order_by(ObservationPoint.code))}
     seen = facts.keys([month], "point")
     point_labels = {code: p.name for code, p in points.items() if p.active or code in seen}
-    names = current_app.config.get("REGION_NAMES") or {}
+    names = current_app.config["REGION_NAMES"]
     regions = sorted(({p.region_code[:6] for p in points.values() if p.active} | facts.keys([month], "region"))
                      - {UNKNOWN})
     return {
@@ -250,7 +250,7 @@ def present(summary: MonthlySummary, *, exact: bool) -> dict:
     """The stored summary as shown to one reader; small cells hidden with complements unless ``exact``."""
     body = copy.deepcopy(summary.payload)
     if not exact:
-        threshold = int(current_app.config.get("SMALL_CELL_THRESHOLD", 5))
+        threshold = current_app.config["SMALL_CELL_THRESHOLD"]
         for dimension in SUPPRESSED_BREAKDOWNS:
             cells = body["breakdowns"][dimension]
             counts = {c["key"]: c["count"] for c in cells}
