@@ -50,7 +50,7 @@ def test_a_failed_submission_logs_no_statement_parameters(seeded, client, mp_log
     logs = _formatted(caplog)
     request_id = reply.get_json()["request_id"]
     assert f"unhandled error request_id={request_id}" in logs
-    assert "Error" in logs and "feedback/services/intake.py" in logs  # type and place are there
+    assert "Error" in logs and "feedback/services/intake/submit.py" in logs  # type and place are there
     for leak in (CONTENT, "七张", "parameters", "refused by the test", "no_such_table", "INSERT INTO"):
         assert leak not in logs, f"{leak!r} reached the logs"
 
