@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from feedback.errors import ValidationFailed
 from feedback.models import Department, StaffSession, StaffUser
@@ -454,3 +454,22 @@ def test_openapi_lists_the_staff_auth_endpoints(client):
     paths = client.get("/api/openapi.json").get_json()["paths"]
     for path in (LOGIN, LOGOUT, ME, PASSWORD):
         assert path in paths
+
+
+def test_a_staff_write_with_a_due_idle_slide_commits_once(app, client, db):
+    """The slide rides in the request's one transaction instead of a commit of its own."""
+    make_user(db)
+    headers = bearer(post_login(client))
+    session = sessions_of(db)[0]
+    session.last_seen_at = utcnow() - timedelta(minutes=25)
+    db.session.commit()
+    commits = []
+    listener = lambda conn: commits.append(1)  # noqa: E731
+    event.listen(db.engine, "commit", listener)
+    try:
+        assert client.post(LOGOUT, headers=headers).status_code == 204
+    finally:
+        event.remove(db.engine, "commit", listener)
+    assert len(commits) == 1
+    slid = sessions_of(db)[0]
+    assert slid.revoked and utcnow() - slid.last_seen_at < timedelta(seconds=5)

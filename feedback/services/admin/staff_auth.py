@@ -29,7 +29,8 @@ from functools import lru_cache
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from feedback.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from feedback.extensions import db
@@ -314,7 +315,13 @@ def authenticate(token: str) -> StaffUser:
         session.last_seen_at, session.expires_at = now, _expiry(session.created_at, now)
         db.session.flush()
         db.session.info[TOUCHED_FLAG] = True
+        # Whoever commits this request's transaction commits the slide too: then nothing is left to do.
+        event.listen(db.session(), "after_commit", _slide_committed, once=True)
     return session.user
+
+
+def _slide_committed(session: Session) -> None:
+    session.info.pop(TOUCHED_FLAG, None)
 
 
 def logout(token: str) -> None:
