@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from feedback.models import Upload
 
@@ -140,3 +140,28 @@ def test_decodes_wait_for_a_slot_and_busy_slots_answer_503(app, client, mp_login
     assert busy.status_code == 503, busy.get_json()
     assert busy.get_json()["code"] == "uploads_busy" and busy.headers.get("Retry-After")
     assert post(client, headers, jpeg_bytes()).status_code == 201
+
+
+def test_a_file_whose_row_is_not_committed_is_swept(app, client, mp_login, db, jpeg_bytes):
+    """The image is written before its row; when the transaction fails the file goes too (no orphans)."""
+    dialect = db.engine.dialect.name
+    with db.engine.begin() as conn:
+        if dialect == "postgresql":
+            conn.execute(text("CREATE FUNCTION refuse_upload() RETURNS trigger AS $$ "
+                              "BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql"))
+            conn.execute(text("CREATE TRIGGER refuse_upload BEFORE INSERT ON uploads "
+                              "FOR EACH ROW EXECUTE FUNCTION refuse_upload()"))
+        else:
+            conn.execute(text("CREATE TRIGGER refuse_upload BEFORE INSERT ON uploads "
+                              "BEGIN INSERT INTO no_such_table VALUES (1); END"))
+    try:
+        headers = mp_login()
+        reply = post(client, headers, jpeg_bytes())
+        assert reply.status_code == 500
+        assert not [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
+    finally:
+        db.session.remove()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER refuse_upload" + (" ON uploads" if dialect == "postgresql" else "")))
+            if dialect == "postgresql":
+                conn.execute(text("DROP FUNCTION refuse_upload()"))

@@ -23,11 +23,15 @@ from pathlib import Path
 from typing import TypeVar
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from feedback.errors import PayloadTooLarge, UpstreamUnavailable, ValidationFailed
 from feedback.extensions import db
 from feedback.models import Upload
 from feedback.privacy import CleanImage, ImageRejected, scrub_image
+
+WRITTEN_FILES = "files_written_in_transaction"  # session.info: files to delete if it rolls back
 
 T = TypeVar("T")
 
@@ -80,6 +84,12 @@ def upload_root() -> Path:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
+    """Write the file whole, and delete it again if the transaction that records it rolls back.
+
+    The file must exist before its row commits (a reader may fetch it right after), so a commit
+    that fails — or a request that fails after the write — would otherwise leave an orphan no row
+    points to, out of reach of retention.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
     try:
@@ -89,6 +99,24 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _sweep_unless_committed(path)
+
+
+def _sweep_unless_committed(path: Path) -> None:
+    session = db.session()
+    if not event.contains(session, "after_commit", _files_kept):
+        event.listen(session, "after_commit", _files_kept)
+        event.listen(session, "after_rollback", _files_swept)
+    session.info.setdefault(WRITTEN_FILES, []).append(path)
+
+
+def _files_kept(session: Session) -> None:
+    session.info.pop(WRITTEN_FILES, None)
+
+
+def _files_swept(session: Session) -> None:
+    for path in session.info.pop(WRITTEN_FILES, []):
+        path.unlink(missing_ok=True)
 
 
 def clean_image(raw: bytes, limit: int, *, not_an_image: str | None = None) -> CleanImage:
