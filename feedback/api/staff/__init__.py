@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Response, g, request
 
 from feedback.api.parsing import Blueprint
 from feedback.errors import Forbidden, Unauthorized
-from feedback.models import StaffUser
 from feedback.workflow import STAFF_ROLES
+
+if TYPE_CHECKING:
+    from feedback.models import StaffUser
 
 blp = Blueprint("staff", __name__, url_prefix="/api/staff/v1", description="工作人员控制台接口")
 
