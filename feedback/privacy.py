@@ -290,7 +290,7 @@ def scrub_image(
             raise ImageRejected("corrupt") from exc
 
     with _open(raw) as src:  # verify() leaves the object unusable; open again to decode
-        out_format, content_type, extension = _OUTPUT[src.format]
+        out_format, content_type, extension = _OUTPUT[src.format or ""]  # checked on the probe
         _plan_decode(src, max_decoded_pixels)
         try:
             src.seek(0)  # first frame only for animations

@@ -189,7 +189,7 @@ class _Text:
         for lo, hi in self.windows[rule.within]:
             picked = [min((s for s in spans if lo <= s[0] and s[1] <= hi), default=None) for spans in by_group]
             if None not in picked:
-                found.append(tuple(picked))
+                found.append(tuple(s for s in picked if s is not None))
         return found
 
 
@@ -326,8 +326,8 @@ class Tagger:
                 best[i] = (weight, cand)
         # Supporting words alone ("表格", "报送") are how neutral notices talk too: a tag needs
         # one anchor, a term weighted at least `anchor` or a co-occurrence pattern.
-        rules = [tag.rules[i] for i in best]
-        if not any(len(r.groups) > 1 or r.weight >= self.taxonomy.anchor for r in rules):
+        fired = [tag.rules[i] for i in best]
+        if not any(len(r.groups) > 1 or r.weight >= self.taxonomy.anchor for r in fired):
             return None
         score = 1.0 - math.prod(1.0 - w for w, _ in best.values())
         if score <= 0:

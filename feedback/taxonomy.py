@@ -96,8 +96,8 @@ def _required_chars(pattern: str) -> tuple[frozenset[str], ...]:
     taxonomy's patterns miss most texts, and this keeps tagging within its time budget.
     """
     try:
-        from re import _constants as c
-        from re import _parser as sre
+        from re import _constants as c  # type: ignore[attr-defined]  # CPython internals, guarded below
+        from re import _parser as sre  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - a Python without these internals just runs every regex
         return ()
 

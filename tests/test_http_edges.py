@@ -171,6 +171,7 @@ def _answer(raw: bytes) -> tuple[int, dict[str, str], bytes]:
     return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
 
 
+@pytest.mark.subprocess
 def test_gunicorn_lets_the_app_answer_oversized_requests_in_json(gunicorn):
     import json
 

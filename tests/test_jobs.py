@@ -146,6 +146,7 @@ def test_an_expired_lease_of_a_crashed_process_is_taken_over(app, db, clock):
     assert taken_over.id == run.id and lease(db, ADD.id).holder is None
 
 
+@pytest.mark.subprocess
 def test_two_real_processes_started_together_run_the_job_once(app, db):
     env = {**os.environ, "FEEDBACK_ENV": "testing", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "UPLOAD_DIR": app.config["UPLOAD_DIR"], "TEST_JOBS": "tests.test_jobs:EXTRA_JOBS"}
@@ -274,6 +275,7 @@ def test_a_scheduler_trigger_runs_the_job_through_the_runner(app, db, clock, ext
     assert run.outcome == "success" and run.counts == {"added": 1}
 
 
+@pytest.mark.subprocess
 def test_the_scheduler_process_stops_cleanly_on_sigterm(app, db):
     env = {**os.environ, "FEEDBACK_ENV": "testing", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "UPLOAD_DIR": app.config["UPLOAD_DIR"]}
@@ -295,6 +297,7 @@ def test_the_scheduler_process_stops_cleanly_on_sigterm(app, db):
     assert "stopping the scheduler" in rest and "scheduler stopped" in rest
 
 
+@pytest.mark.subprocess
 def test_the_web_app_never_starts_a_scheduler(app):
     code = ("import sys; from feedback import create_app; app = create_app({'FEEDBACK_ENV': 'testing'}); "
             "app.test_client().get('/api/openapi.json'); import threading; "

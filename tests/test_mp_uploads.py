@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from sqlalchemy import select, text
 
@@ -106,6 +107,7 @@ print(json.dumps({"added_mb": (hwm_kb() - before) / 1024, "seconds": time.monoto
 """
 
 
+@pytest.mark.subprocess
 def test_a_pixel_flood_is_decoded_scaled_down_one_at_a_time():
     """Eight 6300x6300 JPEGs at once in one worker: small decodes, one at a time, little memory."""
     import json

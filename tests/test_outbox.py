@@ -262,6 +262,7 @@ def run_processes(app, frozen: datetime, jobs: list[str], extra: dict | None = N
     return finished
 
 
+@pytest.mark.subprocess
 def test_three_sender_processes_at_once_deliver_each_message_exactly_once(app, db, delivery, fake_smtp):
     keys = [f"k:many-{n}" for n in range(40)]
     ids = {queue(db, key, subject=f"通知 {key}").id for key in keys}

@@ -121,6 +121,7 @@ def test_a_broken_model_file_is_a_model_error(tmp_path, content, fragment):
         TagModel.load(path)
 
 
+@pytest.mark.subprocess
 def test_a_worker_scores_with_the_shipped_model_without_numpy_or_scikit_learn():
     code = ("import sys; from feedback.tagging import Tagger, Taxonomy; from feedback.tag_model import TagModel;"
             f"t = Tagger(Taxonomy.load({str(TAXONOMY)!r}), {str(USERDICT)!r}, model=TagModel.load({str(SHIPPED)!r}));"

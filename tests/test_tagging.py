@@ -178,6 +178,7 @@ def test_threshold_can_be_raised_per_tagger():
 
 # --- jieba: private, lazy, thread-safe ----------------------------------------------------------
 
+@pytest.mark.subprocess
 def test_importing_the_module_does_not_load_jieba():
     code = "import sys, feedback.tagging; print('jieba' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -92,7 +92,7 @@ def item(assignment: Assignment, feedback: Feedback, moment: datetime) -> dict[s
 
 
 def detail(assignment: Assignment) -> dict[str, Any]:
-    feedback = db.session.get(Feedback, assignment.feedback_id)
+    feedback = db.session.get_one(Feedback, assignment.feedback_id)
     return {**item(assignment, feedback, now()), **{name: getattr(assignment, name) for name in DETAIL_FIELDS},
             "feedback": department_view(feedback)}
 
