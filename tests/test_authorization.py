@@ -9,8 +9,6 @@ registered (yet) are skipped, found through ``app.url_map``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
@@ -18,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from feedback.models import Assignment, Event, ExtensionRequest, Feedback, ObservationPoint, RectificationReport
 from feedback.services.handling import assignments
 from feedback.services.handling.actors import Actor
+from tests.support.api import WEDNESDAY_0930, cast, frozen
 from tests.test_staff_assignments import FORMS, MEETING, STAFF, ok, route, submit
 
 # (method, path, body, what the owner's assignment must have been through, owner's success status)
@@ -74,19 +73,12 @@ def snapshot(db) -> tuple:
 
 @pytest.fixture
 def clock(app):
-    clock = app.extensions["clock"]
-    clock.freeze(datetime(2026, 9, 23, 1, 30, tzinfo=UTC))
-    return clock
+    return frozen(app, WEDNESDAY_0930)
 
 
 @pytest.fixture
 def people(seeded, staff_login, mp_login):
-    return {
-        "reporter": mp_login(),
-        "tj": staff_login("handler", department_code="city-tj", username="tj-handler"),
-        "wb": staff_login("handler", department_code="city-wb", username="wb-handler"),
-        "fb": staff_login("handler", department_code="city-fb", username="fb-handler"),
-    }
+    return cast(staff_login, mp_login, "tj", "wb", "fb")
 
 
 def _prepare(db, assignment_id: int, steps: tuple[str, ...]) -> None:

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from tests.support.api import cast, frozen, ok
+
 MP = "/api/mp/v1"
 STAFF = "/api/staff/v1"
 MEETING = "县里的秸秆焚烧会议要求每个街道书记都去陪会，我们街道根本没有庄稼地，一个月被叫去三次。"
@@ -21,27 +23,13 @@ CHECKS = "这个月市里五个部门轮番来检查，每次都要准备台账�
 
 @pytest.fixture
 def clock(app):
-    clock = app.extensions["clock"]
     # Wednesday 2026-09-23, 21:30 China time: late in the day still counts as that day.
-    clock.freeze(datetime(2026, 9, 23, 13, 30, tzinfo=UTC))
-    return clock
+    return frozen(app, datetime(2026, 9, 23, 13, 30, tzinfo=UTC))
 
 
 @pytest.fixture
 def people(seeded, staff_login, mp_login):
-    return {
-        "reporter": mp_login("o-cadre"),
-        "triage": staff_login("triage", username="zzb-triage"),
-        "wb": staff_login("handler", department_code="city-wb", username="wb-handler"),
-        "fb": staff_login("handler", department_code="city-fb", username="fb-handler"),
-        "tj": staff_login("handler", department_code="city-tj", username="tj-handler"),
-        "yjgl": staff_login("handler", department_code="city-yjgl", username="yjgl-handler"),
-    }
-
-
-def ok(reply, status=200):
-    assert reply.status_code == status, reply.get_json()
-    return reply.get_json()
+    return cast(staff_login, mp_login, "triage", "wb", "fb", "tj", "yjgl", reporter="o-cadre")
 
 
 def submit(client, people, content=MEETING, **extra) -> tuple[str, int]:

@@ -19,6 +19,7 @@ from feedback.services.handling import assignments
 from feedback.services.handling.actors import Actor
 from feedback.services.triage import decisions as triage
 from feedback.services.triage.assigning import route_direct
+from tests.support.api import WEDNESDAY_0930, frozen
 from tests.test_staff_assignments import STAFF, ok, submit
 
 MP = "/api/mp/v1"
@@ -27,9 +28,7 @@ TRIAGE = Actor("staff", "triage")
 
 @pytest.fixture
 def clock(app):
-    clock = app.extensions["clock"]
-    clock.freeze(datetime(2026, 9, 23, 1, 30, tzinfo=UTC))  # Wednesday 09:30 China time
-    return clock
+    return frozen(app, WEDNESDAY_0930)
 
 
 @pytest.fixture

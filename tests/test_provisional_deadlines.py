@@ -20,6 +20,7 @@ from sqlalchemy import select
 from feedback.jobs import runner
 from feedback.models import Event, OutboxMessage
 from feedback.statutory import statutory_holidays
+from tests.support.api import ok
 
 MP = "/api/mp/v1"
 STAFF = "/api/staff/v1"
@@ -42,11 +43,6 @@ def cst(day: str, hour: int = 10, minute: int = 0) -> datetime:
 def due_day(item: dict) -> str:
     """The local day a due moment (end of that day, in UTC) falls on."""
     return (datetime.fromisoformat(item["due_at"]).astimezone(CHINA) - timedelta(microseconds=1)).date().isoformat()
-
-
-def ok(reply, status=200):
-    assert reply.status_code == status, reply.get_json()
-    return reply.get_json()
 
 
 @pytest.fixture

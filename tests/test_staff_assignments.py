@@ -16,14 +16,13 @@ from sqlalchemy import func, select
 
 from feedback.models import Assignment, Event, ExtensionRequest, Feedback, RectificationReport
 from feedback.services.handling.actors import Actor
-from feedback.services.intake.reporter import feedback_by_receipt
 from feedback.services.triage.assigning import route_direct, route_escalate
+from tests.support.api import MP, STAFF, WEDNESDAY_0930, cast, frozen, ok
+from tests.support.api import submit as support_submit
 
-MP = "/api/mp/v1"
-STAFF = "/api/staff/v1"
 MEETING = "县里的秸秆焚烧会议要求每个街道书记都去陪会，我们街道根本没有庄稼地，一个月被叫去三次。"
 FORMS = "省统计局的报表系统每月要求乡镇重复填报同一批数据，报表台账越来越多，干部天天加班填表。"
-WED = datetime(2026, 9, 23, 1, 30, tzinfo=UTC)  # Wednesday 09:30 China time
+WED = WEDNESDAY_0930
 TRIAGE_ACTOR = Actor("staff", "triage")
 END_OF = {  # end of a China-time day, as the API writes it (UTC)
     "09-24": "2026-09-24T16:00:00+00:00", "09-28": "2026-09-28T16:00:00+00:00",
@@ -32,15 +31,8 @@ END_OF = {  # end of a China-time day, as the API writes it (UTC)
 }
 
 
-def ok(reply, status: int = 200) -> dict:
-    assert reply.status_code == status, reply.get_json()
-    return reply.get_json()
-
-
 def submit(client, headers, content: str = MEETING, **extra) -> tuple[str, int]:
-    body = ok(client.post(f"{MP}/feedback", json={"kind": "problem", "content": content} | extra,
-                          headers=headers), 201)
-    return body["receipt"], feedback_by_receipt(body["receipt"]).id
+    return support_submit(client, headers, content, **extra)
 
 
 def route(db, feedback_id: int, primary: str, cooperating: tuple[str, ...] = (), path: str = "direct") -> list[int]:
@@ -63,21 +55,12 @@ def timeline(client, headers, receipt: str) -> list[dict]:
 
 @pytest.fixture
 def clock(app):
-    clock = app.extensions["clock"]
-    clock.freeze(WED)
-    return clock
+    return frozen(app, WED)
 
 
 @pytest.fixture
 def people(seeded, staff_login, mp_login):
-    return {
-        "reporter": mp_login(),
-        "triage": staff_login("triage", username="zzb-triage"),
-        "viewer": staff_login("viewer", username="viewer"),
-        "wb": staff_login("handler", department_code="city-wb", username="wb-handler"),
-        "fb": staff_login("handler", department_code="city-fb", username="fb-handler"),
-        "tj": staff_login("handler", department_code="city-tj", username="tj-handler"),
-    }
+    return cast(staff_login, mp_login, "triage", "viewer", "wb", "fb", "tj")
 
 
 # ------------------------------------------------------------------------------- acknowledge, detail

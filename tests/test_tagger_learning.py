@@ -15,6 +15,7 @@ from feedback.models import Event
 from feedback.services.admin.tagger import get_tagger
 from feedback.tag_model import TagModel
 from feedback.tagging import Tagger
+from tests.support.api import ok
 
 MP = "/api/mp/v1"
 STAFF = "/api/staff/v1"
@@ -26,11 +27,6 @@ BENCH = ["县里开会又让我们去坐冷板凳，一坐就是一上午。",
 TRADE = ["这家酒店专做迎来送往的生意，我们村的土特产也在那里卖。",
          "车站每天迎来送往，村里的客运班车又加了两趟。",
          "码头上迎来送往的游客多了，村民的农家乐生意好起来了。"]
-
-
-def ok(reply, status=200):
-    assert reply.status_code == status, reply.get_json()
-    return reply.get_json()
 
 
 @pytest.fixture
