@@ -84,7 +84,7 @@ class BaseSettings:
     RATE_LIMIT_UPLOAD = "30 per minute;200 per day"
     # Staff login attempts per client address.
     RATE_LIMIT_STAFF_LOGIN = "10 per minute"
-    # Staff login brakes (services/staff_throttle.py), counted in the rate-limit store.
+    # Staff login brakes (services/admin/staff_throttle.py), counted in the rate-limit store.
     STAFF_LOCK_AFTER = "5 per 30 minutes"  # failures per (username, client)
     STAFF_USERNAME_BACKOFF = "20 per hour"  # failures per username, all clients; beyond it:
     STAFF_BACKOFF_PACE = "1 per minute"  # attempts per username

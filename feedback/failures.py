@@ -68,7 +68,7 @@ def _frames(exc: BaseException) -> list[traceback.FrameSummary]:
 def describe(exc: BaseException) -> str:
     """One line: exception types (outermost first), where in our code it was raised, and the stack.
 
-    ``IntegrityError <- UniqueViolation at feedback/services/intake.py:63 in _claim (stack: …)``
+    ``IntegrityError <- UniqueViolation at feedback/services/intake/submit.py:63 in _claim (stack: …)``
     """
     chain = _chain(exc)
     kinds = " <- ".join(f"{type(e).__module__}.{type(e).__qualname__}".removeprefix("builtins.") for e in chain)

@@ -377,7 +377,7 @@ class Tagger:
         character that occurs anywhere in ``text``, overlaps and all (jieba's full mode).
 
         Unlike a segmentation this does not depend on the surrounding text, so a word found in
-        a query is found in every text that contains the query (see ``services.search``).
+        a query is found in every text that contains the query (see ``services.admin.search``).
         """
         dag = self._tok().get_DAG(text)
         return [(k, j + 1) for k, ends in dag.items() for j in ends if j > k]

@@ -1,6 +1,6 @@
 """Jobs for the monthly tag-trend summary: nightly fact refresh and the 1st-of-month publication.
 
-Thin bodies over ``services.monthly_facts`` and ``services.monthly_summary``; they flush and the
+Thin bodies over ``services.reporting.monthly_facts`` and ``services.reporting.summaries``; they flush and the
 runner commits once. Both are idempotent: a refresh replaces a month's facts with identical rows,
 and a published month is never rebuilt unless ``force`` is given.
 """

@@ -27,7 +27,7 @@ class StaffUser(db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     point_id: Mapped[int | None] = mapped_column(ForeignKey("observation_points.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Login failures are counted in the rate-limit store (services/staff_throttle.py), not here:
+    # Login failures are counted in the rate-limit store (services/admin/staff_throttle.py), not here:
     # a lock on the account row was a switch any stranger could flip.
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

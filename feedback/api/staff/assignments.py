@@ -1,7 +1,7 @@
 """A department's assignments (交办单): list, detail, handling; extension approval and report verification.
 
 Handlers see their own department's assignments only: another department's id answers 404, exactly
-as a missing one does (``services.assignments.get_assignment``). Departments see a feedback without
+as a missing one does (``services.handling.assignments.get_assignment``). Departments see a feedback without
 anything that could identify the reporter: no contact details, no exact time, no messages.
 """
 

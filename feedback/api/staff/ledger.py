@@ -3,7 +3,7 @@ leadership read one point's days, monthly statistics and the quarterly bulletin.
 
 A liaison never names a point: every liaison endpoint acts on ``current_staff().point_id``.
 The figures are not small-cell suppressed: they count burdens on points, not people
-(see ``services.ledger``).
+(see ``services.reporting.ledger``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 An assignment keeps its start (``assigned_at``) and, for each of its three due times, the number
 of working days it runs; the due times are always computed from those, so a provisional deadline
-can be recomputed exactly when the official holiday schedule arrives (``services.provisional``).
+can be recomputed exactly when the official holiday schedule arrives (``services.handling.provisional``).
 
 config/holidays.yaml is reloaded when it changes, like config/notifications.yaml. A file that does
 not load never breaks a request: the last good schedule stays in force (statutory rules alone if

@@ -2,7 +2,7 @@
 
 The type is decided by the bytes, never by the name or the declared content type. A PDF is
 rebuilt from its pages (``feedback.documents``); an image is decoded and re-encoded exactly as a
-cadre's upload is (``privacy.scrub_image`` via ``services.uploads``), so no file is stored as sent.
+cadre's upload is (``privacy.scrub_image`` via ``services.intake.uploads``), so no file is stored as sent.
 Only the department that uploaded a file can attach it, once.
 """
 

@@ -68,7 +68,7 @@ def track(receipt: str) -> dict:
             "timeline": _timeline(feedback),
             "messages": _messages(feedback),
             "can_answer": feedback.status == "needs_info",
-            # what services.reporter.rate accepts: a closure not rated yet, content not purged
+            # what services.intake.reporter.rate accepts: a closure not rated yet, content not purged
             "can_rate": feedback.status == "closed" and feedback.rating is None and feedback.purged_at is None,
             "deadline": _deadline(feedback),
         }
