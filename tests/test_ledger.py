@@ -406,3 +406,21 @@ def test_no_reminder_for_a_holiday_but_one_for_a_make_up_saturday(db, clock, see
     assert _run(clock, at("2026-10-11", 9)) == {"points_checked": 45, "reminders_queued": 45}  # Sat 10-10 worked
     assert _run(clock, at("2026-10-12", 9)) == {"points_checked": 0, "reminders_queued": 0}  # Sun 10-11 off
     assert len(_reminders(db)) == 90 and "ledger:GC45:2026-10-10" in _reminders(db)
+
+
+def test_a_key_taken_by_another_transaction_leaves_this_session_intact(app, db, seeded):
+    """The race path (same ledger day, same idempotency key…) answers without rolling the session back:
+    what the request already flushed is still there and commits."""
+    from feedback.services.inserts import insert_if_absent
+
+    point = db.session.scalar(select(ObservationPoint).order_by(ObservationPoint.id))
+    day = date(2026, 9, 1)
+    with db.engine.begin() as other:  # the rival request, committed first
+        other.execute(LedgerEntry.__table__.insert().values(point_id=point.id, day=day, meetings=3))
+    earlier = LedgerEntry(point_id=point.id, day=date(2026, 9, 2), meetings=1)
+    db.session.add(earlier)
+    db.session.flush()
+    assert insert_if_absent(LedgerEntry, {"point_id": point.id, "day": day}, ["point_id", "day"]) is None
+    db.session.commit()
+    rows = db.session.scalars(select(LedgerEntry).where(LedgerEntry.point_id == point.id).order_by(LedgerEntry.day))
+    assert [(e.day, e.meetings) for e in rows] == [(day, 3), (date(2026, 9, 2), 1)]

@@ -205,11 +205,11 @@ def test_a_long_notice_is_cut_to_what_the_robot_accepts(db, delivery, fake_robot
 def test_the_shipped_routing_file_is_a_valid_sample_that_contacts_nobody_real():
     import yaml
 
-    from feedback.services.notices.queue import parse_routing
+    from feedback.services.notices.recipients import parse_recipient_rules
 
     path = PROJECT / "config" / "notifications.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    routing = parse_routing(data, str(path))
+    routing = parse_recipient_rules(data, str(path))
     assert data["sample"] is True and routing.default.channel == "log"
     assert {r.target.rpartition("@")[2] for r in routing.departments.values() if r.channel == "email"} == {
         "example.org"}

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from feedback.clock import now
 from feedback.errors import Conflict, ValidationFailed
@@ -29,6 +28,7 @@ from feedback.privacy import generate_receipt, idempotency_lookup, receipt_diges
 from feedback.services.admin.search import index_feedback
 from feedback.services.admin.tagger import get_tagger
 from feedback.services.handling.events import record_event
+from feedback.services.inserts import insert_if_absent
 from feedback.services.keys import purpose_key
 from feedback.services.triage.suggestions import suggestion_for
 from feedback.timeutil import day_start, local_date
@@ -95,14 +95,12 @@ def _claim_idempotency(pseudonym: str, idem_key: str) -> tuple[IdempotencyRecord
         db.session.delete(existing)
         db.session.flush()
     ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
-    record = IdempotencyRecord(lookup=lookup, sealed=b"", expires_at=moment + ttl)
-    db.session.add(record)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict("相同的提交正在处理，请稍候刷新", code="submission_in_progress") from None
-    return record, None
+    # A concurrent request with the same key inserts first: this one answers 409 and keeps its session.
+    record_id = insert_if_absent(IdempotencyRecord, {"lookup": lookup, "sealed": b"", "expires_at": moment + ttl},
+                                 ["lookup"])
+    if record_id is None:
+        raise Conflict("相同的提交正在处理，请稍候刷新", code="submission_in_progress")
+    return db.session.get_one(IdempotencyRecord, record_id), None
 
 
 def _request_digest(data: dict[str, Any]) -> str:

@@ -1,6 +1,6 @@
 """Delivery channels for outbox messages: log, e-mail (SMTP), webhook (enterprise-WeChat group robot).
 
-A new channel is one class with a ``name`` and a ``send`` decorated with ``@register``; the routing
+A new channel is one class with a ``name`` and a ``send`` decorated with ``@register``; the recipient rules
 file (config/notifications.yaml) can then name it. ``send`` either returns (delivered) or raises
 ``DeliveryError`` with a message fit for the admin console: never a password, a robot key or a URL.
 """
@@ -30,9 +30,9 @@ class DeliveryError(Exception):
 class Channel:
     name: ClassVar[str]
 
-    def __init__(self, config: Mapping[str, Any], routing: Any) -> None:
+    def __init__(self, config: Mapping[str, Any], rules: Any) -> None:
         self.config = config
-        self.routing = routing
+        self.rules = rules
 
     def send(self, message: OutboxMessage) -> None:
         raise NotImplementedError
@@ -46,11 +46,11 @@ def register(cls: type[Channel]) -> type[Channel]:
     return cls
 
 
-def channel_for(name: str, config: Mapping[str, Any], routing: Any) -> Channel:
+def channel_for(name: str, config: Mapping[str, Any], rules: Any) -> Channel:
     cls = CHANNELS.get(name)
     if cls is None:
         raise DeliveryError(f"未知的发送渠道 {name!r}")
-    return cls(config, routing)
+    return cls(config, rules)
 
 
 @register
@@ -110,7 +110,7 @@ class SmtpChannel(Channel):
 class WebhookChannel(Channel):
     """An enterprise-WeChat group robot: POST {"msgtype":"text","text":{"content":…}}; success is errcode 0.
 
-    The recipient is a robot *name* from the routing file; its URL (which carries the key) is looked
+    The recipient is a robot *name* from the recipient rules; its URL (which carries the key) is looked
     up at send time, so keys never reach the database, the admin API or the error text.
     """
 
@@ -125,7 +125,7 @@ class WebhookChannel(Channel):
         return data[:ROBOT_TEXT_MAX_BYTES - 3].decode("utf-8", errors="ignore") + "…"
 
     def send(self, message: OutboxMessage) -> None:
-        url = self.routing.webhook_url(message.recipient or "")
+        url = self.rules.webhook_url(message.recipient or "")
         if not url:
             raise DeliveryError(f"未配置名为 {message.recipient!r} 的 Webhook 地址")
         timeout = self.config["WEBHOOK_TIMEOUT_SECONDS"]

@@ -25,7 +25,8 @@ from feedback.extensions import db
 from feedback.models import Assignment, Feedback, OutboxMessage, Supervision
 from feedback.services.handling import deadlines
 from feedback.services.handling.events import record_event
-from feedback.services.notices.queue import enqueue, insert_if_absent
+from feedback.services.inserts import insert_if_absent
+from feedback.services.notices.queue import enqueue
 from feedback.timeutil import CHINA, local_date
 from feedback.workflow import RUNNING_ASSIGNMENT
 

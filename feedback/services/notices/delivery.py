@@ -29,7 +29,7 @@ from feedback.extensions import db
 from feedback.failures import log_failure
 from feedback.models import OutboxMessage
 from feedback.services.notices.channels import Channel, DeliveryError, channel_for
-from feedback.services.notices.queue import routing
+from feedback.services.notices.recipients import recipient_rules
 
 log = logging.getLogger("feedback.notifications")
 INTERRUPTED = "上次发送中断（发送进程退出或超时），已重新排队"
@@ -93,7 +93,7 @@ def deliver(message_id: int, token: datetime, channels: dict[str, Channel]) -> s
     attempts = message.attempts
     try:
         if message.channel not in channels:
-            channels[message.channel] = channel_for(message.channel, current_app.config, routing())
+            channels[message.channel] = channel_for(message.channel, current_app.config, recipient_rules())
         channels[message.channel].send(message)
     except DeliveryError as exc:
         error = str(exc)

@@ -24,12 +24,11 @@ documents, inspections), not people, and naming the point is the purpose of the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from feedback.calendar import CalendarOutOfRange
 from feedback.clock import now
@@ -39,6 +38,7 @@ from feedback.models import ObservationPoint, StaffUser
 from feedback.models.ledger import LEDGER_COUNTS, LedgerEntry
 from feedback.services.handling import deadlines
 from feedback.services.handling.events import record_event
+from feedback.services.inserts import insert_if_absent
 from feedback.timeutil import local_date, parse_iso_day
 
 COUNT_LABELS = {
@@ -147,21 +147,27 @@ def record_day(staff: StaffUser, day: date, counts: dict[str, int], note: str | 
         raise Conflict(f"超过 {correction_days()} 天的登记已锁定，如需更正请联系组织部", code="ledger_locked")
     if counts["irrelevant_meetings"] > counts["meetings"]:
         raise ValidationFailed(errors={"irrelevant_meetings": ["陪会次数（与本点无关的会议）不能多于参会次数"]})
-    entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.point_id == point.id, LedgerEntry.day == day))
     moment = now()
-    if entry is None:
-        entry = LedgerEntry(point_id=point.id, day=day, created_at=moment, source="liaison")
-        db.session.add(entry)
+    entry = _entry(point, day, moment, "liaison")
     for name in LEDGER_COUNTS:
         setattr(entry, name, counts[name])
     entry.note = (note or "").strip() or None
     entry.recorded_by, entry.updated_at = staff.id, moment
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same day saved at the same moment by a second request
-        db.session.rollback()
-        raise Conflict("该日登记正在由他人保存，请刷新后重试", code="ledger_busy") from None
+    db.session.flush()
     return entry
+
+
+def _entry(point: ObservationPoint, day: date, moment: datetime, source: str) -> LedgerEntry:
+    """The point's row for ``day``, created empty if there is none; a second request creating the same
+    day at the same moment answers 409 without rolling back what this request already did."""
+    entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.point_id == point.id, LedgerEntry.day == day))
+    if entry is not None:
+        return entry
+    entry_id = insert_if_absent(LedgerEntry, {"point_id": point.id, "day": day, "created_at": moment,
+                                              "source": source}, ["point_id", "day"])
+    if entry_id is None:
+        raise Conflict("该日登记正在由他人保存，请刷新后重试", code="ledger_busy")
+    return db.session.get_one(LedgerEntry, entry_id)
 
 
 def correct_day(staff: StaffUser, point: ObservationPoint, day: date, counts: dict[str, int], note: str | None,
@@ -179,8 +185,7 @@ def correct_day(staff: StaffUser, point: ObservationPoint, day: date, counts: di
     before = None if entry is None else {**{n: getattr(entry, n) for n in LEDGER_COUNTS}, "note": entry.note}
     moment = now()
     if entry is None:
-        entry = LedgerEntry(point_id=point.id, day=day, created_at=moment)
-        db.session.add(entry)
+        entry = _entry(point, day, moment, "org")
     for name in LEDGER_COUNTS:
         setattr(entry, name, counts[name])
     entry.note = (note or "").strip() or None
@@ -188,11 +193,7 @@ def correct_day(staff: StaffUser, point: ObservationPoint, day: date, counts: di
     after = {**{n: getattr(entry, n) for n in LEDGER_COUNTS}, "note": entry.note}
     record_event(None, "ledger_correct", actor_type="staff", actor_id=staff.id, actor_role=staff.role,
                  reason=reason, data={"point": point.code, "day": day.isoformat(), "before": before, "after": after})
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict("该日登记正在由他人保存，请刷新后重试", code="ledger_busy") from None
+    db.session.flush()
     return entry
 
 
