@@ -10,24 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback.extensions import db
 
 
-def insert_if_absent(model: type, values: dict[str, Any], unique: list[str]) -> int | None:
+def insert_if_absent(model: Any, values: dict[str, Any], unique: list[str]) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new row's id, or None if the key was taken.
 
     Unlike a pre-check or a savepoint, this is atomic on SQLite and PostgreSQL alike: of two
     concurrent transactions inserting the same key, PostgreSQL makes the second wait for the
     first and then do nothing; SQLite serialises the writers.
     """
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - the project supports these two
-        dialect_insert = insert
-    stmt = dialect_insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt: Any = postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    else:  # SQLite, the only other database the project supports
+        stmt = sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
     return db.session.execute(stmt.returning(model.id)).scalar_one_or_none()
