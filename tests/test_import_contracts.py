@@ -17,8 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "feedback"
-DOMAIN = ("calendar", "statutory", "routing", "workflow", "privacy", "tagging", "taxonomy", "tag_model", "labels",
-          "timeutil")
+DOMAIN = ("calendar", "statutory", "route_suggestion", "workflow", "privacy", "tagging", "taxonomy", "tag_model",
+          "labels", "timeutil")
 OUTSIDE_DOMAIN = ("flask", "flask_sqlalchemy", "flask_migrate", "sqlalchemy", "feedback.extensions", "feedback.models",
                   "feedback.services", "feedback.api", "feedback.jobs", "feedback.cli")
 OUTSIDE_API = ("sqlalchemy", "flask_sqlalchemy", "feedback.models")

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from feedback.extensions import db
 from feedback.models import Department, Responsibility
-from feedback.routing import DepartmentRef, Rule, Suggestion, suggest
+from feedback.route_suggestion import DepartmentRef, Rule, Suggestion, suggest
 
 
 def _ref(dept: Department) -> DepartmentRef:
