@@ -16,8 +16,7 @@ from werkzeug.exceptions import HTTPException
 from feedback.models import Assignment, Event, ExtensionRequest, Feedback, ObservationPoint, RectificationReport
 from feedback.services.handling import assignments
 from feedback.services.handling.actors import Actor
-from tests.support.api import WEDNESDAY_0930, cast, frozen
-from tests.test_staff_assignments import FORMS, MEETING, STAFF, ok, route, submit
+from tests.support.api import FORMS, MEETING, STAFF, WEDNESDAY_0930, cast, frozen, ok, route, submit
 
 # (method, path, body, what the owner's assignment must have been through, owner's success status)
 HANDLER_ENDPOINTS = [

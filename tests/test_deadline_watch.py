@@ -23,8 +23,8 @@ from feedback.services.intake.reporter import feedback_by_receipt
 from feedback.services.intake.submit import submit_feedback
 from feedback.services.triage import decisions as triage
 from feedback.timeutil import CHINA, local_date
+from tests.support.api import MEETING, STAFF, ok, route, timeline
 from tests.test_outbox import run_processes, write_routing
-from tests.test_staff_assignments import MEETING, STAFF, ok, route, timeline
 
 TRIAGE = Actor("staff", "triage")
 WB_MAIL = "city-wb-duty@example.org"

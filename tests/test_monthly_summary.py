@@ -25,7 +25,7 @@ from feedback.services.intake import reporter
 from feedback.services.intake.submit import submit_feedback
 from feedback.services.triage import decisions as triage
 from feedback.services.triage.assigning import route_direct
-from tests.test_staff_assignments import STAFF, ok
+from tests.support.api import STAFF, ok
 
 CHINA = ZoneInfo("Asia/Shanghai")
 TRIAGE = Actor("staff", "triage")

@@ -19,8 +19,7 @@ from feedback.services.handling import assignments
 from feedback.services.handling.actors import Actor
 from feedback.services.triage import decisions as triage
 from feedback.services.triage.assigning import route_direct
-from tests.support.api import WEDNESDAY_0930, frozen
-from tests.test_staff_assignments import STAFF, ok, submit
+from tests.support.api import STAFF, WEDNESDAY_0930, frozen, ok, submit
 
 MP = "/api/mp/v1"
 TRIAGE = Actor("staff", "triage")

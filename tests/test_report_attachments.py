@@ -16,7 +16,8 @@ from pypdf.generic import DictionaryObject, NameObject
 from sqlalchemy import select
 
 from feedback.models import RectificationReport, ReportAttachment
-from tests.test_staff_assignments import STAFF, WED, ok, route, submit
+from tests.support.api import STAFF, ok, route, submit
+from tests.support.api import WEDNESDAY_0930 as WED
 
 
 def pdf_bytes(*, script: bool = True, password: str | None = None, pages: int = 2) -> bytes:

@@ -27,8 +27,8 @@ from feedback.models import (
     Upload,
 )
 from feedback.services.admin.retention import PURGED_TEXT
+from tests.support.api import STAFF, ok, submit
 from tests.test_mp_reporter import ask, handle_and_close
-from tests.test_staff_assignments import STAFF, ok, submit
 
 MP = "/api/mp/v1"
 OLD_CLOSING = datetime(2024, 3, 4, 1, 30, tzinfo=UTC)  # Monday 09:30 China time

@@ -15,15 +15,9 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.models import Assignment, Event, ExtensionRequest, Feedback, RectificationReport
-from feedback.services.handling.actors import Actor
-from feedback.services.triage.assigning import route_direct, route_escalate
-from tests.support.api import MP, STAFF, WEDNESDAY_0930, cast, frozen, ok
-from tests.support.api import submit as support_submit
+from tests.support.api import FORMS, MEETING, STAFF, WEDNESDAY_0930, cast, frozen, ok, route, submit, timeline
 
-MEETING = "县里的秸秆焚烧会议要求每个街道书记都去陪会，我们街道根本没有庄稼地，一个月被叫去三次。"
-FORMS = "省统计局的报表系统每月要求乡镇重复填报同一批数据，报表台账越来越多，干部天天加班填表。"
 WED = WEDNESDAY_0930
-TRIAGE_ACTOR = Actor("staff", "triage")
 END_OF = {  # end of a China-time day, as the API writes it (UTC)
     "09-24": "2026-09-24T16:00:00+00:00", "09-28": "2026-09-28T16:00:00+00:00",
     "10-21": "2026-10-21T16:00:00+00:00", "10-26": "2026-10-26T16:00:00+00:00",
@@ -31,26 +25,8 @@ END_OF = {  # end of a China-time day, as the API writes it (UTC)
 }
 
 
-def submit(client, headers, content: str = MEETING, **extra) -> tuple[str, int]:
-    return support_submit(client, headers, content, **extra)
-
-
-def route(db, feedback_id: int, primary: str, cooperating: tuple[str, ...] = (), path: str = "direct") -> list[int]:
-    feedback = db.session.get(Feedback, feedback_id)
-    if path == "escalate":
-        created = route_escalate(TRIAGE_ACTOR, feedback, primary, None)
-    else:
-        created = route_direct(TRIAGE_ACTOR, feedback, primary, list(cooperating), "请核实并整改")
-    db.session.commit()
-    return [a.id for a in created]
-
-
 def count(db, model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-def timeline(client, headers, receipt: str) -> list[dict]:
-    return ok(client.post(f"{MP}/feedback/track", json={"receipt": receipt}, headers=headers))["timeline"]
 
 
 @pytest.fixture
