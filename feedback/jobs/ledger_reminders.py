@@ -7,7 +7,7 @@ from datetime import timedelta
 from feedback.jobs.context import JobContext
 from feedback.services.handling import deadlines
 from feedback.services.notices.queue import enqueue
-from feedback.services.reporting import ledger
+from feedback.services.reporting import ledger, ledger_views
 from feedback.timeutil import local_date
 
 WEEKDAYS = "一二三四五六日"
@@ -24,7 +24,7 @@ def run(ctx: JobContext) -> dict[str, int]:
     yesterday = local_date(ctx.now) - timedelta(days=1)
     if not deadlines.work_calendar().is_workday(yesterday):
         return {"points_checked": 0, "reminders_queued": 0}
-    checked, missing = ledger.points_without_entry(yesterday)
+    checked, missing = ledger_views.points_without_entry(yesterday)
     last_day = yesterday + timedelta(days=ledger.correction_days())
     when = f"{yesterday.month}月{yesterday.day}日（星期{WEEKDAYS[yesterday.weekday()]}）"
     queued = 0
