@@ -107,3 +107,16 @@ def test_production_cookie_is_host_prefixed_and_secure(app, client, triage_user)
     reply = log_in(client, triage_user)
     cookie = reply.headers["Set-Cookie"]
     assert cookie.startswith("__Host-tjf_console=") and "Secure" in cookie and "Path=/" in cookie
+
+
+def test_sample_accounts_exist_in_development_only(app, runner, seeded):
+    refused = runner.invoke(args=["users", "sample"])
+    assert refused.exit_code == 1 and "只能在开发环境" in refused.output
+    app.config["FEEDBACK_ENV"] = "development"
+    made = runner.invoke(args=["users", "sample"])
+    assert made.exit_code == 0, made.output
+    password = re.search(r"demo-handler\s+密码 (\S+)", made.output).group(1)
+    reply = app.test_client().post("/console/login", data={"username": "demo-handler", "password": password})
+    assert reply.status_code == 302
+    again = runner.invoke(args=["users", "sample"])
+    assert again.exit_code == 0 and password not in again.output  # passwords are new each time
