@@ -28,6 +28,8 @@ seed: db
 # Development: SQLite in instance/, sample reference data, dev logins ("dev-…") accepted.
 # The scheduler runs in the background and is stopped when the web server exits (or on Ctrl-C).
 run: seed
+	@$(FLASK) users sample
+	@echo "控制台：http://$(HOST):$(PORT)/console/"
 	@$(FLASK) jobs run & scheduler=$$!; \
 	trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT; \
 	trap 'exit 130' INT; trap 'exit 143' TERM; \

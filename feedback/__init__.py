@@ -20,6 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from feedback.api.registry import register_blueprints
     from feedback.cli import register_cli
     from feedback.clock import Clock
+    from feedback.console import init_console
     from feedback.errors import register_error_handlers
     from feedback.extensions import db, limiter, migrate
     from feedback.request_log import init_request_logging
@@ -46,5 +47,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     refuse_unsafe_path_values(app)
     init_request_logging(app)
     init_http_limits(app)
+    init_console(app)
     register_cli(app)
     return app

@@ -123,3 +123,36 @@ def list_command() -> None:
         binding = (user.department.code if user.department else user.point.code if user.point else "-")
         last = user.last_login_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if user.last_login_at else "从未登录"
         click.echo("\t".join([user.username, user.role, binding, _status(user), last, user.display_name or ""]))
+
+
+# Development only: one account per role on the sample reference data, so the console can be tried at once.
+SAMPLE_ACCOUNTS = (
+    ("demo-triage", "triage", None, None, "示例研判人员"),
+    ("demo-handler", "handler", "city-wb", None, "示例办理人员（市委办）"),
+    ("demo-liaison", "liaison", None, "GC01", "示例观测点联络员"),
+    ("demo-viewer", "viewer", None, None, "示例领导"),
+    ("demo-admin", "admin", None, None, "示例管理员"),
+)
+
+
+@users_group.command("sample")
+@with_appcontext
+@_one_commit
+def sample_command() -> None:
+    """开发环境专用：为每个角色建一个示例账号（已有则重设密码），并打印用户名和密码。生产环境拒绝执行。"""
+    from flask import current_app
+
+    if current_app.config["FEEDBACK_ENV"] != "development":
+        click.echo("示例账号只能在开发环境（FEEDBACK_ENV=development）中创建", err=True)
+        raise click.exceptions.Exit(1)
+    import secrets
+
+    click.echo("开发环境示例账号（仅供本机试用）：")
+    for username, role, department, point, name in SAMPLE_ACCOUNTS:
+        password = f"Demo-{secrets.token_urlsafe(9)}"
+        if staff_auth.find_user(username) is None:
+            staff_auth.create_user(username, password, role, department_code=department, point_code=point,
+                                   display_name=name)
+        else:
+            staff_auth.reset_password(username, password)
+        click.echo(f"  {staff_auth.ROLE_LABELS[role]:<10} 用户名 {username:<14} 密码 {password}")
