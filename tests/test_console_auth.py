@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from feedback.services.staff_auth import create_user
+from feedback.services.admin.staff_auth import create_user
 from tests.conftest import STAFF_TEST_PASSWORD
 
 NEW_PASSWORD = "Lan-Shan-Qiao-58"

@@ -1,7 +1,7 @@
 """Import contracts: which layer may import which (read from the source, imports inside functions too).
 
 - Domain modules are pure: no Flask, no SQLAlchemy, no database models, no services, no API.
-- The API (and the console, when it exists) asks services; it imports neither SQLAlchemy nor the
+- The API and the console ask services; it imports neither SQLAlchemy nor the
   models, except its schema modules, which describe model-shaped answers.
 - Nothing imports the API but the app factory (``feedback/__init__.py``) and the API itself.
 

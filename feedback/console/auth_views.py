@@ -8,7 +8,7 @@ from feedback.console import bp
 from feedback.console.security import clear_session_cookie, safe_next, set_session_cookie
 from feedback.errors import AppError, ValidationFailed
 from feedback.extensions import db
-from feedback.services import staff_auth
+from feedback.services.admin import staff_auth
 
 REASONS = {
     "token_expired": "长时间未操作，已自动退出，请重新登录。",

@@ -53,9 +53,9 @@ def require_staff() -> None:
 def commit_idle_slide(response: Response) -> Response:
     """A request that did not commit (a read) commits the slide now; a failed one leaves it to the next."""
     from feedback.extensions import db
-    from feedback.services.admin.staff_auth import TOUCHED_FLAG
+    from feedback.services.admin.staff_auth import slide_left_uncommitted
 
-    if db.session.info.pop(TOUCHED_FLAG, False) and response.status_code < 400:
+    if slide_left_uncommitted() and response.status_code < 400:
         db.session.commit()
     return response
 

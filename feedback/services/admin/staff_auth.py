@@ -324,6 +324,12 @@ def _slide_committed(session: Session) -> None:
     session.info.pop(TOUCHED_FLAG, None)
 
 
+def slide_left_uncommitted() -> bool:
+    """True (once) when this request's authenticate() slid the idle deadline and nothing committed it since:
+    the request was a read, and its after_request must commit the slide (one commit a request)."""
+    return bool(db.session.info.pop(TOUCHED_FLAG, False))
+
+
 def logout(token: str) -> None:
     db.session.execute(update(StaffSession).where(StaffSession.token_hash == _token_hash(token))
                        .values(revoked=True))
