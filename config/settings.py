@@ -246,8 +246,10 @@ def parse_deadlines(text: str) -> dict[str, int]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, sep, value = (s.strip() for s in part.partition("="))
         if not sep or key not in DEFAULT_DEADLINES or not value.isdigit():
-            raise SettingsError(f"DEADLINES 应写成“名称=工作日数”并用逗号分隔，名称可选 "
-                                f"{', '.join(DEFAULT_DEADLINES)}；无法识别 {part!r}")
+            raise SettingsError(
+                f"DEADLINES 应写成“名称=工作日数”并用逗号分隔，名称可选 "
+                f"{', '.join(DEFAULT_DEADLINES)}；无法识别 {part!r}"
+            )
         result[key] = int(value)
     return result
 
@@ -256,7 +258,7 @@ def normalise_database_url(url: str) -> str:
     """Accept the usual postgres:// spellings and use the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -269,8 +271,9 @@ def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, st
     settings = _settings_dict(ENVIRONMENTS[env_name])
     for var, key in ENV_OVERRIDES.items():
         if environ.get(var):
-            settings[key] = (parse_deadlines(environ[var]) if key == "DEADLINES"
-                             else _coerce(var, environ[var], settings.get(key)))
+            settings[key] = (
+                parse_deadlines(environ[var]) if key == "DEADLINES" else _coerce(var, environ[var], settings.get(key))
+            )
     settings.update(overrides)
     settings["FEEDBACK_ENV"] = env_name
     settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])

@@ -14,10 +14,20 @@ def excerpt(text: str, chars: int = EXCERPT_CHARS) -> str:
 
 
 KIND_LABELS = {"problem": "问题线索", "suggestion": "意见建议", "practice": "经验做法"}
-UNIT_LEVELS = {"village": "村", "community": "社区", "township": "乡镇", "subdistrict": "街道",
-               "county": "县（市、区）直机关", "city": "市直机关"}
-IMPOSER_LEVELS = {"province": "省直部门", "city": "市直部门", "district": "县（市、区）部门",
-                  "township": "乡镇（街道）"}
+UNIT_LEVELS = {
+    "village": "村",
+    "community": "社区",
+    "township": "乡镇",
+    "subdistrict": "街道",
+    "county": "县（市、区）直机关",
+    "city": "市直机关",
+}
+IMPOSER_LEVELS = {
+    "province": "省直部门",
+    "city": "市直部门",
+    "district": "县（市、区）部门",
+    "township": "乡镇（街道）",
+}
 
 # What the reporter reads in the timeline for each event action.
 REPORTER_ACTION_LABELS = {

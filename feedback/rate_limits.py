@@ -78,7 +78,6 @@ def client_key() -> str:
     return _prefixed("c-" + hashed("client", client_address()))
 
 
-
 # ---------------------------------------------------------------- counters used by services
 
 

@@ -80,8 +80,9 @@ def _unique(refs: Iterable[DepartmentRef], exclude: set[str]) -> tuple[Departmen
     return tuple(out)
 
 
-def suggest(rules: Sequence[Rule], tag_codes: Iterable[str], text: str,
-            imposer_level: str | None = None) -> Suggestion | None:
+def suggest(
+    rules: Sequence[Rule], tag_codes: Iterable[str], text: str, imposer_level: str | None = None
+) -> Suggestion | None:
     tags = set(tag_codes)
     scored = []
     for rule in rules:
@@ -98,8 +99,9 @@ def suggest(rules: Sequence[Rule], tag_codes: Iterable[str], text: str,
     primaries = _unique((r.primary for r in top), set())
     if len(primaries) > 1 or any(r.complex for r in top):
         participants = _unique([*primaries, *(d for r in top for d in r.cooperating)], set())
-        reason = ("多个部门均可能负主要责任，建议集中会商" if len(primaries) > 1
-                  else "该事项标记为复杂事项，建议集中会商")
+        reason = (
+            "多个部门均可能负主要责任，建议集中会商" if len(primaries) > 1 else "该事项标记为复杂事项，建议集中会商"
+        )
         return Suggestion("consult", None, participants, "consult", tuple(r.code for r in top), reason, matched)
     rule = top[0]
     path = "escalate" if imposer_level == "province" else rule.path

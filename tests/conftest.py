@@ -153,8 +153,9 @@ def staff_login(client, db):
     """
     from feedback.services.admin.staff_auth import create_user, find_user
 
-    def login(role: str, department_code: str | None = None, point_code: str | None = None,
-              username: str | None = None) -> dict[str, str]:
+    def login(
+        role: str, department_code: str | None = None, point_code: str | None = None, username: str | None = None
+    ) -> dict[str, str]:
         username = username or f"{role}-{uuid.uuid4().hex[:10]}"
         if find_user(username) is None:
             create_user(username, STAFF_TEST_PASSWORD, role, department_code=department_code, point_code=point_code)

@@ -17,10 +17,30 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "feedback"
-DOMAIN = ("calendar", "statutory", "route_suggestion", "workflow", "privacy", "tagging", "taxonomy", "tag_model",
-          "labels", "timeutil")
-OUTSIDE_DOMAIN = ("flask", "flask_sqlalchemy", "flask_migrate", "sqlalchemy", "feedback.extensions", "feedback.models",
-                  "feedback.services", "feedback.api", "feedback.jobs", "feedback.cli")
+DOMAIN = (
+    "calendar",
+    "statutory",
+    "route_suggestion",
+    "workflow",
+    "privacy",
+    "tagging",
+    "taxonomy",
+    "tag_model",
+    "labels",
+    "timeutil",
+)
+OUTSIDE_DOMAIN = (
+    "flask",
+    "flask_sqlalchemy",
+    "flask_migrate",
+    "sqlalchemy",
+    "feedback.extensions",
+    "feedback.models",
+    "feedback.services",
+    "feedback.api",
+    "feedback.jobs",
+    "feedback.cli",
+)
 OUTSIDE_API = ("sqlalchemy", "flask_sqlalchemy", "feedback.models")
 
 
@@ -32,7 +52,8 @@ def _module_name(path: Path) -> str:
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imports(path: Path) -> set[str]:
@@ -95,7 +116,9 @@ def test_nothing_but_the_app_factory_imports_the_api():
 def test_the_checker_sees_imports_inside_functions(tmp_path):
     """The contracts would pass vacuously if the reader missed an import; it must not."""
     sample = tmp_path / "sample.py"
-    sample.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import flask\n"
-                      "def f():\n    from sqlalchemy import select\n    import feedback.models\n")
+    sample.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import flask\n"
+        "def f():\n    from sqlalchemy import select\n    import feedback.models\n"
+    )
     assert imports(sample) >= {"sqlalchemy", "sqlalchemy.select", "feedback.models"}
     assert "flask" not in imports(sample)

@@ -50,8 +50,9 @@ def wait_for_rival(ctx: JobContext) -> dict[str, int]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         _db.session.rollback()  # a fresh snapshot each poll
-        skipped = _db.session.scalar(select(func.count()).select_from(JobRun)
-                                     .where(JobRun.job_id == ctx.job_id, JobRun.outcome == "skipped"))
+        skipped = _db.session.scalar(
+            select(func.count()).select_from(JobRun).where(JobRun.job_id == ctx.job_id, JobRun.outcome == "skipped")
+        )
         if skipped:
             return {"rivals_skipped": skipped}
         time.sleep(0.05)
@@ -60,8 +61,9 @@ def wait_for_rival(ctx: JobContext) -> dict[str, int]:
 
 ADD = JobSpec("test-add", f"{__name__}:add_record", "interval", {"minutes": 5}, "测试：写一行")
 FAIL = JobSpec("test-fail", f"{__name__}:add_then_fail", "interval", {"minutes": 5}, "测试：写一行后失败")
-RIVAL = JobSpec("test-rival", f"{__name__}:wait_for_rival", "interval", {"minutes": 5}, "测试：等待另一个进程",
-                lease_seconds=120)
+RIVAL = JobSpec(
+    "test-rival", f"{__name__}:wait_for_rival", "interval", {"minutes": 5}, "测试：等待另一个进程", lease_seconds=120
+)
 EXTRA_JOBS = (ADD, FAIL, RIVAL)
 
 
@@ -148,15 +150,22 @@ def test_an_expired_lease_of_a_crashed_process_is_taken_over(app, db, clock):
 
 @pytest.mark.subprocess
 def test_two_real_processes_started_together_run_the_job_once(app, db):
-    env = {**os.environ, "FEEDBACK_ENV": "testing", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "UPLOAD_DIR": app.config["UPLOAD_DIR"], "TEST_JOBS": "tests.test_jobs:EXTRA_JOBS"}
+    env = {
+        **os.environ,
+        "FEEDBACK_ENV": "testing",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "UPLOAD_DIR": app.config["UPLOAD_DIR"],
+        "TEST_JOBS": "tests.test_jobs:EXTRA_JOBS",
+    }
     command = [sys.executable, "-m", "tests.support.frozen_flask", "--app", "feedback", "jobs", "run-once", RIVAL.id]
-    procs = [subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
     assert sorted(code for code, _, _ in results) == [0, 1], results
-    (_, ran_out, _), = [r for r in results if r[0] == 0]
-    (_, _, skipped_err), = [r for r in results if r[0] == 1]
+    ((_, ran_out, _),) = [r for r in results if r[0] == 0]
+    ((_, _, skipped_err),) = [r for r in results if r[0] == 1]
     assert "运行成功" in ran_out and "rivals_skipped=1" in ran_out
     assert "未运行" in skipped_err and "租约被占用" in skipped_err
     outcomes = sorted(r.outcome for r in runs(db, RIVAL.id))
@@ -178,8 +187,17 @@ def test_production_code_runs_only_the_schedule(app, monkeypatch):
 
 
 def record(db, job_id: str, started: datetime, outcome: str, counts=None, error=None) -> None:
-    db.session.add(JobRun(job_id=job_id, holder="vm:7", started_at=started, finished_at=started, outcome=outcome,
-                          counts=counts, error=error))
+    db.session.add(
+        JobRun(
+            job_id=job_id,
+            holder="vm:7",
+            started_at=started,
+            finished_at=started,
+            outcome=outcome,
+            counts=counts,
+            error=error,
+        )
+    )
     db.session.commit()
 
 
@@ -277,10 +295,20 @@ def test_a_scheduler_trigger_runs_the_job_through_the_runner(app, db, clock, ext
 
 @pytest.mark.subprocess
 def test_the_scheduler_process_stops_cleanly_on_sigterm(app, db):
-    env = {**os.environ, "FEEDBACK_ENV": "testing", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "UPLOAD_DIR": app.config["UPLOAD_DIR"]}
-    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "feedback", "jobs", "run"], cwd=PROJECT_DIR,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "FEEDBACK_ENV": "testing",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "UPLOAD_DIR": app.config["UPLOAD_DIR"],
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "feedback", "jobs", "run"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         lines = []
         for line in proc.stdout:  # blocks until the process says it is up
@@ -299,12 +327,13 @@ def test_the_scheduler_process_stops_cleanly_on_sigterm(app, db):
 
 @pytest.mark.subprocess
 def test_the_web_app_never_starts_a_scheduler(app):
-    code = ("import sys; from feedback import create_app; app = create_app({'FEEDBACK_ENV': 'testing'}); "
-            "app.test_client().get('/api/openapi.json'); import threading; "
-            "assert 'apscheduler' not in sys.modules, 'apscheduler imported'; "
-            "assert threading.active_count() == 1, threading.enumerate()")
-    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True,
-                            timeout=60)
+    code = (
+        "import sys; from feedback import create_app; app = create_app({'FEEDBACK_ENV': 'testing'}); "
+        "app.test_client().get('/api/openapi.json'); import threading; "
+        "assert 'apscheduler' not in sys.modules, 'apscheduler imported'; "
+        "assert threading.active_count() == 1, threading.enumerate()"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
 
 

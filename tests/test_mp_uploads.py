@@ -13,8 +13,12 @@ from feedback.models import Upload
 
 
 def post(client, headers, data: bytes, name="photo.jpg"):
-    return client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(data), name)}, headers=headers,
-                       content_type="multipart/form-data")
+    return client.post(
+        "/api/mp/v1/uploads",
+        data={"file": (io.BytesIO(data), name)},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
 
 
 def test_upload_strips_exif_and_gps(app, client, mp_login, db, jpeg_bytes):
@@ -115,8 +119,9 @@ def test_a_pixel_flood_is_decoded_scaled_down_one_at_a_time():
     import sys
 
     root = Path(__file__).resolve().parent.parent
-    out = subprocess.run([sys.executable, "-c", FLOOD_SCRIPT], cwd=root, capture_output=True, text=True,
-                         check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", FLOOD_SCRIPT], cwd=root, capture_output=True, text=True, check=True, timeout=120
+    )
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     assert figures["size"] < 1_000_000 and figures["widths"] == [1575] * 8
     # Decoded whole, each cost over 500 MB and 1.4 s; now a quarter-scale decode, one at a time.
@@ -149,13 +154,25 @@ def test_a_file_whose_row_is_not_committed_is_swept(app, client, mp_login, db, j
     dialect = db.engine.dialect.name
     with db.engine.begin() as conn:
         if dialect == "postgresql":
-            conn.execute(text("CREATE FUNCTION refuse_upload() RETURNS trigger AS $$ "
-                              "BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql"))
-            conn.execute(text("CREATE TRIGGER refuse_upload BEFORE INSERT ON uploads "
-                              "FOR EACH ROW EXECUTE FUNCTION refuse_upload()"))
+            conn.execute(
+                text(
+                    "CREATE FUNCTION refuse_upload() RETURNS trigger AS $$ "
+                    "BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_upload BEFORE INSERT ON uploads "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_upload()"
+                )
+            )
         else:
-            conn.execute(text("CREATE TRIGGER refuse_upload BEFORE INSERT ON uploads "
-                              "BEGIN INSERT INTO no_such_table VALUES (1); END"))
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_upload BEFORE INSERT ON uploads "
+                    "BEGIN INSERT INTO no_such_table VALUES (1); END"
+                )
+            )
     try:
         headers = mp_login()
         reply = post(client, headers, jpeg_bytes())

@@ -52,17 +52,27 @@ def tagger_group() -> None:
 
 
 @tagger_group.command("train")
-@click.option("--data", "data_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="标注数据（JSONL，可多次指定），与研判人员的改标记录一起用于训练")
+@click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="标注数据（JSONL，可多次指定），与研判人员的改标记录一起用于训练",
+)
 @click.option("--no-triage", is_flag=True, help="不使用研判人员的改标记录")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="模型文件（默认 TAGGER_MODEL_PATH）")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="模型文件（默认 TAGGER_MODEL_PATH）")
 @click.option("--c", "c", type=float, default=None, help="正则化强度的倒数（默认 1.0）")
 @click.option("--threshold", type=float, default=None, help="模型单独打标签所需的概率（默认 0.8）")
 @click.option("--cv", is_flag=True, help="同时输出按来源留一交叉验证的结果")
 @with_appcontext
-def train_command(data_files: tuple[Path, ...], no_triage: bool, output: Path | None, c: float | None,
-                  threshold: float | None, cv: bool) -> None:
+def train_command(
+    data_files: tuple[Path, ...],
+    no_triage: bool,
+    output: Path | None,
+    c: float | None,
+    threshold: float | None,
+    cv: bool,
+) -> None:
     """训练学习层（每个标签一个逻辑回归），写出带版本号的模型文件；之后的自动标签都记录该版本。"""
     from flask import current_app
 
@@ -96,8 +106,10 @@ def train_command(data_files: tuple[Path, ...], no_triage: bool, output: Path | 
     target = output or Path(current_app.config["TAGGER_MODEL_PATH"])
     model.save(target)
     origins = "，".join(f"{k} {v} 条" for k, v in model.meta["by_origin"].items())
-    click.echo(f"已写出 {target}：版本 {model.version}，训练样本 {len(examples)} 条（{origins}），"
-               f"{len(model.tags)} 个标签有学习层")
+    click.echo(
+        f"已写出 {target}：版本 {model.version}，训练样本 {len(examples)} 条（{origins}），"
+        f"{len(model.tags)} 个标签有学习层"
+    )
     if cv:
         predicted = tag_train.cross_validate(rules, examples, k=None, vectors=vectors, **kwargs)
         click.echo("按来源留一交叉验证（规则 + 每折重新训练的学习层）：")

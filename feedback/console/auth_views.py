@@ -53,8 +53,9 @@ def password():
     try:
         if new != again:
             raise ValidationFailed(errors={"new_password_again": ["两次输入的新密码不一致"]})
-        staff_auth.change_own_password(g.staff, request.form.get("current_password", ""), new,
-                                       keep_token=g.console_token)
+        staff_auth.change_own_password(
+            g.staff, request.form.get("current_password", ""), new, keep_token=g.console_token
+        )
     except ValidationFailed as exc:
         db.session.rollback()
         return render_template("console/password.html", errors=exc.errors), 422

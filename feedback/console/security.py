@@ -21,8 +21,10 @@ from feedback.services.admin.staff_auth import authenticate, slide_left_uncommit
 from feedback.services.keys import purpose_key
 
 PUBLIC = {"console.login", "console.static_page_not_found"}
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def _cookie() -> tuple[str, bool]:
@@ -78,8 +80,9 @@ def require_console_login():
         clear_session_cookie(response)
         return response
     if request.method not in ("GET", "HEAD") and not _csrf_ok():
-        return render_template("console/error.html", title="页面已过期",
-                               message="表单已过期或来源不明，请返回上一页刷新后重试。"), 400
+        return render_template(
+            "console/error.html", title="页面已过期", message="表单已过期或来源不明，请返回上一页刷新后重试。"
+        ), 400
     return None
 
 

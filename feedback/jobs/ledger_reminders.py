@@ -30,11 +30,15 @@ def run(ctx: JobContext) -> dict[str, int]:
     queued = 0
     for point in missing:
         message = enqueue(
-            kind="ledger_missing", dedupe_key=f"ledger:{point.code}:{yesterday.isoformat()}",
+            kind="ledger_missing",
+            dedupe_key=f"ledger:{point.code}:{yesterday.isoformat()}",
             subject=f"日登记提醒：{point.name}{when}尚未填报",
-            body=(f"{point.name}（{point.code}）{when}的减负日登记尚未填写。请在 {last_day.isoformat()} 前补填"
-                  f"（会议、陪会、收文、督查检查、填表报数、打卡签到），逾期将锁定，计为缺报。"),
-            point_id=point.id, payload={"point": point.code, "day": yesterday.isoformat()},
+            body=(
+                f"{point.name}（{point.code}）{when}的减负日登记尚未填写。请在 {last_day.isoformat()} 前补填"
+                f"（会议、陪会、收文、督查检查、填表报数、打卡签到），逾期将锁定，计为缺报。"
+            ),
+            point_id=point.id,
+            payload={"point": point.code, "day": yesterday.isoformat()},
         )
         queued += message is not None
     return {"points_checked": checked, "reminders_queued": queued}

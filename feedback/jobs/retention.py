@@ -44,11 +44,11 @@ def run(ctx: JobContext) -> dict[str, int]:
     commit = db.session.commit
     counts = {"retention_days": days}
     counts |= retention.purge_closed_feedback(ctx.now, days=days, since=_previous_cutoff(ctx), on_batch=commit)
-    counts["orphan_uploads_deleted"] = (retention.purge_orphan_uploads(ctx.now, on_batch=commit)
-                                        + retention.purge_orphan_report_attachments(ctx.now, on_batch=commit))
+    counts["orphan_uploads_deleted"] = retention.purge_orphan_uploads(
+        ctx.now, on_batch=commit
+    ) + retention.purge_orphan_report_attachments(ctx.now, on_batch=commit)
     counts["idempotency_deleted"] = retention.purge_idempotency_records(ctx.now)
-    counts["sessions_deleted"] = retention.purge_staff_sessions(
-        ctx.now, keep_days=config["RETENTION_SESSION_DAYS"])
+    counts["sessions_deleted"] = retention.purge_staff_sessions(ctx.now, keep_days=config["RETENTION_SESSION_DAYS"])
     run_days = config["RETENTION_JOB_RUN_DAYS"]
     counts["job_runs_deleted"] = retention.purge_job_runs(ctx.now, [spec.id for spec in SCHEDULE], keep_days=run_days)
     return counts

@@ -59,6 +59,7 @@ def _import(target: str) -> Any:
 
 # -- the lease ---------------------------------------------------------------------------------
 
+
 def _ensure_lease_row(job_id: str) -> None:
     """A job's lease row exists from its first run on; two first runs may both try to add it."""
     if db.session.get(JobLease, job_id) is not None:
@@ -86,23 +87,27 @@ def acquire_lease(job_id: str, holder: str, now: datetime, seconds: int) -> bool
 def release_lease(job_id: str, holder: str) -> None:
     """Give the lease back, but only if it is still ours (a taker-over keeps theirs); commits."""
     table = JobLease.__table__
-    db.session.execute(sa.update(table).where(table.c.job_id == job_id, table.c.holder == holder)
-                       .values(holder=None, expires_at=None))
+    db.session.execute(
+        sa.update(table).where(table.c.job_id == job_id, table.c.holder == holder).values(holder=None, expires_at=None)
+    )
     db.session.commit()
 
 
 def _close_abandoned_runs(job_id: str, now: datetime) -> None:
     """With the lease in hand no one else runs this job, so any ``running`` row is a dead one."""
     db.session.execute(
-        sa.update(JobRun).where(JobRun.job_id == job_id, JobRun.outcome == "running")
+        sa.update(JobRun)
+        .where(JobRun.job_id == job_id, JobRun.outcome == "running")
         .values(outcome="failed", finished_at=now, error="运行未正常结束（进程中断或租约过期），已由下一次运行接管")
     )
 
 
 # -- running -----------------------------------------------------------------------------------
 
-def run_job(job_id: str, *, params: dict[str, Any] | None = None, holder: str | None = None,
-            spec: JobSpec | None = None) -> JobRun:
+
+def run_job(
+    job_id: str, *, params: dict[str, Any] | None = None, holder: str | None = None, spec: JobSpec | None = None
+) -> JobRun:
     """Run ``job_id`` now under its lease and return the recorded run (never raises for the body).
 
     ``spec`` lets a caller (tests) run a job that is not in the schedule. Needs an app context.
@@ -159,8 +164,14 @@ def _record_skipped(job_id: str, holder: str, started: datetime) -> JobRun:
     lease = db.session.get(JobLease, job_id)
     held = lease is not None and lease.expires_at is not None
     owner = f"{lease.holder}（至 {lease.expires_at:%Y-%m-%d %H:%M:%S} UTC）" if held else "另一进程"
-    run = JobRun(job_id=job_id, holder=holder, started_at=started, finished_at=started, outcome="skipped",
-                 error=f"租约被占用：{owner}正在运行此任务")
+    run = JobRun(
+        job_id=job_id,
+        holder=holder,
+        started_at=started,
+        finished_at=started,
+        outcome="skipped",
+        error=f"租约被占用：{owner}正在运行此任务",
+    )
     db.session.add(run)
     db.session.commit()
     log.info("job %s skipped: lease held by %s", job_id, lease.holder if lease else "?")
@@ -168,6 +179,7 @@ def _record_skipped(job_id: str, holder: str, started: datetime) -> JobRun:
 
 
 # -- reading the record ------------------------------------------------------------------------
+
 
 def last_run(job_id: str, *, outcomes: Iterable[str] | None = None, before_id: int | None = None) -> JobRun | None:
     """The newest run of a job (optionally only with these outcomes, or older than a run)."""
@@ -181,8 +193,10 @@ def last_run(job_id: str, *, outcomes: Iterable[str] | None = None, before_id: i
 
 def schedule_status(schedule: Iterable[JobSpec] = SCHEDULE) -> list[dict[str, Any]]:
     """Each scheduled job with its last run and last success: what an operator checks first."""
-    return [{"spec": spec, "last_run": last_run(spec.id), "last_success": last_run(spec.id, outcomes=["success"])}
-            for spec in schedule]
+    return [
+        {"spec": spec, "last_run": last_run(spec.id), "last_success": last_run(spec.id, outcomes=["success"])}
+        for spec in schedule
+    ]
 
 
 def failed_since(moment: datetime) -> list[JobRun]:

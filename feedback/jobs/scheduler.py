@@ -34,7 +34,6 @@ from feedback.timeutil import CHINA
 log = logging.getLogger("feedback.jobs")
 
 
-
 def make_trigger(spec: JobSpec) -> BaseTrigger:
     if spec.trigger == "cron":
         return CronTrigger(timezone=CHINA, **spec.trigger_args)
@@ -70,8 +69,9 @@ def build_scheduler(app: Flask, schedule: Iterable[JobSpec] = SCHEDULE) -> Block
     Reads the run records to catch up missed cron runs, so it needs the app's database.
     """
     grace = app.config["JOBS_MISFIRE_GRACE_SECONDS"]
-    scheduler = BlockingScheduler(timezone=CHINA, job_defaults={
-        "coalesce": True, "max_instances": 1, "misfire_grace_time": grace})
+    scheduler = BlockingScheduler(
+        timezone=CHINA, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace}
+    )
     with app.app_context():
         from feedback.clock import now
 
@@ -82,9 +82,18 @@ def build_scheduler(app: Flask, schedule: Iterable[JobSpec] = SCHEDULE) -> Block
             if missed_run(spec, trigger, moment):
                 log.info("job %s missed its last due time while the scheduler was down; running it now", spec.id)
                 extra["next_run_time"] = moment
-            scheduler.add_job(fire, trigger, args=(app, spec.id), id=spec.id, name=spec.description or spec.id,
-                              coalesce=True, max_instances=1, misfire_grace_time=grace,
-                              replace_existing=True, **extra)
+            scheduler.add_job(
+                fire,
+                trigger,
+                args=(app, spec.id),
+                id=spec.id,
+                name=spec.description or spec.id,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=grace,
+                replace_existing=True,
+                **extra,
+            )
     return scheduler
 
 

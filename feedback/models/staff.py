@@ -15,9 +15,7 @@ from feedback.workflow import STAFF_ROLES  # noqa: F401  (re-exported for the ro
 
 class StaffUser(db.Model):
     __tablename__ = "staff_users"
-    __table_args__ = (
-        CheckConstraint("role IN ('admin', 'triage', 'handler', 'liaison', 'viewer')", name="role"),
-    )
+    __table_args__ = (CheckConstraint("role IN ('admin', 'triage', 'handler', 'liaison', 'viewer')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

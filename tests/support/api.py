@@ -37,13 +37,13 @@ def submit(client: Any, headers: dict[str, str], content: str = MEETING, **extra
     """A cadre's problem report through the mini-program API: (receipt, feedback id)."""
     from feedback.services.intake.reporter import feedback_by_receipt
 
-    body = ok(client.post(f"{MP}/feedback", json={"kind": "problem", "content": content} | extra,
-                          headers=headers), 201)
+    body = ok(client.post(f"{MP}/feedback", json={"kind": "problem", "content": content} | extra, headers=headers), 201)
     return body["receipt"], feedback_by_receipt(body["receipt"]).id
 
 
-def route(db: Any, feedback_id: int, primary: str, cooperating: tuple[str, ...] = (),
-          path: str = "direct") -> list[int]:
+def route(
+    db: Any, feedback_id: int, primary: str, cooperating: tuple[str, ...] = (), path: str = "direct"
+) -> list[int]:
     """Triage routes the feedback (through the service: the triage endpoints are tested on their own)."""
     from feedback.models import Feedback
     from feedback.services.handling.actors import Actor

@@ -25,7 +25,8 @@ def create_session(payload):
     # request through, so one flooding address cannot use it up for everybody.
     ceiling = current_app.config["RATE_LIMIT_LOGIN"]
     if not take(ceiling, EVERYONE):
-        raise RateLimited("登录人数较多，请稍后再试",
-                          headers={"Retry-After": str(seconds_until_allowed(ceiling, EVERYONE))})
+        raise RateLimited(
+            "登录人数较多，请稍后再试", headers={"Retry-After": str(seconds_until_allowed(ceiling, EVERYONE))}
+        )
     issued = login(payload["code"])
     return {"token": issued.token, "expires_in": issued.expires_in}

@@ -8,10 +8,24 @@ from feedback.errors import ValidationFailed
 from feedback.extensions import db, limiter
 from feedback.services.intake.uploads import save_upload
 
-MULTIPART_IMAGE = {"required": True, "content": {"multipart/form-data": {
-    "schema": {"type": "object", "required": ["file"], "properties": {
-        "file": {"type": "string", "format": "binary", "description": "JPEG、PNG、WebP 或 GIF 图片，不超过 10 MB"}}},
-}}}
+MULTIPART_IMAGE = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "JPEG、PNG、WebP 或 GIF 图片，不超过 10 MB",
+                    }
+                },
+            },
+        }
+    },
+}
 
 
 @blp.route("/uploads", methods=["POST"])

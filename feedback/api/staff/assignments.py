@@ -87,8 +87,9 @@ def return_assignment(payload, assignment_id: int):
 @blp.alt_response(409, description="已超期（already_overdue）、已有待审批申请（extension_pending）或状态不允许")
 def request_extension(payload, assignment_id: int):
     """申请延期（工作日），累计不超过 10 个工作日，由组织部审批。"""
-    return _on_assignment(assignment_id, lambda a, x: assignments.request_extension(
-        a, x, payload["days"], payload["reason"]))
+    return _on_assignment(
+        assignment_id, lambda a, x: assignments.request_extension(a, x, payload["days"], payload["reason"])
+    )
 
 
 @blp.route(f"/assignments/{ID.format('assignment_id')}/upward-report", methods=["POST"])
@@ -108,9 +109,17 @@ def report_upward(payload, assignment_id: int):
 @blp.alt_response(409, description="尚未记录向上反映（upward_report_missing）、等待反映人补充或状态不允许")
 def submit_report(payload, assignment_id: int):
     """提交整改反馈（整改措施、结果），由组织部对账销号或退回返工。"""
-    return _on_assignment(assignment_id, lambda a, x: assignments.respond(
-        a, x, measures=payload["measures"], result=payload["result"], summary=payload.get("summary"),
-        attachments=payload["attachments"]))
+    return _on_assignment(
+        assignment_id,
+        lambda a, x: assignments.respond(
+            a,
+            x,
+            measures=payload["measures"],
+            result=payload["result"],
+            summary=payload.get("summary"),
+            attachments=payload["attachments"],
+        ),
+    )
 
 
 @blp.route("/extensions", methods=["GET"])

@@ -32,8 +32,9 @@ def login(payload):
 @blp.alt_response(422, description="当前密码不正确，或新密码不符合要求（validation_error）")
 def change_password(payload):
     """修改自己的密码：需输入当前密码；成功后本次登录保留，其他已登录的设备全部退出。"""
-    staff_auth.change_own_password(current_staff(), payload["current_password"], payload["new_password"],
-                                   keep_token=g.staff_token)
+    staff_auth.change_own_password(
+        current_staff(), payload["current_password"], payload["new_password"], keep_token=g.staff_token
+    )
     db.session.commit()
 
 
@@ -50,5 +51,10 @@ def logout():
 def me():
     """当前登录人员的账号、角色及所属部门或观测点。"""
     staff = current_staff()
-    return {"username": staff.username, "display_name": staff.display_name, "role": staff.role,
-            "department": staff.department, "point": staff.point}
+    return {
+        "username": staff.username,
+        "display_name": staff.display_name,
+        "role": staff.role,
+        "department": staff.department,
+        "point": staff.point,
+    }

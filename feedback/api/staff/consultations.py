@@ -12,9 +12,13 @@ from feedback.workflow import ORG_ROLES, READER_ROLES
 
 def _view(consultation) -> dict:
     return {
-        "id": consultation.id, "title": consultation.title, "status": consultation.status,
-        "scheduled_on": consultation.scheduled_on, "held_on": consultation.held_on,
-        "attendees": consultation.attendees or [], "outcome": consultation.outcome,
+        "id": consultation.id,
+        "title": consultation.title,
+        "status": consultation.status,
+        "scheduled_on": consultation.scheduled_on,
+        "held_on": consultation.held_on,
+        "attendees": consultation.attendees or [],
+        "outcome": consultation.outcome,
         "departments": consultation.departments,
         "feedback_ids": [f.id for f in consultations.items_of(consultation)],
     }
@@ -27,8 +31,12 @@ def _view(consultation) -> dict:
 def convene(payload):
     """召集集中会商：一条或多条反映、至少两个部门。"""
     consultation = consultations.convene(
-        Actor.staff(current_staff()), title=payload["title"], feedback_ids=payload["feedback_ids"],
-        department_codes=payload["departments"], scheduled_on=payload.get("scheduled_on"))
+        Actor.staff(current_staff()),
+        title=payload["title"],
+        feedback_ids=payload["feedback_ids"],
+        department_codes=payload["departments"],
+        scheduled_on=payload.get("scheduled_on"),
+    )
     db.session.commit()
     return _view(consultation)
 
@@ -48,9 +56,14 @@ def get_consultation(consultation_id):
 def record_outcome(payload, consultation_id):
     """记录会商日期、参会人员和结果，并按结果交办每条反映。"""
     consultation = consultations.get_consultation(consultation_id)
-    consultations.record_outcome(Actor.staff(current_staff()), consultation, held_on=payload["held_on"],
-                                 attendees=payload["attendees"], outcome=payload["outcome"],
-                                 assignments=payload["assignments"])
+    consultations.record_outcome(
+        Actor.staff(current_staff()),
+        consultation,
+        held_on=payload["held_on"],
+        attendees=payload["attendees"],
+        outcome=payload["outcome"],
+        assignments=payload["assignments"],
+    )
     db.session.commit()
     return _view(consultation)
 

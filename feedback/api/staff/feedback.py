@@ -42,8 +42,7 @@ def list_feedback(args):
     """收件箱：按状态、标签、类型、观测点、区划、是否超期筛选，支持中文全文搜索，分页。"""
     query = inbox.InboxQuery(**args)
     items, total = inbox.list_inbox(query)
-    return {"items": [inbox.summary(f) for f in items], "total": total, "page": query.page,
-            "per_page": query.per_page}
+    return {"items": [inbox.summary(f) for f in items], "total": total, "page": query.page, "per_page": query.per_page}
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}", methods=["GET"])
@@ -105,10 +104,15 @@ def ask(payload, feedback_id):
 def route(payload, feedback_id):
     """交办：direct 直接交办主办、协办部门；escalate 转市直对口部门向上反映。"""
     if payload["path"] == "escalate":
-        return _decided(feedback_id, lambda a, f: assigning.route_escalate(
-            a, f, payload["primary"], payload.get("instructions")))
-    return _decided(feedback_id, lambda a, f: assigning.route_direct(
-        a, f, payload["primary"], payload["cooperating"], payload.get("instructions")))
+        return _decided(
+            feedback_id, lambda a, f: assigning.route_escalate(a, f, payload["primary"], payload.get("instructions"))
+        )
+    return _decided(
+        feedback_id,
+        lambda a, f: assigning.route_direct(
+            a, f, payload["primary"], payload["cooperating"], payload.get("instructions")
+        ),
+    )
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/close", methods=["POST"])

@@ -64,8 +64,9 @@ def point_month(args, code):
 def correct_day(payload, code, day):
     """组织部更正（或补登）某观测点某日的登记，已锁定的日期也可以；须写明理由，更正前后的数字记入办理记录。"""
     reason, note = payload.pop("reason"), payload.pop("note", None)
-    entry = ledger.correct_day(current_staff(), ledger_views.point_by_code(code), ledger.parse_day(day), payload, note,
-                               reason.strip())
+    entry = ledger.correct_day(
+        current_staff(), ledger_views.point_by_code(code), ledger.parse_day(day), payload, note, reason.strip()
+    )
     db.session.commit()
     return ledger_views.describe(entry)
 

@@ -44,13 +44,20 @@ def _download(data: bytes, mimetype: str, month: str, extension: str) -> Respons
     response = send_file(io.BytesIO(data), mimetype=mimetype, max_age=0)
     chinese = quote(f"月度分析-{month}.{extension}")
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"summary-{month}.{extension}\"; filename*=UTF-8''{chinese}")
+        f"attachment; filename=\"summary-{month}.{extension}\"; filename*=UTF-8''{chinese}"
+    )
     return response
 
 
 def _file_doc(mimetype: str, description: str) -> dict:
-    return {"responses": {"200": {"description": description, "content": {
-        mimetype: {"schema": {"type": "string", "format": "binary"}}}}}}
+    return {
+        "responses": {
+            "200": {
+                "description": description,
+                "content": {mimetype: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    }
 
 
 @blp.route("/summaries", methods=["GET"])

@@ -22,8 +22,10 @@ from feedback.workflow import READER_ROLES
 
 
 class SupervisionListIn(PageIn):
-    level = f.String(validate=validate.OneOf(tuple(LEVEL_LABELS), error="级别应为 duban（督办）或 tongbao（通报）"),
-                     metadata={"description": "duban 督办 / tongbao 通报；不填为全部"})
+    level = f.String(
+        validate=validate.OneOf(tuple(LEVEL_LABELS), error="级别应为 duban（督办）或 tongbao（通报）"),
+        metadata={"description": "duban 督办 / tongbao 通报；不填为全部"},
+    )
     open = f.Boolean(load_default=True, metadata={"description": "true 只看未办结的（默认），false 包括已解除的"})
 
 
@@ -49,8 +51,10 @@ class SupervisionPageOut(PageOut):
 
 
 class OutboxListIn(PageIn):
-    status = f.String(validate=validate.OneOf(OUTBOX_STATUSES, error="状态应为 " + "、".join(OUTBOX_STATUSES)),
-                      metadata={"description": "pending 待发送 / sending 发送中 / sent 已发送 / dead 发送失败"})
+    status = f.String(
+        validate=validate.OneOf(OUTBOX_STATUSES, error="状态应为 " + "、".join(OUTBOX_STATUSES)),
+        metadata={"description": "pending 待发送 / sending 发送中 / sent 已发送 / dead 发送失败"},
+    )
 
 
 class OutboxItemOut(Schema):

@@ -24,8 +24,9 @@ class SuggestionOut(Schema):
     tag_name = f.String()
     term = f.String()
     support = f.Integer(metadata={"description": "支持这条建议的改标反映条数"})
-    precision = f.Float(metadata={"description": "add_term：含该词的改标反映中最终有此标签的比例；"
-                                                  "weaken_term：该词命中后被去掉的比例"})
+    precision = f.Float(
+        metadata={"description": "add_term：含该词的改标反映中最终有此标签的比例；weaken_term：该词命中后被去掉的比例"}
+    )
     hint = f.String()
     examples = f.List(f.Nested(SuggestionExampleOut))
 
@@ -51,8 +52,11 @@ def tagger_status():
 
     tagger = get_tagger()
     model = tagger.model
-    return {"version": tagger.version, "taxonomy_version": tagger.taxonomy.version,
-            "model": None if model is None else {"version": model.version, **model.meta}}
+    return {
+        "version": tagger.version,
+        "taxonomy_version": tagger.taxonomy.version,
+        "model": None if model is None else {"version": model.version, **model.meta},
+    }
 
 
 @blp.route("/tagger/suggestions", methods=["GET"])

@@ -35,7 +35,8 @@ def upload_report_attachment():
     file = request.files.get("file")
     if file is None:
         raise ValidationFailed(errors={"file": ["请以 multipart/form-data 上传，字段名为 file"]})
-    attachment = save_report_attachment(current_staff(), file.read(
-        current_app.config["REPORT_ATTACHMENT_MAX_BYTES"] + 1))
+    attachment = save_report_attachment(
+        current_staff(), file.read(current_app.config["REPORT_ATTACHMENT_MAX_BYTES"] + 1)
+    )
     db.session.commit()
     return attachment

@@ -66,8 +66,10 @@ def _batches(select_ids: Callable[[], list[Any]], handle: Callable[[list[Any]], 
 
 # -- closed feedback ---------------------------------------------------------------------------
 
-def purge_closed_feedback(now: datetime, *, days: int, since: datetime | None = None, batch: int = DEFAULT_BATCH,
-                          on_batch: OnBatch = None) -> dict[str, int]:
+
+def purge_closed_feedback(
+    now: datetime, *, days: int, since: datetime | None = None, batch: int = DEFAULT_BATCH, on_batch: OnBatch = None
+) -> dict[str, int]:
     """Purge feedback closed before ``now - days`` and not yet purged.
 
     ``since`` bounds the scan from below (closed_at >= since): a caller that knows everything
@@ -75,20 +77,22 @@ def purge_closed_feedback(now: datetime, *, days: int, since: datetime | None = 
     rows instead of every purged row of past years.
     """
     cutoff = now - timedelta(days=days)
-    counts = dict.fromkeys(("feedback_purged", "messages_cleared", "contacts_deleted", "uploads_deleted",
-                            "events_cleared"), 0)
+    counts = dict.fromkeys(
+        ("feedback_purged", "messages_cleared", "contacts_deleted", "uploads_deleted", "events_cleared"), 0
+    )
     after: tuple[datetime, int] | None = None
 
     def select_ids() -> list[int]:
         nonlocal after
         stmt = sa.select(Feedback.id, Feedback.closed_at).where(
-            Feedback.closed_at < cutoff, Feedback.purged_at.is_(None),
-            Feedback.status.in_(ENDED))
+            Feedback.closed_at < cutoff, Feedback.purged_at.is_(None), Feedback.status.in_(ENDED)
+        )
         if since is not None:
             stmt = stmt.where(Feedback.closed_at >= since)
         if after is not None:  # keyset: never re-read a row this run has already passed
-            stmt = stmt.where(Feedback.closed_at >= after[0],
-                              sa.or_(Feedback.closed_at > after[0], Feedback.id > after[1]))
+            stmt = stmt.where(
+                Feedback.closed_at >= after[0], sa.or_(Feedback.closed_at > after[0], Feedback.id > after[1])
+            )
         rows = db.session.execute(stmt.order_by(Feedback.closed_at, Feedback.id).limit(batch)).all()
         if rows:
             after = (rows[-1].closed_at, rows[-1].id)
@@ -104,26 +108,42 @@ def purge_closed_feedback(now: datetime, *, days: int, since: datetime | None = 
 
 def _purge_feedback(ids: list[int], now: datetime) -> dict[str, int]:
     # updated_at is kept: purging is housekeeping, not a step in handling the feedback.
-    db.session.execute(sa.update(Feedback).where(Feedback.id.in_(ids))
-                       .values(content=PURGED_TEXT, rating_comment=None, purged_at=now,
-                               updated_at=Feedback.updated_at)
-                       .execution_options(synchronize_session="fetch"))
-    messages = db.session.execute(sa.update(Message).where(Message.feedback_id.in_(ids), Message.body != PURGED_TEXT)
-                                  .values(body=PURGED_TEXT).execution_options(synchronize_session="fetch"))
-    contacts = db.session.execute(sa.delete(FeedbackContact).where(FeedbackContact.feedback_id.in_(ids))
-                                  .execution_options(synchronize_session="fetch"))
+    db.session.execute(
+        sa.update(Feedback)
+        .where(Feedback.id.in_(ids))
+        .values(content=PURGED_TEXT, rating_comment=None, purged_at=now, updated_at=Feedback.updated_at)
+        .execution_options(synchronize_session="fetch")
+    )
+    messages = db.session.execute(
+        sa.update(Message)
+        .where(Message.feedback_id.in_(ids), Message.body != PURGED_TEXT)
+        .values(body=PURGED_TEXT)
+        .execution_options(synchronize_session="fetch")
+    )
+    contacts = db.session.execute(
+        sa.delete(FeedbackContact)
+        .where(FeedbackContact.feedback_id.in_(ids))
+        .execution_options(synchronize_session="fetch")
+    )
     uploads = list(db.session.scalars(sa.select(Upload).where(Upload.feedback_id.in_(ids))))
     _delete_uploads(uploads)
     for feedback_id in ids:
         index_feedback(feedback_id, "")
-    return {"messages_cleared": messages.rowcount or 0, "contacts_deleted": contacts.rowcount or 0,
-            "uploads_deleted": len(uploads), "events_cleared": _blank_events(ids)}
+    return {
+        "messages_cleared": messages.rowcount or 0,
+        "contacts_deleted": contacts.rowcount or 0,
+        "uploads_deleted": len(uploads),
+        "events_cleared": _blank_events(ids),
+    }
 
 
 def _blank_events(feedback_ids: list[int]) -> int:
     """Drop free text from the history; the events themselves (who did what, when) stay."""
-    rows = db.session.execute(sa.select(Event.id, Event.reason, Event.data).where(
-        Event.feedback_id.in_(feedback_ids), sa.or_(Event.reason.is_not(None), Event.data.is_not(None)))).all()
+    rows = db.session.execute(
+        sa.select(Event.id, Event.reason, Event.data).where(
+            Event.feedback_id.in_(feedback_ids), sa.or_(Event.reason.is_not(None), Event.data.is_not(None))
+        )
+    ).all()
     changes = []
     for row in rows:
         data = dict(row.data) if isinstance(row.data, dict) else row.data
@@ -149,13 +169,17 @@ def _delete_uploads(uploads: Iterable[Upload]) -> int:
 
 # -- short-lived rows --------------------------------------------------------------------------
 
+
 def purge_orphan_uploads(now: datetime, *, batch: int = DEFAULT_BATCH, on_batch: OnBatch = None) -> int:
     """Images uploaded but never attached to a submitted feedback (the reporter gave up)."""
     cutoff = now - ORPHAN_UPLOAD_AGE
 
     def select_ids() -> list[str]:
-        return list(db.session.scalars(sa.select(Upload.id).where(Upload.feedback_id.is_(None),
-                                                                  Upload.created_at < cutoff).limit(batch)))
+        return list(
+            db.session.scalars(
+                sa.select(Upload.id).where(Upload.feedback_id.is_(None), Upload.created_at < cutoff).limit(batch)
+            )
+        )
 
     def handle(ids: list[str]) -> None:
         _delete_uploads(db.session.scalars(sa.select(Upload).where(Upload.id.in_(ids))))
@@ -168,8 +192,13 @@ def purge_orphan_report_attachments(now: datetime, *, batch: int = DEFAULT_BATCH
     cutoff = now - ORPHAN_UPLOAD_AGE
 
     def select_ids() -> list[str]:
-        return list(db.session.scalars(sa.select(ReportAttachment.id).where(
-            ReportAttachment.report_id.is_(None), ReportAttachment.created_at < cutoff).limit(batch)))
+        return list(
+            db.session.scalars(
+                sa.select(ReportAttachment.id)
+                .where(ReportAttachment.report_id.is_(None), ReportAttachment.created_at < cutoff)
+                .limit(batch)
+            )
+        )
 
     def handle(ids: list[str]) -> None:
         _delete_uploads(db.session.scalars(sa.select(ReportAttachment).where(ReportAttachment.id.in_(ids))))
@@ -179,16 +208,21 @@ def purge_orphan_report_attachments(now: datetime, *, batch: int = DEFAULT_BATCH
 
 def purge_idempotency_records(now: datetime) -> int:
     """Sealed replies past their expiry can no longer be replayed; the rows are only weight."""
-    result = db.session.execute(sa.delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now)
-                                .execution_options(synchronize_session=False))
+    result = db.session.execute(
+        sa.delete(IdempotencyRecord)
+        .where(IdempotencyRecord.expires_at < now)
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount or 0
 
 
 def purge_staff_sessions(now: datetime, *, keep_days: int) -> int:
     """Sessions that expired (a revoked one expires within the idle timeout) over ``keep_days`` ago."""
-    result = db.session.execute(sa.delete(StaffSession)
-                                .where(StaffSession.expires_at < now - timedelta(days=keep_days))
-                                .execution_options(synchronize_session=False))
+    result = db.session.execute(
+        sa.delete(StaffSession)
+        .where(StaffSession.expires_at < now - timedelta(days=keep_days))
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount or 0
 
 
@@ -197,7 +231,10 @@ def purge_job_runs(now: datetime, job_ids: Iterable[str], *, keep_days: int) -> 
     cutoff = now - timedelta(days=keep_days)
     deleted = 0
     for job_id in job_ids:
-        result = db.session.execute(sa.delete(JobRun).where(JobRun.job_id == job_id, JobRun.started_at < cutoff)
-                                    .execution_options(synchronize_session=False))
+        result = db.session.execute(
+            sa.delete(JobRun)
+            .where(JobRun.job_id == job_id, JobRun.started_at < cutoff)
+            .execution_options(synchronize_session=False)
+        )
         deleted += result.rowcount or 0
     return deleted

@@ -58,10 +58,13 @@ __all__ = [
 ]
 
 # The FTS5 table and its shadow tables (SQLite), the tsvector table (PostgreSQL).
-SEARCH_TABLES = frozenset({
-    "feedback_search", "feedback_fts",
-    *(f"feedback_fts_{suffix}" for suffix in ("data", "idx", "content", "docsize", "config")),
-})
+SEARCH_TABLES = frozenset(
+    {
+        "feedback_search",
+        "feedback_fts",
+        *(f"feedback_fts_{suffix}" for suffix in ("data", "idx", "content", "docsize", "config")),
+    }
+)
 
 # Single-character function words: in nearly every text, so they only bloat the index and
 # make an AND query stricter than the user meant. Dropped from texts and queries alike.
@@ -70,8 +73,9 @@ _STOPWORDS = frozenset("的了是在和与及或而之着过吗呢吧啊呀地�
 # Letters that Python and SQLite's unicode61 tables disagree on (SQLite folds them to another
 # letter, or its older Unicode tables call them marks). Treated as separators so both
 # databases see the same words; none of them occurs in Chinese text.
-_UNSTABLE = frozenset("\u00b5\u017f\u03c2\u03d0\u03d1\u03d5\u03d6\u03f0\u03f1\u03f5\u1e9b\u1fbe"
-                      "\u19c8\u19c9\u1cf2\u1cf3") | frozenset(map(chr, range(0x19B0, 0x19C1)))
+_UNSTABLE = frozenset(
+    "\u00b5\u017f\u03c2\u03d0\u03d1\u03d5\u03d6\u03f0\u03f1\u03f5\u1e9b\u1fbe\u19c8\u19c9\u1cf2\u1cf3"
+) | frozenset(map(chr, range(0x19B0, 0x19C1)))
 _ASCII_DIGITS = frozenset("0123456789")
 # PostgreSQL skips words over 2047 bytes; a cap far below that keeps both sides identical.
 _MAX_TOKEN_CHARS = 64

@@ -29,8 +29,12 @@ DEPARTMENTS_FILE = "departments.yaml"
 RESPONSIBILITIES_FILE = "responsibilities.yaml"
 POINTS_FILE = "observation_points.yaml"
 DEADLINE_CLASSES = ("standard", "consult", "urgent")
-KIND_LABELS = {"tags": "标签", "departments": "部门", "responsibilities": "职责清单事项",
-               "observation_points": "观测点"}
+KIND_LABELS = {
+    "tags": "标签",
+    "departments": "部门",
+    "responsibilities": "职责清单事项",
+    "observation_points": "观测点",
+}
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -41,7 +45,7 @@ class SeedError(ValueError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        lines = [f"- {p}" for p in problems[:self.SHOWN]]
+        lines = [f"- {p}" for p in problems[: self.SHOWN]]
         if len(problems) > self.SHOWN:
             lines.append(f"- ……另有 {len(problems) - self.SHOWN} 个问题，请先修正以上问题")
         super().__init__("参考数据校验未通过，未写入任何数据：\n" + "\n".join(lines))
@@ -72,8 +76,10 @@ class SeedReport:
         return any(c.created or c.updated or c.deactivated for c in self.counts().values())
 
     def lines(self) -> list[str]:
-        out = [f"{KIND_LABELS[kind]}：新增 {c.created}，更新 {c.updated}，停用 {c.deactivated}"
-               for kind, c in self.counts().items()]
+        out = [
+            f"{KIND_LABELS[kind]}：新增 {c.created}，更新 {c.updated}，停用 {c.deactivated}"
+            for kind, c in self.counts().items()
+        ]
         if not self.changed:
             out.append("参考数据已是最新，无需变更。")
         out += [f"提示：{note}" for note in self.notes]
@@ -92,8 +98,9 @@ class _Checker:
     def add(self, file: str, where: str, message: str) -> None:
         self.problems.append(f"{file}：{where}：{message}")
 
-    def load(self, directory: Path, file: str, list_key: str | None,
-             allowed_top: tuple[str, ...] = ()) -> tuple[list[dict] | None, bool]:
+    def load(
+        self, directory: Path, file: str, list_key: str | None, allowed_top: tuple[str, ...] = ()
+    ) -> tuple[list[dict] | None, bool]:
         """Return (records, file-level sample flag); records is None when the file is unusable."""
         path = directory / file
         try:
@@ -123,8 +130,9 @@ class _Checker:
             return None, False
         return records, sample is True
 
-    def records(self, file: str, records: list[dict], allowed: set[str], required: set[str],
-                code_max: int) -> list[tuple[str, dict]]:
+    def records(
+        self, file: str, records: list[dict], allowed: set[str], required: set[str], code_max: int
+    ) -> list[tuple[str, dict]]:
         """Check keys, codes and duplicates; return (label, record) for the records worth checking further."""
         seen: set[str] = set()
         out = []
@@ -159,8 +167,9 @@ class _Checker:
             self.add(file, label, f"“{key}”超过 {max_len} 个字符")
         return value.strip()
 
-    def choice(self, file: str, label: str, rec: dict, key: str, choices: tuple[str, ...],
-               default: str | None = None) -> str | None:
+    def choice(
+        self, file: str, label: str, rec: dict, key: str, choices: tuple[str, ...], default: str | None = None
+    ) -> str | None:
         value = rec.get(key, default)
         if value is not None and value not in choices:
             self.add(file, label, f"“{key}”的值“{value}”无效，应为 {' | '.join(choices)} 之一")
@@ -208,11 +217,17 @@ def _parse(directory: Path) -> tuple[dict[str, list[dict]], list[str]]:
     notes: list[str] = []
 
     tag_recs, _ = ck.load(directory, TAXONOMY_FILE, None)
-    for order, (label, rec) in enumerate(ck.records(TAXONOMY_FILE, tag_recs or [], {"code", "name", "description"},
-                                                    {"code", "name"}, 32), start=1):
-        parsed["tags"].append({"code": rec["code"], "name": ck.text(TAXONOMY_FILE, label, rec, "name", 32),
-                               "description": ck.text(TAXONOMY_FILE, label, rec, "description", None) or "",
-                               "sort_order": order})
+    for order, (label, rec) in enumerate(
+        ck.records(TAXONOMY_FILE, tag_recs or [], {"code", "name", "description"}, {"code", "name"}, 32), start=1
+    ):
+        parsed["tags"].append(
+            {
+                "code": rec["code"],
+                "name": ck.text(TAXONOMY_FILE, label, rec, "name", 32),
+                "description": ck.text(TAXONOMY_FILE, label, rec, "description", None) or "",
+                "sort_order": order,
+            }
+        )
     tag_codes = None if tag_recs is None else {t["code"] for t in parsed["tags"]}
 
     f = DEPARTMENTS_FILE
@@ -225,24 +240,44 @@ def _parse(directory: Path) -> tuple[dict[str, list[dict]], list[str]]:
         if parent is not None and (not isinstance(parent, str) or parent not in dept_codes):
             ck.add(f, label, f"上级部门代码“{parent}”不存在于 {f}")
             parent = None
-        parsed["departments"].append({
-            "code": rec["code"], "name": ck.text(f, label, rec, "name", 64),
-            "level": ck.choice(f, label, rec, "level", DEPARTMENT_LEVELS),
-            "region_code": ck.region(f, label, rec, (6, 9, 12)), "parent": parent,
-            "is_org_department": ck.flag(f, label, rec, "is_org_department", False),
-            "is_sample": ck.flag(f, label, rec, "sample", sample)})
+        parsed["departments"].append(
+            {
+                "code": rec["code"],
+                "name": ck.text(f, label, rec, "name", 64),
+                "level": ck.choice(f, label, rec, "level", DEPARTMENT_LEVELS),
+                "region_code": ck.region(f, label, rec, (6, 9, 12)),
+                "parent": parent,
+                "is_org_department": ck.flag(f, label, rec, "is_org_department", False),
+                "is_sample": ck.flag(f, label, rec, "sample", sample),
+            }
+        )
     _check_parent_cycles(ck, parsed["departments"])
     if sample:
         notes.append(f"{f} 为示例数据（sample: true），正式使用前请替换为本地真实部门")
     levels = {d["code"]: d["level"] for d in parsed["departments"]}
-    notes += [f"省级部门“{code}”没有对应的市级部门“city-{code[5:]}”，转市直部门上报时无法匹配"
-              for code, level in levels.items()
-              if level == "province" and code.startswith("prov-") and f"city-{code[5:]}" not in levels]
+    notes += [
+        f"省级部门“{code}”没有对应的市级部门“city-{code[5:]}”，转市直部门上报时无法匹配"
+        for code, level in levels.items()
+        if level == "province" and code.startswith("prov-") and f"city-{code[5:]}" not in levels
+    ]
 
     f = RESPONSIBILITIES_FILE
     resp_recs, sample = ck.load(directory, f, "responsibilities")
-    resp_keys = {"code", "matter", "description", "tags", "terms", "imposer_level", "primary", "cooperating",
-                 "path", "deadline_class", "complex", "priority", "sample"}
+    resp_keys = {
+        "code",
+        "matter",
+        "description",
+        "tags",
+        "terms",
+        "imposer_level",
+        "primary",
+        "cooperating",
+        "path",
+        "deadline_class",
+        "complex",
+        "priority",
+        "sample",
+    }
     known = dept_codes if dept_recs is not None else None
     for label, rec in ck.records(f, resp_recs or [], resp_keys, {"code", "matter", "primary"}, 32):
         tags, terms = ck.strings(f, label, rec, "tags"), ck.strings(f, label, rec, "terms")
@@ -264,15 +299,23 @@ def _parse(directory: Path) -> tuple[dict[str, list[dict]], list[str]]:
         priority = rec.get("priority", 100)
         if not isinstance(priority, int) or isinstance(priority, bool):
             ck.add(f, label, "“priority”应为整数")
-        parsed["responsibilities"].append({
-            "code": rec["code"], "matter": ck.text(f, label, rec, "matter", 128),
-            "description": ck.text(f, label, rec, "description", None) or "", "tags": tags, "terms": terms,
-            "imposer_level": ck.choice(f, label, rec, "imposer_level", DEPARTMENT_LEVELS),
-            "primary": primary, "cooperating": cooperating,
-            "path": ck.choice(f, label, rec, "path", ROUTE_PATHS, "direct"),
-            "deadline_class": ck.choice(f, label, rec, "deadline_class", DEADLINE_CLASSES, "standard"),
-            "complex": ck.flag(f, label, rec, "complex", False), "priority": priority,
-            "is_sample": ck.flag(f, label, rec, "sample", sample)})
+        parsed["responsibilities"].append(
+            {
+                "code": rec["code"],
+                "matter": ck.text(f, label, rec, "matter", 128),
+                "description": ck.text(f, label, rec, "description", None) or "",
+                "tags": tags,
+                "terms": terms,
+                "imposer_level": ck.choice(f, label, rec, "imposer_level", DEPARTMENT_LEVELS),
+                "primary": primary,
+                "cooperating": cooperating,
+                "path": ck.choice(f, label, rec, "path", ROUTE_PATHS, "direct"),
+                "deadline_class": ck.choice(f, label, rec, "deadline_class", DEADLINE_CLASSES, "standard"),
+                "complex": ck.flag(f, label, rec, "complex", False),
+                "priority": priority,
+                "is_sample": ck.flag(f, label, rec, "sample", sample),
+            }
+        )
     if sample:
         notes.append(f"{f} 为示例数据（sample: true），正式使用前请替换为本地职责清单")
 
@@ -280,17 +323,24 @@ def _parse(directory: Path) -> tuple[dict[str, list[dict]], list[str]]:
     point_recs, sample = ck.load(directory, f, "observation_points")
     point_keys = {"code", "name", "point_type", "region_code", "liaison_name", "sample"}
     for label, rec in ck.records(f, point_recs or [], point_keys, {"code", "name", "point_type", "region_code"}, 16):
-        parsed["observation_points"].append({
-            "code": rec["code"], "name": ck.text(f, label, rec, "name", 64),
-            "point_type": ck.choice(f, label, rec, "point_type", POINT_TYPES),
-            "region_code": ck.region(f, label, rec, (6, 9, 12)),
-            "liaison_name": ck.text(f, label, rec, "liaison_name", 32),
-            "is_sample": ck.flag(f, label, rec, "sample", sample)})
+        parsed["observation_points"].append(
+            {
+                "code": rec["code"],
+                "name": ck.text(f, label, rec, "name", 64),
+                "point_type": ck.choice(f, label, rec, "point_type", POINT_TYPES),
+                "region_code": ck.region(f, label, rec, (6, 9, 12)),
+                "liaison_name": ck.text(f, label, rec, "liaison_name", 32),
+                "is_sample": ck.flag(f, label, rec, "sample", sample),
+            }
+        )
     if sample:
         notes.append(f"{f} 为示例数据（sample: true），正式使用前请替换为本地观测点")
     districts = {d["region_code"] for d in parsed["departments"] if d["level"] == "district" and d["region_code"]}
-    outside = [p["code"] for p in parsed["observation_points"]
-               if districts and p["region_code"] and p["region_code"][:6] not in districts]
+    outside = [
+        p["code"]
+        for p in parsed["observation_points"]
+        if districts and p["region_code"] and p["region_code"][:6] not in districts
+    ]
     if outside:
         notes.append(f"观测点 {'、'.join(outside)} 的区划代码不在 {DEPARTMENTS_FILE} 的任何区县范围内")
 
@@ -321,8 +371,7 @@ class _Applied:
     updated: set[str]
 
 
-def _upsert(model: type, specs: list[dict], counts: KindCounts,
-            values: Callable[[dict], dict[str, Any]]) -> _Applied:
+def _upsert(model: type, specs: list[dict], counts: KindCounts, values: Callable[[dict], dict[str, Any]]) -> _Applied:
     """Create or update one kind by code and deactivate the rows no longer listed.
 
     Only differing attributes are assigned, so a second run leaves no dirty rows.
@@ -361,12 +410,15 @@ def seed_reference_data(config_dir: Path | str) -> SeedReport:
     parsed, notes = _parse(Path(config_dir))
     report = SeedReport(notes=notes)
 
-    tags = _upsert(Tag, parsed["tags"], report.tags,
-                   lambda s: {k: s[k] for k in ("name", "description", "sort_order")})
+    tags = _upsert(Tag, parsed["tags"], report.tags, lambda s: {k: s[k] for k in ("name", "description", "sort_order")})
     _count(tags, report.tags)
 
-    depts = _upsert(Department, parsed["departments"], report.departments, lambda s: {
-        k: s[k] for k in ("name", "level", "region_code", "is_org_department", "is_sample")})
+    depts = _upsert(
+        Department,
+        parsed["departments"],
+        report.departments,
+        lambda s: {k: s[k] for k in ("name", "level", "region_code", "is_org_department", "is_sample")},
+    )
     # Second pass: a parent may be listed after its child, so links wait for every id.
     for spec in parsed["departments"]:
         row = depts.rows[spec["code"]]
@@ -377,10 +429,29 @@ def seed_reference_data(config_dir: Path | str) -> SeedReport:
     db.session.flush()
     _count(depts, report.departments)
 
-    resps = _upsert(Responsibility, parsed["responsibilities"], report.responsibilities, lambda s: {
-        **{k: s[k] for k in ("matter", "description", "tags", "terms", "imposer_level", "path",
-                             "deadline_class", "complex", "priority", "is_sample")},
-        "primary_department_id": depts.rows[s["primary"]].id})
+    resps = _upsert(
+        Responsibility,
+        parsed["responsibilities"],
+        report.responsibilities,
+        lambda s: {
+            **{
+                k: s[k]
+                for k in (
+                    "matter",
+                    "description",
+                    "tags",
+                    "terms",
+                    "imposer_level",
+                    "path",
+                    "deadline_class",
+                    "complex",
+                    "priority",
+                    "is_sample",
+                )
+            },
+            "primary_department_id": depts.rows[s["primary"]].id,
+        },
+    )
     for spec in parsed["responsibilities"]:
         row = resps.rows[spec["code"]]
         wanted = [depts.rows[code] for code in spec["cooperating"]]
@@ -390,7 +461,11 @@ def seed_reference_data(config_dir: Path | str) -> SeedReport:
     db.session.flush()
     _count(resps, report.responsibilities)
 
-    points = _upsert(ObservationPoint, parsed["observation_points"], report.observation_points, lambda s: {
-        k: s[k] for k in ("name", "point_type", "region_code", "liaison_name", "is_sample")})
+    points = _upsert(
+        ObservationPoint,
+        parsed["observation_points"],
+        report.observation_points,
+        lambda s: {k: s[k] for k in ("name", "point_type", "region_code", "liaison_name", "is_sample")},
+    )
     _count(points, report.observation_points)
     return report

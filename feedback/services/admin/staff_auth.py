@@ -44,11 +44,18 @@ TOUCH_INTERVAL = timedelta(seconds=60)
 # Set on the database session when authenticate() wrote something the caller must commit.
 TOUCHED_FLAG = "staff_session_touched"
 
-ROLE_LABELS = {"admin": "系统管理员", "triage": "组织部研判人员", "handler": "职能部门办理人员",
-               "liaison": "观测点联络员", "viewer": "只读查看人员"}
+ROLE_LABELS = {
+    "admin": "系统管理员",
+    "triage": "组织部研判人员",
+    "handler": "职能部门办理人员",
+    "liaison": "观测点联络员",
+    "viewer": "只读查看人员",
+}
 PASSWORD_RULE = "密码至少 8 位，且须包含大写字母、小写字母、数字、符号中的至少三类"
-COMMON_PASSWORD = ("密码过于常见或容易猜到（如 Password1、P@ssw0rd、12345678aA 这类），"
-                   "请换一个更长、不常见的密码，例如用几个不相关的词加数字和符号组成")
+COMMON_PASSWORD = (
+    "密码过于常见或容易猜到（如 Password1、P@ssw0rd、12345678aA 这类），"
+    "请换一个更长、不常见的密码，例如用几个不相关的词加数字和符号组成"
+)
 # zxcvbn score (0–4) a new password must reach: 3 means "safely unguessable" against online attack.
 MIN_PASSWORD_SCORE = 3
 # Words every guesser of this system would try first.
@@ -92,8 +99,12 @@ def _verify(hasher: PasswordHasher, stored: str, password: str) -> bool:
 
 def check_password_policy(password: str, username: str | None = None, display_name: str = "") -> None:
     """Raise ValidationFailed unless the password has ≥ 8 characters of 3 classes and is not guessable."""
-    classes = (any(c.isupper() for c in password), any(c.islower() for c in password),
-               any(c.isdigit() for c in password), any(not c.isalnum() for c in password))
+    classes = (
+        any(c.isupper() for c in password),
+        any(c.islower() for c in password),
+        any(c.isdigit() for c in password),
+        any(not c.isalnum() for c in password),
+    )
     if len(password) < 8 or sum(classes) < 3:
         raise ValidationFailed(PASSWORD_RULE, errors={"password": [PASSWORD_RULE]})
     if len(password) > 256:
@@ -133,16 +144,19 @@ def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, errors={field: [message]})
 
 
-def _binding(role: str, department_code: str | None, point_code: str | None
-             ) -> tuple[Department | None, ObservationPoint | None]:
+def _binding(
+    role: str, department_code: str | None, point_code: str | None
+) -> tuple[Department | None, ObservationPoint | None]:
     """A handler acts for one department, a liaison for one point; nobody else is bound."""
     if role == "handler" and point_code:
         raise _invalid("point", "职能部门办理人员不能绑定观测点")
     if role == "liaison" and department_code:
         raise _invalid("department", "观测点联络员不能绑定部门")
     if role not in ("handler", "liaison") and (department_code or point_code):
-        raise _invalid("department" if department_code else "point",
-                       f"{ROLE_LABELS[role]}不绑定部门或观测点，请去掉 --department/--point")
+        raise _invalid(
+            "department" if department_code else "point",
+            f"{ROLE_LABELS[role]}不绑定部门或观测点，请去掉 --department/--point",
+        )
     department = point = None
     if role == "handler":
         if not department_code:
@@ -159,8 +173,9 @@ def _binding(role: str, department_code: str | None, point_code: str | None
     return department, point
 
 
-def check_new_user(username: str, role: str, department_code: str | None = None, point_code: str | None = None,
-                   display_name: str = "") -> tuple[Department | None, ObservationPoint | None]:
+def check_new_user(
+    username: str, role: str, department_code: str | None = None, point_code: str | None = None, display_name: str = ""
+) -> tuple[Department | None, ObservationPoint | None]:
     """Every rule but the password's, so the CLI can refuse before asking for a password."""
     username = normalise_username(username)
     if not _USERNAME.match(username):
@@ -175,22 +190,38 @@ def check_new_user(username: str, role: str, department_code: str | None = None,
     return department, point
 
 
-def create_user(username: str, password: str, role: str, department_code: str | None = None,
-                point_code: str | None = None, display_name: str = "") -> StaffUser:
+def create_user(
+    username: str,
+    password: str,
+    role: str,
+    department_code: str | None = None,
+    point_code: str | None = None,
+    display_name: str = "",
+) -> StaffUser:
     """Create an account; every rule is checked before anything is written."""
     department, point = check_new_user(username, role, department_code, point_code, display_name)
     username = normalise_username(username)
     check_password_policy(password, username, display_name)
-    user = StaffUser(username=username, display_name=display_name or "", role=role,
-                     password_hash=_hasher().hash(password), department=department, point=point, active=True)
+    user = StaffUser(
+        username=username,
+        display_name=display_name or "",
+        role=role,
+        password_hash=_hasher().hash(password),
+        department=department,
+        point=point,
+        active=True,
+    )
     db.session.add(user)
     db.session.flush()
     return user
 
 
 def _revoke_all(user: StaffUser) -> None:
-    db.session.execute(update(StaffSession).where(StaffSession.user_id == user.id, StaffSession.revoked.is_(False))
-                       .values(revoked=True))
+    db.session.execute(
+        update(StaffSession)
+        .where(StaffSession.user_id == user.id, StaffSession.revoked.is_(False))
+        .values(revoked=True)
+    )
 
 
 def disable_user(username: str) -> StaffUser:
@@ -236,9 +267,15 @@ def change_own_password(user: StaffUser, current_password: str, new_password: st
     except ValidationFailed as exc:
         raise ValidationFailed(exc.message, errors={"new_password": exc.errors["password"]}) from None
     user.password_hash = hasher.hash(new_password)
-    db.session.execute(update(StaffSession).where(StaffSession.user_id == user.id, StaffSession.revoked.is_(False),
-                                                  StaffSession.token_hash != _token_hash(keep_token))
-                       .values(revoked=True))
+    db.session.execute(
+        update(StaffSession)
+        .where(
+            StaffSession.user_id == user.id,
+            StaffSession.revoked.is_(False),
+            StaffSession.token_hash != _token_hash(keep_token),
+        )
+        .values(revoked=True)
+    )
     db.session.flush()
 
 
@@ -290,8 +327,16 @@ def login(username: str, password: str) -> IssuedStaffToken:
         user.password_hash = hasher.hash(password)
     user.last_login_at = now
     token = secrets.token_urlsafe(32)
-    db.session.add(StaffSession(token_hash=_token_hash(token), user=user, created_at=now, last_seen_at=now,
-                                expires_at=_expiry(now, now), revoked=False))
+    db.session.add(
+        StaffSession(
+            token_hash=_token_hash(token),
+            user=user,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=_expiry(now, now),
+            revoked=False,
+        )
+    )
     db.session.flush()
     return IssuedStaffToken(token=token, expires_in=int(idle_timeout().total_seconds()), role=user.role)
 
@@ -331,6 +376,5 @@ def slide_left_uncommitted() -> bool:
 
 
 def logout(token: str) -> None:
-    db.session.execute(update(StaffSession).where(StaffSession.token_hash == _token_hash(token))
-                       .values(revoked=True))
+    db.session.execute(update(StaffSession).where(StaffSession.token_hash == _token_hash(token)).values(revoked=True))
     db.session.flush()

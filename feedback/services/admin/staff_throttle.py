@@ -47,24 +47,30 @@ class Attempt:
 
 def attempt_for(username: str, password_hash: str | None) -> Attempt:
     epoch = hashlib.sha256(password_hash.encode()).hexdigest()[:12] if password_hash else ""
-    return Attempt(username_key=hashed("staff-user", f"{username}\0{epoch}"),
-                   client_key=hashed("staff-client", client_address()))
+    return Attempt(
+        username_key=hashed("staff-user", f"{username}\0{epoch}"), client_key=hashed("staff-client", client_address())
+    )
 
 
 def locked_answer(seconds: int) -> Unauthorized:
     until = (utcnow() + timedelta(seconds=seconds)).astimezone(CHINA).strftime("%H:%M")
     minutes = max(1, round(seconds / 60))
-    return Unauthorized(f"该用户名在本设备上连续多次登录失败，请约 {minutes} 分钟后（北京时间 {until} 以后）再试，"
-                        "或联系管理员重置密码", code="account_locked", headers={"Retry-After": str(seconds)})
+    return Unauthorized(
+        f"该用户名在本设备上连续多次登录失败，请约 {minutes} 分钟后（北京时间 {until} 以后）再试，或联系管理员重置密码",
+        code="account_locked",
+        headers={"Retry-After": str(seconds)},
+    )
 
 
 def check(attempt: Attempt) -> None:
     """Refuse before any password is checked; the same answer whether the username exists or not."""
     spray = _setting("STAFF_SPRAY_LIMIT")
     if not allowed(spray, "staff-fail-client", attempt.client_key):
-        raise RateLimited("本设备登录失败次数过多，请稍后再试", code="rate_limited",
-                          headers={"Retry-After": str(seconds_until_allowed(spray, "staff-fail-client",
-                                                                            attempt.client_key))})
+        raise RateLimited(
+            "本设备登录失败次数过多，请稍后再试",
+            code="rate_limited",
+            headers={"Retry-After": str(seconds_until_allowed(spray, "staff-fail-client", attempt.client_key))},
+        )
     lock = _setting("STAFF_LOCK_AFTER")
     if not allowed(lock, *attempt.pair):
         raise locked_answer(seconds_until_allowed(lock, *attempt.pair))
@@ -72,8 +78,11 @@ def check(attempt: Attempt) -> None:
         pace = _setting("STAFF_BACKOFF_PACE")
         if not take(pace, "staff-pace-user", attempt.username_key):
             seconds = seconds_until_allowed(pace, "staff-pace-user", attempt.username_key)
-            raise RateLimited(f"该用户名近期登录失败较多，请 {seconds} 秒后再试", code="rate_limited",
-                              headers={"Retry-After": str(seconds)})
+            raise RateLimited(
+                f"该用户名近期登录失败较多，请 {seconds} 秒后再试",
+                code="rate_limited",
+                headers={"Retry-After": str(seconds)},
+            )
 
 
 def failed(attempt: Attempt) -> Unauthorized | None:

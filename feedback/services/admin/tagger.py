@@ -21,8 +21,14 @@ def _mtime(path: str) -> float | None:
 def _key(taxonomy_path: str, userdict_path: str, model_path: str) -> tuple:
     # The modification times are part of the key, so an edited taxonomy or a retrained model is
     # picked up without a restart.
-    return (taxonomy_path, os.path.getmtime(taxonomy_path), userdict_path, _mtime(userdict_path),
-            model_path, _mtime(model_path))
+    return (
+        taxonomy_path,
+        os.path.getmtime(taxonomy_path),
+        userdict_path,
+        _mtime(userdict_path),
+        model_path,
+        _mtime(model_path),
+    )
 
 
 def get_tagger() -> Tagger:
@@ -34,8 +40,9 @@ def get_tagger() -> Tagger:
             tagger = _cache.get(key)
             if tagger is None:
                 model = TagModel.load(key[4]) if key[5] is not None else None
-                tagger = Tagger(Taxonomy.load(key[0]), userdict_path=key[2] if key[3] is not None else None,
-                                model=model)
+                tagger = Tagger(
+                    Taxonomy.load(key[0]), userdict_path=key[2] if key[3] is not None else None, model=model
+                )
                 # A retrained model or an edited taxonomy keeps the loaded jieba dictionary (30 MB,
                 # 0.4 s) when the user dictionary is the same file as before.
                 for old_key, old in _cache.items():

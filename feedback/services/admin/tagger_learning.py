@@ -49,8 +49,12 @@ def corrections() -> list[Correction]:
             events[event.feedback_id].append(event)
     if not events:
         return []
-    rows = db.session.scalars(select(Feedback).where(Feedback.id.in_(list(events)), Feedback.purged_at.is_(None))
-                              .options(selectinload(Feedback.tags)).order_by(Feedback.id))
+    rows = db.session.scalars(
+        select(Feedback)
+        .where(Feedback.id.in_(list(events)), Feedback.purged_at.is_(None))
+        .options(selectinload(Feedback.tags))
+        .order_by(Feedback.id)
+    )
     found = []
     for feedback in rows:
         if not feedback.content:
@@ -62,15 +66,18 @@ def corrections() -> list[Correction]:
             for code, evidence in ((event.data or {}).get("removed_auto") or {}).items():
                 removed[code] = list(evidence.get("matched") or [])
         kept = {t.tag.code: list(t.matched or []) for t in feedback.tags if t.source == "auto"}
-        found.append(Correction(feedback.id, feedback.content, auto, {t.tag.code for t in feedback.tags},
-                                removed, kept))
+        found.append(
+            Correction(feedback.id, feedback.content, auto, {t.tag.code for t in feedback.tags}, removed, kept)
+        )
     return found
 
 
 def triage_examples(found: list[Correction] | None = None) -> list[Example]:
     """Corrected statements as training examples, each its own source for cross-validation."""
-    return [Example(c.text, set(c.final), set(), f"triage-{c.feedback_id}", "triage")
-            for c in (corrections() if found is None else found)]
+    return [
+        Example(c.text, set(c.final), set(), f"triage-{c.feedback_id}", "triage")
+        for c in (corrections() if found is None else found)
+    ]
 
 
 def _words(tagger: Tagger, text: str) -> set[str]:
@@ -78,8 +85,9 @@ def _words(tagger: Tagger, text: str) -> set[str]:
     return {name[2:] for name in vector if name.startswith("w:") and len(name) > 3 and _CJK.search(name)}
 
 
-def suggestions(tagger: Tagger, min_support: int = 3, min_precision: float = 0.6,
-                max_examples: int = 3) -> dict[str, Any]:
+def suggestions(
+    tagger: Tagger, min_support: int = 3, min_precision: float = 0.6, max_examples: int = 3
+) -> dict[str, Any]:
     """Taxonomy proposals from the corrections, strongest support first."""
     found = corrections()
     names = {t.code: t.name for t in tagger.taxonomy.tags}
@@ -107,9 +115,20 @@ def suggestions(tagger: Tagger, min_support: int = 3, min_precision: float = 0.6
                 continue
             if code in tagger.analyse(word, vector=False).rules:
                 continue  # a rule of this tag already knows the word
-            proposals.append(_proposal("add_term", code, name, word, fids, precision, by_id, max_examples,
-                                       f"研判人员为 {len(fids)} 条含“{word}”的反映手工补上了“{name}”："
-                                       f"可考虑在 config/taxonomy.yaml 的“{name}”下加入这个词或含它的规则"))
+            proposals.append(
+                _proposal(
+                    "add_term",
+                    code,
+                    name,
+                    word,
+                    fids,
+                    precision,
+                    by_id,
+                    max_examples,
+                    f"研判人员为 {len(fids)} 条含“{word}”的反映手工补上了“{name}”："
+                    f"可考虑在 config/taxonomy.yaml 的“{name}”下加入这个词或含它的规则",
+                )
+            )
     for code, name in names.items():
         removed: dict[str, list[int]] = defaultdict(list)
         kept: dict[str, int] = defaultdict(int)
@@ -122,16 +141,43 @@ def suggestions(tagger: Tagger, min_support: int = 3, min_precision: float = 0.6
             share = len(fids) / (len(fids) + kept[term])
             if len(fids) < min_support or share < min_precision:
                 continue
-            proposals.append(_proposal("weaken_term", code, name, term, fids, share, by_id, max_examples,
-                                       f"因命中“{term}”自动打上的“{name}”被研判人员去掉了 {len(fids)} 次"
-                                       f"（保留 {kept[term]} 次）：可考虑降低该词权重，"
-                                       "或改为需要与其他词同时出现的规则"))
+            proposals.append(
+                _proposal(
+                    "weaken_term",
+                    code,
+                    name,
+                    term,
+                    fids,
+                    share,
+                    by_id,
+                    max_examples,
+                    f"因命中“{term}”自动打上的“{name}”被研判人员去掉了 {len(fids)} 次"
+                    f"（保留 {kept[term]} 次）：可考虑降低该词权重，"
+                    "或改为需要与其他词同时出现的规则",
+                )
+            )
     proposals.sort(key=lambda p: (-p["support"], -p["precision"], p["tag"], p["term"]))
     return {"tagger_version": tagger.version, "corrections": len(found), "suggestions": proposals}
 
 
-def _proposal(action: str, code: str, name: str, term: str, fids: list[int], precision: float,
-              by_id: dict[int, Correction], max_examples: int, hint: str) -> dict[str, Any]:
-    return {"action": action, "tag": code, "tag_name": name, "term": term, "support": len(fids),
-            "precision": round(precision, 3), "hint": hint,
-            "examples": [{"feedback_id": f, "excerpt": excerpt(by_id[f].text)} for f in sorted(fids)[:max_examples]]}
+def _proposal(
+    action: str,
+    code: str,
+    name: str,
+    term: str,
+    fids: list[int],
+    precision: float,
+    by_id: dict[int, Correction],
+    max_examples: int,
+    hint: str,
+) -> dict[str, Any]:
+    return {
+        "action": action,
+        "tag": code,
+        "tag_name": name,
+        "term": term,
+        "support": len(fids),
+        "precision": round(precision, 3),
+        "hint": hint,
+        "examples": [{"feedback_id": f, "excerpt": excerpt(by_id[f].text)} for f in sorted(fids)[:max_examples]],
+    }

@@ -46,24 +46,59 @@ def guard_assignment(action: str, assignment: Assignment, actor: Actor) -> Trans
         raise _translate(exc) from None
 
 
-def move_feedback(feedback: Feedback, action: str, actor: Actor, *, to_status: str | None = None,
-                  reason: str | None = None, visible: bool = True, data: dict | None = None,
-                  assignment_id: int | None = None) -> None:
+def move_feedback(
+    feedback: Feedback,
+    action: str,
+    actor: Actor,
+    *,
+    to_status: str | None = None,
+    reason: str | None = None,
+    visible: bool = True,
+    data: dict | None = None,
+    assignment_id: int | None = None,
+) -> None:
     """Check, change the status and write the event, in one place."""
     transition = guard_feedback(action, feedback, actor)
     before = feedback.status
     target = to_status or transition.target or before
     feedback.status = target
-    record_event(feedback.id, action, actor_type=actor.type, actor_id=actor.id, actor_role=actor.role,
-                 from_status=before, to_status=target, reason=reason, visible_to_reporter=visible,
-                 data=data, assignment_id=assignment_id)
+    record_event(
+        feedback.id,
+        action,
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_role=actor.role,
+        from_status=before,
+        to_status=target,
+        reason=reason,
+        visible_to_reporter=visible,
+        data=data,
+        assignment_id=assignment_id,
+    )
 
 
-def move_assignment(assignment: Assignment, action: str, actor: Actor, *, reason: str | None = None,
-                    visible: bool = True, data: dict | None = None) -> None:
+def move_assignment(
+    assignment: Assignment,
+    action: str,
+    actor: Actor,
+    *,
+    reason: str | None = None,
+    visible: bool = True,
+    data: dict | None = None,
+) -> None:
     transition = guard_assignment(action, assignment, actor)
     before = assignment.status
     assignment.status = transition.target or before
-    record_event(assignment.feedback_id, action, actor_type=actor.type, actor_id=actor.id,
-                 actor_role=actor.role, from_status=before, to_status=assignment.status, reason=reason,
-                 visible_to_reporter=visible, data=data, assignment_id=assignment.id)
+    record_event(
+        assignment.feedback_id,
+        action,
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_role=actor.role,
+        from_status=before,
+        to_status=assignment.status,
+        reason=reason,
+        visible_to_reporter=visible,
+        data=data,
+        assignment_id=assignment.id,
+    )

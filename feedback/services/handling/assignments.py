@@ -47,8 +47,9 @@ def acknowledge(actor: Actor, assignment: Assignment) -> None:
 def return_assignment(actor: Actor, assignment: Assignment, reason: str) -> None:
     if now() >= assignment.return_due_at:
         window = deadlines.days("return_window")
-        raise Conflict(f"已超过退回期限（交办后 {window} 个工作日内可退回），请按期办理或申请延期",
-                       code="return_window_closed")
+        raise Conflict(
+            f"已超过退回期限（交办后 {window} 个工作日内可退回），请按期办理或申请延期", code="return_window_closed"
+        )
     move_assignment(assignment, "return", actor, reason=reason, visible=False)
     _withdraw_pending_extensions(assignment, "交办单已退回，延期申请自动撤回")
     assignment.returned_at = now()
@@ -74,8 +75,9 @@ def request_extension(actor: Actor, assignment: Assignment, days: int, reason: s
     if any(r.status == "requested" for r in assignment.extension_requests):
         raise Conflict("已有待审批的延期申请", code="extension_pending")
     move_assignment(assignment, "request_extension", actor, reason=reason, visible=False, data={"days": days})
-    request = ExtensionRequest(assignment_id=assignment.id, days=days, reason=reason, requested_by=actor.id,
-                               requested_at=now())
+    request = ExtensionRequest(
+        assignment_id=assignment.id, days=days, reason=reason, requested_by=actor.id, requested_at=now()
+    )
     db.session.add(request)
     db.session.flush()
     return request
@@ -102,23 +104,34 @@ def decide_extension(actor: Actor, request: ExtensionRequest, approve: bool, not
 def report_upward(actor: Actor, assignment: Assignment, reported_to: str) -> None:
     if assignment.path != "escalate":
         raise Conflict("只有“转市直部门上报”的交办单需要记录向上反映", code="not_escalated")
-    move_assignment(assignment, "report_upward", actor, data={
-        "reported_to": reported_to, "reporter_note": f"{_dept_name(assignment)}已向{reported_to}反映"})
+    move_assignment(
+        assignment,
+        "report_upward",
+        actor,
+        data={"reported_to": reported_to, "reporter_note": f"{_dept_name(assignment)}已向{reported_to}反映"},
+    )
     assignment.reported_upward_at = now()
     assignment.reported_upward_to = reported_to
 
 
-def respond(actor: Actor, assignment: Assignment, *, measures: str, result: str, summary: str | None,
-            attachments: list[str]) -> RectificationReport:
+def respond(
+    actor: Actor, assignment: Assignment, *, measures: str, result: str, summary: str | None, attachments: list[str]
+) -> RectificationReport:
     guard_assignment("respond", assignment, actor)  # before the report is added
     if assignment.path == "escalate" and assignment.reported_upward_at is None:
         raise Conflict("请先记录向上级部门反映的时间和对象", code="upward_report_missing")
     feedback = db.session.get(Feedback, assignment.feedback_id)
     if feedback.status == "needs_info":
         raise Conflict("该反映正在等待反映人补充情况，请待补充后再提交", code="waiting_for_reporter")
-    report = RectificationReport(assignment_id=assignment.id, measures=measures, result=result,
-                                 summary_for_reporter=summary, attachments=attachments, submitted_by=actor.id,
-                                 submitted_at=now())
+    report = RectificationReport(
+        assignment_id=assignment.id,
+        measures=measures,
+        result=result,
+        summary_for_reporter=summary,
+        attachments=attachments,
+        submitted_by=actor.id,
+        submitted_at=now(),
+    )
     db.session.add(report)
     db.session.flush()
     report_attachments.claim(report, assignment.department_id, attachments)
@@ -156,8 +169,13 @@ def send_back(actor: Actor, report: RectificationReport, note: str) -> None:
     if report.verdict != "pending":
         raise Conflict("该整改反馈已核验", code="report_verified")
     assignment = report.assignment
-    move_assignment(assignment, "send_back", actor, reason=note, data={
-        "report_id": report.id, "reporter_note": f"组织部要求{_dept_name(assignment)}继续整改"})
+    move_assignment(
+        assignment,
+        "send_back",
+        actor,
+        reason=note,
+        data={"report_id": report.id, "reporter_note": f"组织部要求{_dept_name(assignment)}继续整改"},
+    )
     report.verdict, report.verdict_note, report.verified_by, report.verified_at = "sent_back", note, actor.id, now()
     feedback = db.session.get(Feedback, assignment.feedback_id)
     if assignment.role == "primary" and feedback.status == "responded":

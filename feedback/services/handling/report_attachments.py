@@ -46,9 +46,18 @@ def save_report_attachment(staff: StaffUser, raw: bytes) -> ReportAttachment:
     attachment_id = secrets.token_hex(16)
     storage_name = f"reports/{attachment_id[:2]}/{attachment_id}.{extension}"
     write_atomically(upload_root() / storage_name, data)
-    attachment = ReportAttachment(id=attachment_id, storage_name=storage_name, content_type=content_type,
-                                  byte_size=len(data), pages=pages, width=width, height=height,
-                                  department_id=staff.department_id, uploaded_by=staff.id, created_at=now())
+    attachment = ReportAttachment(
+        id=attachment_id,
+        storage_name=storage_name,
+        content_type=content_type,
+        byte_size=len(data),
+        pages=pages,
+        width=width,
+        height=height,
+        department_id=staff.department_id,
+        uploaded_by=staff.id,
+        created_at=now(),
+    )
     db.session.add(attachment)
     db.session.flush()
     return attachment
@@ -61,10 +70,10 @@ def claim(report: RectificationReport, department_id: int, ids: list[str]) -> No
     if len(set(ids)) != len(ids):
         raise ValidationFailed(errors={"attachments": ["附件重复"]})
     found = {a.id: a for a in db.session.scalars(select(ReportAttachment).where(ReportAttachment.id.in_(ids)))}
-    bad = [i for i in ids if i not in found or found[i].department_id != department_id
-           or found[i].report_id is not None]
+    bad = [
+        i for i in ids if i not in found or found[i].department_id != department_id or found[i].report_id is not None
+    ]
     if bad:
-        raise ValidationFailed(errors={"attachments": [
-            "附件不存在、不属于本部门或已被使用，请通过 /uploads 重新上传"]})
+        raise ValidationFailed(errors={"attachments": ["附件不存在、不属于本部门或已被使用，请通过 /uploads 重新上传"]})
     for attachment_id in ids:
         found[attachment_id].report_id = report.id

@@ -25,11 +25,24 @@ from feedback.services.handling.actors import Actor
 from feedback.services.paging import paginate
 from feedback.workflow import ASSIGNMENT_STATUS_LABELS, RUNNING_ASSIGNMENT
 
-DETAIL_FIELDS = ("instructions", "acknowledge_due_at", "return_due_at", "acknowledged_at", "responded_at",
-                 "accepted_at", "returned_at", "return_reason", "waived_at", "waive_reason", "extension_days",
-                 "reported_upward_at", "reported_upward_to", "extension_requests", "reports")
-EXTENSION_FIELDS = ("id", "assignment_id", "days", "reason", "status", "requested_at", "decided_at",
-                    "decision_note")
+DETAIL_FIELDS = (
+    "instructions",
+    "acknowledge_due_at",
+    "return_due_at",
+    "acknowledged_at",
+    "responded_at",
+    "accepted_at",
+    "returned_at",
+    "return_reason",
+    "waived_at",
+    "waive_reason",
+    "extension_days",
+    "reported_upward_at",
+    "reported_upward_to",
+    "extension_requests",
+    "reports",
+)
+EXTENSION_FIELDS = ("id", "assignment_id", "days", "reason", "status", "requested_at", "decided_at", "decision_note")
 
 
 @dataclass
@@ -43,18 +56,25 @@ class AssignmentFilter:
 
 def attachment_ids(feedback: Feedback) -> list[str]:
     """The feedback's uploads, in the order they were made."""
-    return list(db.session.scalars(select(Upload.id).where(Upload.feedback_id == feedback.id)
-                                   .order_by(Upload.created_at, Upload.id)))
+    return list(
+        db.session.scalars(
+            select(Upload.id).where(Upload.feedback_id == feedback.id).order_by(Upload.created_at, Upload.id)
+        )
+    )
 
 
 def department_view(feedback: Feedback) -> dict[str, Any]:
     """What a department may see of a feedback: content, tags, day, place and attachments; nothing more."""
     return {
-        "id": feedback.id, "kind": feedback.kind, "content": feedback.content,
+        "id": feedback.id,
+        "kind": feedback.kind,
+        "content": feedback.content,
         "tags": [{"code": t.tag.code, "name": t.tag.name} for t in feedback.tags],
-        "submitted_on": feedback.submitted_on, "region_code": feedback.region_code,
+        "submitted_on": feedback.submitted_on,
+        "region_code": feedback.region_code,
         "point": {"code": feedback.point.code, "name": feedback.point.name} if feedback.point else None,
-        "attachments": attachment_ids(feedback), "waiting_for_reporter": feedback.status == "needs_info",
+        "attachments": attachment_ids(feedback),
+        "waiting_for_reporter": feedback.status == "needs_info",
     }
 
 
@@ -68,9 +88,12 @@ def brief(assignment: Assignment, moment: datetime) -> dict[str, Any]:
     return {
         "id": assignment.id,
         "department": {"code": assignment.department.code, "name": assignment.department.name},
-        "role": assignment.role, "path": assignment.path, "status": assignment.status,
+        "role": assignment.role,
+        "path": assignment.path,
+        "status": assignment.status,
         "status_label": ASSIGNMENT_STATUS_LABELS[assignment.status],
-        "due_at": assignment.due_at, "due_provisional": assignment.due_provisional,
+        "due_at": assignment.due_at,
+        "due_provisional": assignment.due_provisional,
         "due_note": PROVISIONAL_NOTE if assignment.due_provisional else None,
         "due_state": running_state(assignment, moment),
     }
@@ -80,10 +103,17 @@ def item(assignment: Assignment, feedback: Feedback, moment: datetime) -> dict[s
     """An assignment as a line of the assignment list."""
     running = assignment.status in RUNNING_ASSIGNMENT
     return {
-        "id": assignment.id, "feedback_id": feedback.id, "kind": feedback.kind, "excerpt": excerpt(feedback.content),
-        "department": assignment.department, "role": assignment.role, "path": assignment.path,
-        "status": assignment.status, "status_label": ASSIGNMENT_STATUS_LABELS[assignment.status],
-        "assigned_at": assignment.assigned_at, "due_at": assignment.due_at,
+        "id": assignment.id,
+        "feedback_id": feedback.id,
+        "kind": feedback.kind,
+        "excerpt": excerpt(feedback.content),
+        "department": assignment.department,
+        "role": assignment.role,
+        "path": assignment.path,
+        "status": assignment.status,
+        "status_label": ASSIGNMENT_STATUS_LABELS[assignment.status],
+        "assigned_at": assignment.assigned_at,
+        "due_at": assignment.due_at,
         "due_provisional": assignment.due_provisional,
         "due_note": PROVISIONAL_NOTE if assignment.due_provisional else None,
         "due_state": running_state(assignment, moment),
@@ -93,8 +123,11 @@ def item(assignment: Assignment, feedback: Feedback, moment: datetime) -> dict[s
 
 def detail(assignment: Assignment) -> dict[str, Any]:
     feedback = db.session.get_one(Feedback, assignment.feedback_id)
-    return {**item(assignment, feedback, now()), **{name: getattr(assignment, name) for name in DETAIL_FIELDS},
-            "feedback": department_view(feedback)}
+    return {
+        **item(assignment, feedback, now()),
+        **{name: getattr(assignment, name) for name in DETAIL_FIELDS},
+        "feedback": department_view(feedback),
+    }
 
 
 def _due_state_filter(query: Select, state: str, moment: datetime) -> Select:
@@ -129,14 +162,21 @@ def list_assignments(actor: Actor, wanted: AssignmentFilter) -> tuple[list[dict[
 
 def extension_item(request: ExtensionRequest) -> dict[str, Any]:
     assignment = request.assignment
-    return {**{name: getattr(request, name) for name in EXTENSION_FIELDS}, "department": assignment.department,
-            "due_at": assignment.due_at, "due_provisional": assignment.due_provisional,
-            "extension_days": assignment.extension_days}
+    return {
+        **{name: getattr(request, name) for name in EXTENSION_FIELDS},
+        "department": assignment.department,
+        "due_at": assignment.due_at,
+        "due_provisional": assignment.due_provisional,
+        "extension_days": assignment.extension_days,
+    }
 
 
 def list_extensions(status: str, page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
     """Extension requests in one status, oldest first."""
-    query = (select(ExtensionRequest).where(ExtensionRequest.status == status)
-             .order_by(ExtensionRequest.requested_at, ExtensionRequest.id))
+    query = (
+        select(ExtensionRequest)
+        .where(ExtensionRequest.status == status)
+        .order_by(ExtensionRequest.requested_at, ExtensionRequest.id)
+    )
     rows, total = paginate(query, page, per_page, scalars=True)
     return [extension_item(r) for r in rows], total

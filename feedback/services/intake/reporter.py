@@ -62,8 +62,7 @@ def answer(feedback: Feedback, body: str) -> Message:
     feedback.updated_at = day_start(moment)
     db.session.add(message)
     resume = feedback.paused_from_status or "submitted"
-    move_feedback(feedback, "reporter_answer", REPORTER, to_status=resume,
-                  data={"reporter_note": "您已补充情况"})
+    move_feedback(feedback, "reporter_answer", REPORTER, to_status=resume, data={"reporter_note": "您已补充情况"})
     feedback.paused_at = feedback.paused_from_status = None
     return message
 
@@ -80,9 +79,19 @@ def rate(feedback: Feedback, rating: str, comment: str | None) -> bool:
     if rating == "unsatisfied" and feedback.reopen_count == 0:
         feedback.reopen_count = 1
         feedback.closed_at = None
-        move_feedback(feedback, "reopen", REPORTER, reason=comment, data={
-            "rating": rating, "reporter_note": "您对办理结果不满意，已退回组织部重新研判"})
+        move_feedback(
+            feedback,
+            "reopen",
+            REPORTER,
+            reason=comment,
+            data={"rating": rating, "reporter_note": "您对办理结果不满意，已退回组织部重新研判"},
+        )
         return True
-    move_feedback(feedback, "rate", REPORTER, reason=comment,
-                  data={"rating": rating, "reporter_note": f"您的评价：{RATING_LABELS[rating]}"})
+    move_feedback(
+        feedback,
+        "rate",
+        REPORTER,
+        reason=comment,
+        data={"rating": rating, "reporter_note": f"您的评价：{RATING_LABELS[rating]}"},
+    )
     return False

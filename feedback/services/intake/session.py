@@ -37,15 +37,17 @@ def _openid_for(code: str) -> str:
     cfg = current_app.config
     if not cfg.get("WECHAT_APPID") or not cfg.get("WECHAT_SECRET"):
         raise UpstreamUnavailable("微信登录未配置，请联系管理员", code="wechat_not_configured")
-    client = WeChatClient(cfg["WECHAT_API_BASE"], cfg["WECHAT_APPID"], cfg["WECHAT_SECRET"],
-                          timeout=float(cfg["WECHAT_TIMEOUT_SECONDS"]))
+    client = WeChatClient(
+        cfg["WECHAT_API_BASE"], cfg["WECHAT_APPID"], cfg["WECHAT_SECRET"], timeout=float(cfg["WECHAT_TIMEOUT_SECONDS"])
+    )
     try:
         return client.code2session(code).openid
     except WeChatError as exc:
         raise _translate(exc) from None
     except WeChatUnavailable:
-        raise UpstreamUnavailable("暂时无法连接微信服务器，请稍后重试",
-                                  headers={"Retry-After": "5"}, code="wechat_unavailable") from None
+        raise UpstreamUnavailable(
+            "暂时无法连接微信服务器，请稍后重试", headers={"Retry-After": "5"}, code="wechat_unavailable"
+        ) from None
 
 
 def _translate(exc: WeChatError) -> AppError:

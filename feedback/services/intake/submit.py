@@ -36,32 +36,74 @@ from feedback.timeutil import day_start, local_date
 # Key, inside the sealed replay, of a digest of the request it answered: a key reused for another
 # body is refused (422, as in the IETF Idempotency-Key draft) instead of silently dropping it.
 REQUEST_DIGEST = "_request"
-RECEIPT_NOTICE = ("查询码是查看办理进度的唯一凭证，只显示这一次，请截图或抄写保存。"
-                  "任何人都无法通过查询码以外的方式找到您的反映。")
+RECEIPT_NOTICE = (
+    "查询码是查看办理进度的唯一凭证，只显示这一次，请截图或抄写保存。任何人都无法通过查询码以外的方式找到您的反映。"
+)
 
 
 def _point(code: str | None) -> ObservationPoint | None:
     if code is None:
         return None
-    point = db.session.scalar(select(ObservationPoint).where(ObservationPoint.code == code,
-                                                             ObservationPoint.active.is_(True)))
+    point = db.session.scalar(
+        select(ObservationPoint).where(ObservationPoint.code == code, ObservationPoint.active.is_(True))
+    )
     if point is None:
         raise ValidationFailed(errors={"point_code": ["未找到该观测点，请核对编号"]})
     return point
 
 
 # GB/T 2260 provinces, for a deployment whose reference data names no region at all.
-GB_PROVINCES = frozenset({"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-                          "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
-                          "65", "71", "81", "82"})
+GB_PROVINCES = frozenset(
+    {
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    }
+)
 
 
 def served_provinces() -> frozenset[str]:
     """Provinces (first two digits) of the active departments and points this deployment serves."""
     codes = set()
     for model in (Department, ObservationPoint):
-        codes |= set(db.session.scalars(select(func.substr(model.region_code, 1, 2)).where(
-            model.active.is_(True), model.region_code.is_not(None)).distinct()))
+        codes |= set(
+            db.session.scalars(
+                select(func.substr(model.region_code, 1, 2))
+                .where(model.active.is_(True), model.region_code.is_not(None))
+                .distinct()
+            )
+        )
     return frozenset(codes) or GB_PROVINCES
 
 
@@ -96,8 +138,9 @@ def _claim_idempotency(pseudonym: str, idem_key: str) -> tuple[IdempotencyRecord
         db.session.flush()
     ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
     # A concurrent request with the same key inserts first: this one answers 409 and keeps its session.
-    record_id = insert_if_absent(IdempotencyRecord, {"lookup": lookup, "sealed": b"", "expires_at": moment + ttl},
-                                 ["lookup"])
+    record_id = insert_if_absent(
+        IdempotencyRecord, {"lookup": lookup, "sealed": b"", "expires_at": moment + ttl}, ["lookup"]
+    )
     if record_id is None:
         raise Conflict("相同的提交正在处理，请稍候刷新", code="submission_in_progress")
     return db.session.get_one(IdempotencyRecord, record_id), None
@@ -115,7 +158,8 @@ def _replay(replay: dict, data: dict[str, Any]) -> dict:
         raise ValidationFailed(
             "该幂等键已用于另一条内容不同的反映；提交新的反映请使用新的幂等键",
             errors={"Idempotency-Key": ["幂等键已用于内容不同的提交，请为新的反映生成新的幂等键"]},
-            code="idempotency_key_reused")
+            code="idempotency_key_reused",
+        )
     return replay
 
 
@@ -155,8 +199,7 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
     contact = data.get("contact")
     if contact and not feedback.anonymous:
         db.session.add(FeedbackContact(feedback_id=feedback.id, created_at=feedback.submitted_at, **contact))
-    record_event(feedback.id, "submitted", actor_type="reporter", to_status="submitted",
-                 visible_to_reporter=True)
+    record_event(feedback.id, "submitted", actor_type="reporter", to_status="submitted", visible_to_reporter=True)
     body = {
         "receipt": receipt,
         "status": feedback.status,
@@ -168,8 +211,9 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
         "notice": RECEIPT_NOTICE,
     }
     if record is not None:
-        record.sealed = seal(purpose_key("idempotency"), pseudonym, idem_key,
-                             {**body, REQUEST_DIGEST: _request_digest(data)})
+        record.sealed = seal(
+            purpose_key("idempotency"), pseudonym, idem_key, {**body, REQUEST_DIGEST: _request_digest(data)}
+        )
     _keep_only_the_day(feedback, uploads, record)
     db.session.flush()
     return body, False
@@ -198,10 +242,20 @@ def _apply_tags(feedback: Feedback, content: str) -> None:
     hits = tagger.tag(content)
     if not hits:
         return
-    tags = {t.code: t for t in db.session.scalars(select(Tag).where(Tag.code.in_([h.code for h in hits]),
-                                                                    Tag.active.is_(True)))}
+    tags = {
+        t.code: t
+        for t in db.session.scalars(select(Tag).where(Tag.code.in_([h.code for h in hits]), Tag.active.is_(True)))
+    }
     for hit in hits:
         tag = tags.get(hit.code)
         if tag is not None:
-            feedback.tags.append(FeedbackTag(tag=tag, score=hit.score, matched=list(hit.matched), source="auto",
-                                             tagger_version=tagger.version, learned=list(hit.learned)))
+            feedback.tags.append(
+                FeedbackTag(
+                    tag=tag,
+                    score=hit.score,
+                    matched=list(hit.matched),
+                    source="auto",
+                    tagger_version=tagger.version,
+                    learned=list(hit.learned),
+                )
+            )

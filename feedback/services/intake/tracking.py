@@ -40,13 +40,23 @@ def _timeline(feedback: Feedback) -> list[dict]:
 
 def _deadline(feedback: Feedback) -> dict | None:
     """The primary department's running deadline, as the reporter may know it (the day only)."""
-    primary = db.session.scalar(select(Assignment).where(
-        Assignment.feedback_id == feedback.id, Assignment.role == "primary",
-        Assignment.status.in_(RUNNING_ASSIGNMENT)).order_by(Assignment.id.desc()).limit(1))
+    primary = db.session.scalar(
+        select(Assignment)
+        .where(
+            Assignment.feedback_id == feedback.id,
+            Assignment.role == "primary",
+            Assignment.status.in_(RUNNING_ASSIGNMENT),
+        )
+        .order_by(Assignment.id.desc())
+        .limit(1)
+    )
     if primary is None:
         return None
-    return {"due_on": local_date(primary.due_at - ONE_TICK), "provisional": primary.due_provisional,
-            "note": PROVISIONAL_NOTE if primary.due_provisional else None}
+    return {
+        "due_on": local_date(primary.due_at - ONE_TICK),
+        "provisional": primary.due_provisional,
+        "note": PROVISIONAL_NOTE if primary.due_provisional else None,
+    }
 
 
 def _messages(feedback: Feedback) -> list[dict]:

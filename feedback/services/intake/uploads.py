@@ -46,7 +46,8 @@ def _decode_slots() -> threading.BoundedSemaphore:
     if slots is None:
         with _SLOTS_LOCK:
             slots = app.extensions.setdefault(
-                "decode_slots", threading.BoundedSemaphore(app.config["IMAGE_DECODE_CONCURRENCY"]))
+                "decode_slots", threading.BoundedSemaphore(app.config["IMAGE_DECODE_CONCURRENCY"])
+            )
     return slots
 
 
@@ -55,8 +56,7 @@ def decode_slot() -> Iterator[None]:
     """Hold one of the process's decode slots, or answer 503 when they stay busy."""
     slots = _decode_slots()
     if not slots.acquire(timeout=current_app.config["IMAGE_DECODE_WAIT_SECONDS"]):
-        raise UpstreamUnavailable("正在处理的上传较多，请稍后重试", headers={"Retry-After": "5"},
-                                  code="uploads_busy")
+        raise UpstreamUnavailable("正在处理的上传较多，请稍后重试", headers={"Retry-After": "5"}, code="uploads_busy")
     try:
         yield
     finally:
@@ -122,8 +122,9 @@ def _files_swept(session: Session) -> None:
 def clean_image(raw: bytes, limit: int, *, not_an_image: str | None = None) -> CleanImage:
     """Decode and re-encode ``raw``; Chinese 413/422 errors for what cannot be taken."""
     try:
-        return run_decode(scrub_image, raw, max_bytes=limit,
-                          max_decoded_pixels=current_app.config["IMAGE_MAX_DECODED_PIXELS"])
+        return run_decode(
+            scrub_image, raw, max_bytes=limit, max_decoded_pixels=current_app.config["IMAGE_MAX_DECODED_PIXELS"]
+        )
     except ImageRejected as exc:
         if exc.code == "too_large":
             raise PayloadTooLarge(exc.reason, code="file_too_large") from None
@@ -141,8 +142,14 @@ def save_upload(raw: bytes) -> Upload:
     upload_id = secrets.token_hex(16)
     storage_name = f"{upload_id[:2]}/{upload_id}.{clean.extension}"
     write_atomically(upload_root() / storage_name, clean.data)
-    upload = Upload(id=upload_id, storage_name=storage_name, content_type=clean.content_type,
-                    byte_size=len(clean.data), width=clean.width, height=clean.height)
+    upload = Upload(
+        id=upload_id,
+        storage_name=storage_name,
+        content_type=clean.content_type,
+        byte_size=len(clean.data),
+        width=clean.width,
+        height=clean.height,
+    )
     db.session.add(upload)
     db.session.flush()
     return upload

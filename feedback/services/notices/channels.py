@@ -60,8 +60,15 @@ class LogChannel(Channel):
     name = "log"
 
     def send(self, message: OutboxMessage) -> None:
-        log.info("notice %s kind=%s department=%s recipient=%s subject=%s body=%s", message.id, message.kind,
-                 message.department_id, message.recipient or "-", message.subject, message.body)
+        log.info(
+            "notice %s kind=%s department=%s recipient=%s subject=%s body=%s",
+            message.id,
+            message.kind,
+            message.department_id,
+            message.recipient or "-",
+            message.subject,
+            message.body,
+        )
 
 
 @register
@@ -122,7 +129,7 @@ class WebhookChannel(Channel):
         data = text.encode("utf-8")
         if len(data) <= ROBOT_TEXT_MAX_BYTES:
             return text
-        return data[:ROBOT_TEXT_MAX_BYTES - 3].decode("utf-8", errors="ignore") + "…"
+        return data[: ROBOT_TEXT_MAX_BYTES - 3].decode("utf-8", errors="ignore") + "…"
 
     def send(self, message: OutboxMessage) -> None:
         url = self.rules.webhook_url(message.recipient or "")

@@ -50,8 +50,11 @@ def working_days_overdue(moment: datetime, assignment: Assignment) -> int:
 
 
 def _running() -> Select:
-    return (select(Assignment).join(Feedback, Feedback.id == Assignment.feedback_id)
-            .where(Assignment.status.in_(RUNNING_ASSIGNMENT), Feedback.status != "needs_info"))
+    return (
+        select(Assignment)
+        .join(Feedback, Feedback.id == Assignment.feedback_id)
+        .where(Assignment.status.in_(RUNNING_ASSIGNMENT), Feedback.status != "needs_info")
+    )
 
 
 def _not_queued(kind: str):
@@ -61,21 +64,36 @@ def _not_queued(kind: str):
 
 def _names(assignment: Assignment) -> tuple[str, int, dict]:
     dept = assignment.department
-    payload = {"assignment_id": assignment.id, "feedback_id": assignment.feedback_id, "department": dept.code,
-               "due_day": due_day(assignment)}
+    payload = {
+        "assignment_id": assignment.id,
+        "feedback_id": assignment.feedback_id,
+        "department": dept.code,
+        "due_day": due_day(assignment),
+    }
     return dept.name, assignment.feedback_id, payload
 
 
 def _to_department(assignment: Assignment, kind: str, subject: str, body: str) -> bool:
     _, _, payload = _names(assignment)
-    return enqueue(kind=kind, dedupe_key=f"assignment:{assignment.id}:{kind}", subject=subject, body=body,
-                   department_id=assignment.department_id, payload=payload) is not None
+    return (
+        enqueue(
+            kind=kind,
+            dedupe_key=f"assignment:{assignment.id}:{kind}",
+            subject=subject,
+            body=body,
+            department_id=assignment.department_id,
+            payload=payload,
+        )
+        is not None
+    )
 
 
 def _to_org(assignment: Assignment, kind: str, subject: str, body: str) -> bool:
     _, _, payload = _names(assignment)
-    return enqueue(kind=kind, dedupe_key=f"assignment:{assignment.id}:{kind}", subject=subject, body=body,
-                   payload=payload) is not None
+    return (
+        enqueue(kind=kind, dedupe_key=f"assignment:{assignment.id}:{kind}", subject=subject, body=body, payload=payload)
+        is not None
+    )
 
 
 def remind_due_soon(moment: datetime) -> int:
@@ -87,23 +105,30 @@ def remind_due_soon(moment: datetime) -> int:
         left = deadlines.work_calendar().working_days_left(moment, assignment.due_at)
         left_text = "今天到期" if left == 0 else f"还剩 {left} 个工作日"
         queued += _to_department(
-            assignment, "due_soon", f"【临期提醒】第 {fid} 号反映的交办单将于 {due_day(assignment)} 到期",
+            assignment,
+            "due_soon",
+            f"【临期提醒】第 {fid} 号反映的交办单将于 {due_day(assignment)} 到期",
             f"{name}：第 {fid} 号反映的交办单（编号 {assignment.id}）办理期限为 {due_day(assignment)}，"
-            f"{left_text}。请按期提交整改反馈；确需延期的，请在到期前申请。")
+            f"{left_text}。请按期提交整改反馈；确需延期的，请在到期前申请。",
+        )
     return queued
 
 
 def remind_unacknowledged(moment: datetime) -> int:
-    query = _running().where(Assignment.status == "pending", Assignment.acknowledge_due_at <= moment,
-                             _not_queued("unacknowledged"))
+    query = _running().where(
+        Assignment.status == "pending", Assignment.acknowledge_due_at <= moment, _not_queued("unacknowledged")
+    )
     queued = 0
     for assignment in db.session.scalars(query.order_by(Assignment.id)):
         name, fid, _ = _names(assignment)
         ack_day = local_date(assignment.acknowledge_due_at - deadlines.ONE_TICK).isoformat()
         queued += _to_department(
-            assignment, "unacknowledged", f"【签收提醒】第 {fid} 号反映的交办单尚未签收",
+            assignment,
+            "unacknowledged",
+            f"【签收提醒】第 {fid} 号反映的交办单尚未签收",
             f"{name}：第 {fid} 号反映的交办单（编号 {assignment.id}）应于 {ack_day} 前签收，目前仍未签收。"
-            f"请尽快签收办理，办理期限为 {due_day(assignment)}。")
+            f"请尽快签收办理，办理期限为 {due_day(assignment)}。",
+        )
     return queued
 
 
@@ -112,21 +137,44 @@ def mark_overdue(moment: datetime) -> int:
     query = _running().where(Assignment.due_at <= moment, Assignment.overdue_at.is_(None))
     marked = 0
     for assignment in db.session.scalars(query.order_by(Assignment.id)):
-        if insert_if_absent(Supervision, {"assignment_id": assignment.id, "department_id": assignment.department_id,
-                                          "level": "duban", "created_at": moment},
-                            ["assignment_id", "level"]) is None:
+        if (
+            insert_if_absent(
+                Supervision,
+                {
+                    "assignment_id": assignment.id,
+                    "department_id": assignment.department_id,
+                    "level": "duban",
+                    "created_at": moment,
+                },
+                ["assignment_id", "level"],
+            )
+            is None
+        ):
             continue  # another scan got here first
         assignment.overdue_at = moment
         name, fid, _ = _names(assignment)
         day = due_day(assignment)
-        record_event(assignment.feedback_id, "overdue", actor_role="system", assignment_id=assignment.id,
-                     reason=f"{name}超过办理期限（{day}），列入督办", data={"due_day": day, "level": "duban"})
-        _to_department(assignment, "overdue", f"【超期提醒】第 {fid} 号反映的交办单已超期",
-                       f"{name}：第 {fid} 号反映的交办单（编号 {assignment.id}）办理期限为 {day}，现已超期，"
-                       f"已列入组织部督办。请尽快办理并提交整改反馈。")
-        _to_org(assignment, "duban", f"【督办】{name}第 {fid} 号反映的交办单超期",
-                f"{name}承办的第 {fid} 号反映（交办单编号 {assignment.id}）办理期限为 {day}，现已超期未反馈，"
-                f"已列入督办。")
+        record_event(
+            assignment.feedback_id,
+            "overdue",
+            actor_role="system",
+            assignment_id=assignment.id,
+            reason=f"{name}超过办理期限（{day}），列入督办",
+            data={"due_day": day, "level": "duban"},
+        )
+        _to_department(
+            assignment,
+            "overdue",
+            f"【超期提醒】第 {fid} 号反映的交办单已超期",
+            f"{name}：第 {fid} 号反映的交办单（编号 {assignment.id}）办理期限为 {day}，现已超期，"
+            f"已列入组织部督办。请尽快办理并提交整改反馈。",
+        )
+        _to_org(
+            assignment,
+            "duban",
+            f"【督办】{name}第 {fid} 号反映的交办单超期",
+            f"{name}承办的第 {fid} 号反映（交办单编号 {assignment.id}）办理期限为 {day}，现已超期未反馈，已列入督办。",
+        )
         marked += 1
     return marked
 
@@ -146,32 +194,60 @@ def _tongbao_cutoff(moment: datetime, n: int) -> datetime:
 def list_for_tongbao(moment: datetime) -> int:
     n = tongbao_after()
     listed = ~exists().where(Supervision.assignment_id == Assignment.id, Supervision.level == "tongbao")
-    query = _running().where(Assignment.overdue_at.is_not(None),
-                             Assignment.due_at <= _tongbao_cutoff(moment, n), listed)
+    query = _running().where(
+        Assignment.overdue_at.is_not(None), Assignment.due_at <= _tongbao_cutoff(moment, n), listed
+    )
     count = 0
     for assignment in db.session.scalars(query.order_by(Assignment.id)):
-        if insert_if_absent(Supervision, {"assignment_id": assignment.id, "department_id": assignment.department_id,
-                                          "level": "tongbao", "created_at": moment},
-                            ["assignment_id", "level"]) is None:
+        if (
+            insert_if_absent(
+                Supervision,
+                {
+                    "assignment_id": assignment.id,
+                    "department_id": assignment.department_id,
+                    "level": "tongbao",
+                    "created_at": moment,
+                },
+                ["assignment_id", "level"],
+            )
+            is None
+        ):
             continue
         name, fid, _ = _names(assignment)
         day, late = due_day(assignment), working_days_overdue(moment, assignment)
-        record_event(assignment.feedback_id, "tongbao", actor_role="system", assignment_id=assignment.id,
-                     reason=f"{name}超期 {late} 个工作日仍未反馈，列入通报", data={"due_day": day, "level": "tongbao"})
-        _to_org(assignment, "tongbao", f"【通报】{name}第 {fid} 号反映的交办单超期 {late} 个工作日",
-                f"{name}承办的第 {fid} 号反映（交办单编号 {assignment.id}）办理期限为 {day}，"
-                f"已超期 {late} 个工作日仍未反馈，列入通报。")
+        record_event(
+            assignment.feedback_id,
+            "tongbao",
+            actor_role="system",
+            assignment_id=assignment.id,
+            reason=f"{name}超期 {late} 个工作日仍未反馈，列入通报",
+            data={"due_day": day, "level": "tongbao"},
+        )
+        _to_org(
+            assignment,
+            "tongbao",
+            f"【通报】{name}第 {fid} 号反映的交办单超期 {late} 个工作日",
+            f"{name}承办的第 {fid} 号反映（交办单编号 {assignment.id}）办理期限为 {day}，"
+            f"已超期 {late} 个工作日仍未反馈，列入通报。",
+        )
         count += 1
     return count
 
 
 def settle_supervisions(moment: datetime) -> int:
     """Close 督办/通报 items whose assignment is no longer running; reopen them if it runs again (返工)."""
-    finished = select(Supervision.id).join(Assignment, Assignment.id == Supervision.assignment_id).where(
-        Supervision.resolved_at.is_(None), Assignment.status.not_in(RUNNING_ASSIGNMENT))
-    reopened = select(Supervision.id).join(Assignment, Assignment.id == Supervision.assignment_id).where(
-        Supervision.resolved_at.is_not(None), Assignment.status.in_(RUNNING_ASSIGNMENT),
-        Assignment.due_at <= moment)
+    finished = (
+        select(Supervision.id)
+        .join(Assignment, Assignment.id == Supervision.assignment_id)
+        .where(Supervision.resolved_at.is_(None), Assignment.status.not_in(RUNNING_ASSIGNMENT))
+    )
+    reopened = (
+        select(Supervision.id)
+        .join(Assignment, Assignment.id == Supervision.assignment_id)
+        .where(
+            Supervision.resolved_at.is_not(None), Assignment.status.in_(RUNNING_ASSIGNMENT), Assignment.due_at <= moment
+        )
+    )
     ids = list(db.session.scalars(finished))
     if ids:
         db.session.execute(update(Supervision).where(Supervision.id.in_(ids)).values(resolved_at=moment))

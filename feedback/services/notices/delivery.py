@@ -47,33 +47,42 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _update(*where: Any, **values: Any):
-    return db.session.execute(update(OutboxMessage).where(*where).values(**values)
-                              .execution_options(synchronize_session=False))
+    return db.session.execute(
+        update(OutboxMessage).where(*where).values(**values).execution_options(synchronize_session=False)
+    )
 
 
 def recover_stale(moment: datetime) -> int:
     """Messages whose sender died mid-way: back to pending, or dead if that was their last attempt."""
     stale = (OutboxMessage.status == "sending", OutboxMessage.claimed_until < moment)
-    dead = _update(*stale, OutboxMessage.attempts >= max_attempts(),
-                   status="dead", claimed_until=None, last_error=INTERRUPTED_LAST).rowcount
-    back = _update(*stale, status="pending", claimed_until=None, next_attempt_at=moment,
-                   last_error=INTERRUPTED).rowcount
+    dead = _update(
+        *stale, OutboxMessage.attempts >= max_attempts(), status="dead", claimed_until=None, last_error=INTERRUPTED_LAST
+    ).rowcount
+    back = _update(
+        *stale, status="pending", claimed_until=None, next_attempt_at=moment, last_error=INTERRUPTED
+    ).rowcount
     db.session.commit()
     return dead + back
 
 
 def claim(moment: datetime, limit: int, lease: timedelta) -> tuple[list[int], datetime]:
     """Take up to ``limit`` due messages for this sender; committed before anything is sent."""
-    due = (select(OutboxMessage.id)
-           .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= moment)
-           .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= moment)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
     if db.session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     until = moment + lease
-    stmt = (update(OutboxMessage)
-            .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == "pending")
-            .values(status="sending", claimed_until=until, attempts=OutboxMessage.attempts + 1)
-            .returning(OutboxMessage.id).execution_options(synchronize_session=False))
+    stmt = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == "pending")
+        .values(status="sending", claimed_until=until, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
     ids = sorted(db.session.scalars(stmt))
     db.session.commit()
     return ids, until
@@ -114,9 +123,14 @@ def deliver(message_id: int, token: datetime, channels: dict[str, Channel]) -> s
 
 def _release(ids: list[int], token: datetime) -> int:
     """Hand claimed-but-unsent messages back untouched (their attempt did not happen)."""
-    released = _update(OutboxMessage.id.in_(ids), OutboxMessage.status == "sending",
-                       OutboxMessage.claimed_until == token, status="pending", claimed_until=None,
-                       attempts=OutboxMessage.attempts - 1).rowcount
+    released = _update(
+        OutboxMessage.id.in_(ids),
+        OutboxMessage.status == "sending",
+        OutboxMessage.claimed_until == token,
+        status="pending",
+        claimed_until=None,
+        attempts=OutboxMessage.attempts - 1,
+    ).rowcount
     db.session.commit()
     return released
 
@@ -128,12 +142,19 @@ def send_due(moment: datetime | None = None) -> dict[str, int]:
     the job's lease, and a claim is not used once it is about to expire, since another sender
     may then take the message over.
     """
-    counts = {"recovered": recover_stale(moment or now()), "claimed": 0, "sent": 0, "retry": 0, "dead": 0,
-              "released": 0}
+    counts = {
+        "recovered": recover_stale(moment or now()),
+        "claimed": 0,
+        "sent": 0,
+        "retry": 0,
+        "dead": 0,
+        "released": 0,
+    }
     lease = timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
     batch = current_app.config["OUTBOX_BATCH_SIZE"]
-    margin = timedelta(seconds=2 * max(current_app.config["SMTP_TIMEOUT_SECONDS"],
-                                       current_app.config["WEBHOOK_TIMEOUT_SECONDS"]))
+    margin = timedelta(
+        seconds=2 * max(current_app.config["SMTP_TIMEOUT_SECONDS"], current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
+    )
     stop_at = time.monotonic() + current_app.config["OUTBOX_RUN_SECONDS"]
     channels: dict[str, Channel] = {}
     while time.monotonic() < stop_at:

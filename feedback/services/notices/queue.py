@@ -22,8 +22,16 @@ from feedback.services.notices.recipients import recipient_for
 SUBJECT_MAX = 200
 
 
-def enqueue(*, kind: str, dedupe_key: str, subject: str, body: str, department_id: int | None = None,
-            point_id: int | None = None, payload: dict | None = None) -> OutboxMessage | None:
+def enqueue(
+    *,
+    kind: str,
+    dedupe_key: str,
+    subject: str,
+    body: str,
+    department_id: int | None = None,
+    point_id: int | None = None,
+    payload: dict | None = None,
+) -> OutboxMessage | None:
     """Queue a notice in the current transaction (flushed, not committed); None if the key was queued before."""
     if not dedupe_key or len(dedupe_key) > 128:
         raise ValueError("dedupe_key must be 1..128 characters")
@@ -31,9 +39,23 @@ def enqueue(*, kind: str, dedupe_key: str, subject: str, body: str, department_i
         return None
     recipient = recipient_for(kind, department_id, point_id)
     moment = now()
-    new_id = insert_if_absent(OutboxMessage, {
-        "dedupe_key": dedupe_key, "kind": kind, "channel": recipient.channel, "recipient": recipient.target,
-        "department_id": department_id, "point_id": point_id, "subject": subject[:SUBJECT_MAX], "body": body,
-        "payload": payload, "status": "pending", "attempts": 0, "next_attempt_at": moment, "created_at": moment,
-    }, ["dedupe_key"])
+    new_id = insert_if_absent(
+        OutboxMessage,
+        {
+            "dedupe_key": dedupe_key,
+            "kind": kind,
+            "channel": recipient.channel,
+            "recipient": recipient.target,
+            "department_id": department_id,
+            "point_id": point_id,
+            "subject": subject[:SUBJECT_MAX],
+            "body": body,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": moment,
+            "created_at": moment,
+        },
+        ["dedupe_key"],
+    )
     return db.session.get(OutboxMessage, new_id) if new_id is not None else None

@@ -28,8 +28,18 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HIDDEN_NOTE = "* 表示为保护反映人匿名而隐藏的数字（小于 5 的单元格及其补充隐藏单元格）"
 BREAKDOWN_TITLES = {"kind": "反映类型", "unit_level": "单位层级", "region": "地区", "point": "观测点"}
 TAG_HEADERS = ["标签", "本月", "上月", "环比变化", "环比变化率(%)", "去年同月", "同比变化", "同比变化率(%)"]
-DEPARTMENT_HEADERS = ["部门", "交办数", "按时签收", "已反馈", "按时反馈", "超期", "平均反馈用时（工作日）",
-                      "已评价", "满意（含基本满意）", "满意率(%)"]
+DEPARTMENT_HEADERS = [
+    "部门",
+    "交办数",
+    "按时签收",
+    "已反馈",
+    "按时反馈",
+    "超期",
+    "平均反馈用时（工作日）",
+    "已评价",
+    "满意（含基本满意）",
+    "满意率(%)",
+]
 
 
 def _cell(value):
@@ -42,8 +52,20 @@ def _blank(value):
 
 def tag_rows(view: dict) -> tuple[list[str], list[list]]:
     headers = TAG_HEADERS + [f"{m}" for m in view["months"]]
-    rows = [[t["name"], t["count"], t["previous"], t["mom_change"], _blank(t["mom_pct"]), t["last_year"],
-             t["yoy_change"], _blank(t["yoy_pct"]), *t["series"]] for t in view["tags"]]
+    rows = [
+        [
+            t["name"],
+            t["count"],
+            t["previous"],
+            t["mom_change"],
+            _blank(t["mom_pct"]),
+            t["last_year"],
+            t["yoy_change"],
+            _blank(t["yoy_pct"]),
+            *t["series"],
+        ]
+        for t in view["tags"]
+    ]
     return headers, rows
 
 
@@ -85,22 +107,44 @@ def _breakdowns(view: dict) -> list[list]:
 
 
 def _terms(view: dict) -> list[list]:
-    return [["词语", "本月反映数", "前三月反映数（逐月）", "前三月平均", "增长"],
-            *([t["term"], t["count"], "、".join(map(str, t["previous"])), t["baseline"], t["growth"]]
-              for t in view["emerging_terms"])]
+    return [
+        ["词语", "本月反映数", "前三月反映数（逐月）", "前三月平均", "增长"],
+        *(
+            [t["term"], t["count"], "、".join(map(str, t["previous"])), t["baseline"], t["growth"]]
+            for t in view["emerging_terms"]
+        ),
+    ]
 
 
 def _departments(view: dict) -> list[list]:
-    return [DEPARTMENT_HEADERS,
-            *([d["department_name"], d["assigned"], d["acknowledged_on_time"], d["responded"],
-               d["responded_on_time"], d["overdue"], _blank(d["avg_response_days"]), d["rated"], d["satisfied"],
-               _blank(d["satisfaction_pct"])] for d in view["departments"])]
+    return [
+        DEPARTMENT_HEADERS,
+        *(
+            [
+                d["department_name"],
+                d["assigned"],
+                d["acknowledged_on_time"],
+                d["responded"],
+                d["responded_on_time"],
+                d["overdue"],
+                _blank(d["avg_response_days"]),
+                d["rated"],
+                d["satisfied"],
+                _blank(d["satisfaction_pct"]),
+            ]
+            for d in view["departments"]
+        ),
+    ]
 
 
 def _excerpts(view: dict) -> list[list]:
-    return [["序号", "类型", "标签", "反映内容（摘录）", "说明"],
-            *([i, e["kind_label"], "、".join(e["tags"]), e["text"], e.get("note") or ""]
-              for i, e in enumerate(view["excerpts"], start=1))]
+    return [
+        ["序号", "类型", "标签", "反映内容（摘录）", "说明"],
+        *(
+            [i, e["kind_label"], "、".join(e["tags"]), e["text"], e.get("note") or ""]
+            for i, e in enumerate(view["excerpts"], start=1)
+        ),
+    ]
 
 
 def _sheet(book: Workbook, title: str, rows: Iterable[list], widths: dict[str, int]) -> None:

@@ -41,8 +41,12 @@ from feedback.services.inserts import insert_if_absent
 from feedback.timeutil import local_date, parse_iso_day
 
 COUNT_LABELS = {
-    "meetings": "参会", "irrelevant_meetings": "陪会", "documents": "收文", "inspections": "督查检查",
-    "forms": "填表报数", "checkins": "打卡签到",
+    "meetings": "参会",
+    "irrelevant_meetings": "陪会",
+    "documents": "收文",
+    "inspections": "督查检查",
+    "forms": "填表报数",
+    "checkins": "打卡签到",
 }
 
 
@@ -94,8 +98,11 @@ def _year(text: str, field: str, earliest: int) -> int:
     """Working days are known from the calendar's first year on; earlier periods cannot be counted."""
     year = int(text[:4])
     if not earliest <= year <= 2100:
-        raise ValidationFailed(errors={field: [f"年份应在 {earliest}–2100 之间（节假日数据从 "
-                                               f"{deadlines.work_calendar().first_year} 年开始）"]})
+        raise ValidationFailed(
+            errors={
+                field: [f"年份应在 {earliest}–2100 之间（节假日数据从 {deadlines.work_calendar().first_year} 年开始）"]
+            }
+        )
     return year
 
 
@@ -162,15 +169,17 @@ def _entry(point: ObservationPoint, day: date, moment: datetime, source: str) ->
     entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.point_id == point.id, LedgerEntry.day == day))
     if entry is not None:
         return entry
-    entry_id = insert_if_absent(LedgerEntry, {"point_id": point.id, "day": day, "created_at": moment,
-                                              "source": source}, ["point_id", "day"])
+    entry_id = insert_if_absent(
+        LedgerEntry, {"point_id": point.id, "day": day, "created_at": moment, "source": source}, ["point_id", "day"]
+    )
     if entry_id is None:
         raise Conflict("该日登记正在由他人保存，请刷新后重试", code="ledger_busy")
     return db.session.get_one(LedgerEntry, entry_id)
 
 
-def correct_day(staff: StaffUser, point: ObservationPoint, day: date, counts: dict[str, int], note: str | None,
-                reason: str) -> LedgerEntry:
+def correct_day(
+    staff: StaffUser, point: ObservationPoint, day: date, counts: dict[str, int], note: str | None, reason: str
+) -> LedgerEntry:
     """The org department corrects (or fills in) any past day of a point, locked or not.
 
     The event keeps who, why, and the counts before and after, so the figures already reported can
@@ -190,7 +199,14 @@ def correct_day(staff: StaffUser, point: ObservationPoint, day: date, counts: di
     entry.note = (note or "").strip() or None
     entry.recorded_by, entry.updated_at, entry.source = staff.id, moment, "org"
     after = {**{n: getattr(entry, n) for n in LEDGER_COUNTS}, "note": entry.note}
-    record_event(None, "ledger_correct", actor_type="staff", actor_id=staff.id, actor_role=staff.role,
-                 reason=reason, data={"point": point.code, "day": day.isoformat(), "before": before, "after": after})
+    record_event(
+        None,
+        "ledger_correct",
+        actor_type="staff",
+        actor_id=staff.id,
+        actor_role=staff.role,
+        reason=reason,
+        data={"point": point.code, "day": day.isoformat(), "before": before, "after": after},
+    )
     db.session.flush()
     return entry

@@ -86,8 +86,12 @@ def local_bounds(month: date) -> tuple[datetime, datetime]:
 
 def has_facts(month: date) -> bool:
     """A refreshed month always has its ``total`` row, even when nothing was submitted."""
-    return db.session.scalar(select(MonthlyFact.id).where(
-        MonthlyFact.month == month, MonthlyFact.dimension == "total").limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(MonthlyFact.id).where(MonthlyFact.month == month, MonthlyFact.dimension == "total").limit(1)
+        )
+        is not None
+    )
 
 
 def refresh_month(month: date) -> dict[str, int]:
@@ -97,10 +101,13 @@ def refresh_month(month: date) -> dict[str, int]:
     departments = department_facts(month, now())
     db.session.execute(delete(MonthlyFact).where(MonthlyFact.month == month))
     db.session.execute(delete(MonthlyDepartmentFact).where(MonthlyDepartmentFact.month == month))
-    db.session.add_all(MonthlyFact(month=month, dimension=dim, key=key, count=count)
-                       for (dim, key), count in sorted(facts.items()))
-    db.session.add_all(MonthlyDepartmentFact(month=month, department_id=dept_id, **values)
-                       for dept_id, values in sorted(departments.items()))
+    db.session.add_all(
+        MonthlyFact(month=month, dimension=dim, key=key, count=count) for (dim, key), count in sorted(facts.items())
+    )
+    db.session.add_all(
+        MonthlyDepartmentFact(month=month, department_id=dept_id, **values)
+        for dept_id, values in sorted(departments.items())
+    )
     db.session.flush()
     return {"facts": len(facts), "department_facts": len(departments)}
 
@@ -119,13 +126,15 @@ def ensure_months(months: Iterable[date]) -> int:
 
 
 def _in_month(month: date):
-    return (Feedback.submitted_on >= month, Feedback.submitted_on < shift(month, 1),
-            Feedback.status.not_in(EXCLUDED_STATUSES))
+    return (
+        Feedback.submitted_on >= month,
+        Feedback.submitted_on < shift(month, 1),
+        Feedback.status.not_in(EXCLUDED_STATUSES),
+    )
 
 
 def _grouped(column, month: date) -> list[tuple]:
-    return list(db.session.execute(select(column, func.count(Feedback.id)).where(*_in_month(month))
-                                   .group_by(column)))
+    return list(db.session.execute(select(column, func.count(Feedback.id)).where(*_in_month(month)).group_by(column)))
 
 
 def feedback_facts(month: date) -> dict[tuple[str, str], int]:
@@ -139,13 +148,21 @@ def feedback_facts(month: date) -> dict[tuple[str, str], int]:
     for code, count in _grouped(Feedback.region_code, month):
         key = code[:6] if code and len(code) >= 6 else UNKNOWN
         facts["region", key] = facts.get(("region", key), 0) + count
-    tags = (select(Tag.code, func.count(FeedbackTag.id)).join(FeedbackTag, FeedbackTag.tag_id == Tag.id)
-            .join(Feedback, Feedback.id == FeedbackTag.feedback_id).where(*_in_month(month)).group_by(Tag.code))
+    tags = (
+        select(Tag.code, func.count(FeedbackTag.id))
+        .join(FeedbackTag, FeedbackTag.tag_id == Tag.id)
+        .join(Feedback, Feedback.id == FeedbackTag.feedback_id)
+        .where(*_in_month(month))
+        .group_by(Tag.code)
+    )
     for code, count in db.session.execute(tags):
         facts["tag", code] = count
-    points = (select(ObservationPoint.code, func.count(Feedback.id))
-              .join(Feedback, Feedback.point_id == ObservationPoint.id).where(*_in_month(month))
-              .group_by(ObservationPoint.code))
+    points = (
+        select(ObservationPoint.code, func.count(Feedback.id))
+        .join(Feedback, Feedback.point_id == ObservationPoint.id)
+        .where(*_in_month(month))
+        .group_by(ObservationPoint.code)
+    )
     for code, count in db.session.execute(points):
         facts["point", code] = count
     for term, count in term_counts(month).items():
@@ -157,8 +174,12 @@ def term_counts(month: date) -> dict[str, int]:
     """How many of the month's feedback have each term among their keywords; the top TERM_LIMIT."""
     tagger = get_tagger()
     counter: Counter[str] = Counter()
-    stmt = (select(Feedback.content).where(*_in_month(month), Feedback.purged_at.is_(None))
-            .order_by(Feedback.id).execution_options(yield_per=500))
+    stmt = (
+        select(Feedback.content)
+        .where(*_in_month(month), Feedback.purged_at.is_(None))
+        .order_by(Feedback.id)
+        .execution_options(yield_per=500)
+    )
     for content in db.session.scalars(stmt):
         counter.update({t for t in tagger.keywords(content or "", top_k=KEYWORDS_PER_FEEDBACK) if len(t) <= KEY_MAX})
     ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
@@ -175,22 +196,49 @@ def department_facts(month: date, moment: datetime) -> dict[int, dict]:
     only move it later), so it bounds the scan to assignments made since the month began.
     """
     start, end = local_bounds(month)
-    stmt = (select(Assignment.department_id, Assignment.status, Assignment.assigned_at, Assignment.acknowledged_at,
-                   Assignment.acknowledge_due_at, Assignment.responded_at, Assignment.due_at, Assignment.overdue_at,
-                   Feedback.paused_at, Feedback.rating)
-            .join(Feedback, Feedback.id == Assignment.feedback_id)
-            .where(Assignment.acknowledge_due_at >= start, Assignment.assigned_at >= start,
-                   Assignment.assigned_at < end, Assignment.status != "returned"))
+    stmt = (
+        select(
+            Assignment.department_id,
+            Assignment.status,
+            Assignment.assigned_at,
+            Assignment.acknowledged_at,
+            Assignment.acknowledge_due_at,
+            Assignment.responded_at,
+            Assignment.due_at,
+            Assignment.overdue_at,
+            Feedback.paused_at,
+            Feedback.rating,
+        )
+        .join(Feedback, Feedback.id == Assignment.feedback_id)
+        .where(
+            Assignment.acknowledge_due_at >= start,
+            Assignment.assigned_at >= start,
+            Assignment.assigned_at < end,
+            Assignment.status != "returned",
+        )
+    )
     calendar = work_calendar()
-    out: dict[int, dict] = defaultdict(lambda: dict.fromkeys(
-        ("assigned", "acknowledged_on_time", "responded", "responded_on_time", "overdue",
-         "response_working_days", "rated", "satisfied"), 0))
+    out: dict[int, dict] = defaultdict(
+        lambda: dict.fromkeys(
+            (
+                "assigned",
+                "acknowledged_on_time",
+                "responded",
+                "responded_on_time",
+                "overdue",
+                "response_working_days",
+                "rated",
+                "satisfied",
+            ),
+            0,
+        )
+    )
     for row in db.session.execute(stmt):
         facts = out[row.department_id]
         facts["assigned"] += 1
         facts["acknowledged_on_time"] += bool(row.acknowledged_at and row.acknowledged_at <= row.acknowledge_due_at)
         responded_late = bool(row.responded_at and row.responded_at > row.due_at)
-        running_late = (row.status in RUNNING_ASSIGNMENT and row.paused_at is None and row.due_at <= moment)
+        running_late = row.status in RUNNING_ASSIGNMENT and row.paused_at is None and row.due_at <= moment
         facts["overdue"] += bool(row.overdue_at or running_late or responded_late)
         if row.responded_at:
             facts["responded"] += 1

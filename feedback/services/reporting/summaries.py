@@ -73,10 +73,16 @@ def _pct(count: int, base: int) -> float | None:
 
 def _trend(facts: _Facts, month: date, series: list[date], dimension: str, key: str) -> dict:
     count, previous, last_year = (facts.get(m, dimension, key) for m in (month, shift(month, -1), shift(month, -12)))
-    return {"count": count, "previous": previous, "last_year": last_year,
-            "mom_change": count - previous, "mom_pct": _pct(count, previous),
-            "yoy_change": count - last_year, "yoy_pct": _pct(count, last_year),
-            "series": [facts.get(m, dimension, key) for m in series]}
+    return {
+        "count": count,
+        "previous": previous,
+        "last_year": last_year,
+        "mom_change": count - previous,
+        "mom_pct": _pct(count, previous),
+        "yoy_change": count - last_year,
+        "yoy_pct": _pct(count, last_year),
+        "series": [facts.get(m, dimension, key) for m in series],
+    }
 
 
 # ------------------------------------------------------------------------------------------ payload
@@ -92,10 +98,12 @@ def build_payload(month: date) -> dict:
         "months": [label(m) for m in series],
         "total": _trend(facts, month, series, "total", "all"),
         "tags": tags,
-        "rising": [_mover(t) for t in sorted((t for t in tags if t["mom_change"] > 0),
-                                             key=lambda t: -t["mom_change"])[:MOVERS]],
-        "falling": [_mover(t) for t in sorted((t for t in tags if t["mom_change"] < 0),
-                                              key=lambda t: t["mom_change"])[:MOVERS]],
+        "rising": [
+            _mover(t) for t in sorted((t for t in tags if t["mom_change"] > 0), key=lambda t: -t["mom_change"])[:MOVERS]
+        ],
+        "falling": [
+            _mover(t) for t in sorted((t for t in tags if t["mom_change"] < 0), key=lambda t: t["mom_change"])[:MOVERS]
+        ],
         "breakdowns": _breakdowns(facts, month),
         "emerging_terms": _emerging_terms(facts, month),
         "departments": _departments(month),
@@ -126,8 +134,9 @@ def _breakdowns(facts: _Facts, month: date) -> dict[str, list[dict]]:
     seen = facts.keys([month], "point")
     point_labels = {code: p.name for code, p in points.items() if p.active or code in seen}
     names = current_app.config["REGION_NAMES"]
-    regions = sorted(({p.region_code[:6] for p in points.values() if p.active} | facts.keys([month], "region"))
-                     - {UNKNOWN})
+    regions = sorted(
+        ({p.region_code[:6] for p in points.values() if p.active} | facts.keys([month], "region")) - {UNKNOWN}
+    )
     return {
         "kind": _cells(facts, month, "kind", {k: KIND_LABELS[k] for k in FEEDBACK_KINDS}),
         "unit_level": _cells(facts, month, "unit_level", {**UNIT_LEVELS, UNKNOWN: UNKNOWN_LABEL}),
@@ -146,25 +155,42 @@ def _emerging_terms(facts: _Facts, month: date) -> list[dict]:
         previous = [facts.get(m, "term", term) for m in before]
         baseline = sum(previous) / TERM_BASELINE_MONTHS
         if count - baseline > 0:
-            rows.append({"term": term, "count": count, "previous": previous, "baseline": round(baseline, 2),
-                         "growth": round(count - baseline, 2)})
+            rows.append(
+                {
+                    "term": term,
+                    "count": count,
+                    "previous": previous,
+                    "baseline": round(baseline, 2),
+                    "growth": round(count - baseline, 2),
+                }
+            )
     rows.sort(key=lambda r: (-(r["count"] * TERM_BASELINE_MONTHS - sum(r["previous"])), -r["count"], r["term"]))
     return rows[:EMERGING_LIMIT]
 
 
 def _departments(month: date) -> list[dict]:
-    rows = db.session.execute(select(MonthlyDepartmentFact, Department).join(
-        Department, Department.id == MonthlyDepartmentFact.department_id).where(MonthlyDepartmentFact.month == month))
+    rows = db.session.execute(
+        select(MonthlyDepartmentFact, Department)
+        .join(Department, Department.id == MonthlyDepartmentFact.department_id)
+        .where(MonthlyDepartmentFact.month == month)
+    )
     out = []
     for fact, dept in rows:
-        out.append({
-            "department_code": dept.code, "department_name": dept.name, "assigned": fact.assigned,
-            "acknowledged_on_time": fact.acknowledged_on_time, "responded": fact.responded,
-            "responded_on_time": fact.responded_on_time, "overdue": fact.overdue,
-            "avg_response_days": round(fact.response_working_days / fact.responded, 1) if fact.responded else None,
-            "rated": fact.rated, "satisfied": fact.satisfied,
-            "satisfaction_pct": round(fact.satisfied * 100 / fact.rated, 1) if fact.rated else None,
-        })
+        out.append(
+            {
+                "department_code": dept.code,
+                "department_name": dept.name,
+                "assigned": fact.assigned,
+                "acknowledged_on_time": fact.acknowledged_on_time,
+                "responded": fact.responded,
+                "responded_on_time": fact.responded_on_time,
+                "overdue": fact.overdue,
+                "avg_response_days": round(fact.response_working_days / fact.responded, 1) if fact.responded else None,
+                "rated": fact.rated,
+                "satisfied": fact.satisfied,
+                "satisfaction_pct": round(fact.satisfied * 100 / fact.rated, 1) if fact.rated else None,
+            }
+        )
     return sorted(out, key=lambda r: (-r["assigned"], r["department_code"]))
 
 
@@ -184,8 +210,10 @@ def get(month: date) -> MonthlySummary:
 
 def index() -> list[dict]:
     """The stored months, newest first."""
-    return [{"month": label(s.month), "generated_at": s.generated_at, "total": s.payload["total"]["count"]}
-            for s in db.session.scalars(select(MonthlySummary).order_by(MonthlySummary.month.desc()))]
+    return [
+        {"month": label(s.month), "generated_at": s.generated_at, "total": s.payload["total"]["count"]}
+        for s in db.session.scalars(select(MonthlySummary).order_by(MonthlySummary.month.desc()))
+    ]
 
 
 def generate(month: date, *, force: bool = False) -> MonthlySummary:
@@ -198,8 +226,9 @@ def generate(month: date, *, force: bool = False) -> MonthlySummary:
         raise ValidationFailed(errors={"month": ["该月尚未结束，只能生成已结束月份的分析"]})
     summary = find(month)
     if summary is not None and not force:
-        raise Conflict(f"{label(month)} 的月度分析已发布；如需按最新数据重新生成，请选择强制重新生成",
-                       code="summary_published")
+        raise Conflict(
+            f"{label(month)} 的月度分析已发布；如需按最新数据重新生成，请选择强制重新生成", code="summary_published"
+        )
     refresh_month(month)
     earlier = [shift(month, -i) for i in range(1, 13)]
     if force:  # the trend reads these too: a forced rebuild must not show their stale facts
@@ -223,8 +252,14 @@ def set_excerpts(summary: MonthlySummary, items: list[dict]) -> None:
         raise ValidationFailed(errors={"items": [f"最多选择 {EXCERPT_LIMIT} 条不重复的反映"]})
     found = {f.id: f for f in db.session.scalars(select(Feedback).where(Feedback.id.in_(ids)))}
     end = shift(summary.month, 1)
-    bad = [i for i in ids if i not in found or not summary.month <= found[i].submitted_on < end
-           or found[i].status == "merged" or found[i].purged_at is not None]
+    bad = [
+        i
+        for i in ids
+        if i not in found
+        or not summary.month <= found[i].submitted_on < end
+        or found[i].status == "merged"
+        or found[i].purged_at is not None
+    ]
     if bad:
         raise ValidationFailed(errors={"items": [f"以下反映不是本月可选的反映：{'、'.join(map(str, bad))}"]})
     summary.excerpts = [_excerpt(found[item["feedback_id"]], item.get("note")) for item in items]
@@ -233,9 +268,14 @@ def set_excerpts(summary: MonthlySummary, items: list[dict]) -> None:
 
 def _excerpt(feedback: Feedback, note: str | None) -> dict:
     text = excerpt(feedback.content, QUOTE_CHARS)
-    return {"feedback_id": feedback.id, "kind": feedback.kind, "kind_label": KIND_LABELS[feedback.kind],
-            "tags": [t.name for t in sorted((ft.tag for ft in feedback.tags), key=lambda t: (t.sort_order, t.id))],
-            "text": text, "note": note or None}
+    return {
+        "feedback_id": feedback.id,
+        "kind": feedback.kind,
+        "kind_label": KIND_LABELS[feedback.kind],
+        "tags": [t.name for t in sorted((ft.tag for ft in feedback.tags), key=lambda t: (t.sort_order, t.id))],
+        "text": text,
+        "note": note or None,
+    }
 
 
 # ------------------------------------------------------------------------------------------ shown

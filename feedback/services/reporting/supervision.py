@@ -29,22 +29,30 @@ def _overdue_days(assignment: Assignment) -> int | None:
 
 def _item(supervision: Supervision, assignment: Assignment, department: Department) -> dict[str, Any]:
     return {
-        "id": supervision.id, "level": supervision.level, "level_label": LEVEL_LABELS[supervision.level],
-        "department": department, "assignment_id": assignment.id, "feedback_id": assignment.feedback_id,
+        "id": supervision.id,
+        "level": supervision.level,
+        "level_label": LEVEL_LABELS[supervision.level],
+        "department": department,
+        "assignment_id": assignment.id,
+        "feedback_id": assignment.feedback_id,
         "assignment_status": assignment.status,
         "assignment_status_label": ASSIGNMENT_STATUS_LABELS[assignment.status],
-        "due_at": assignment.due_at, "due_day": deadline_watch.due_day(assignment),
+        "due_at": assignment.due_at,
+        "due_day": deadline_watch.due_day(assignment),
         "due_provisional": assignment.due_provisional,
         "working_days_overdue": _overdue_days(assignment) if supervision.resolved_at is None else None,
-        "created_at": supervision.created_at, "resolved_at": supervision.resolved_at,
+        "created_at": supervision.created_at,
+        "resolved_at": supervision.resolved_at,
     }
 
 
 def list_supervisions(level: str | None, open_only: bool, page: int, per_page: int) -> tuple[list[dict], int]:
     """督办/通报 items with their assignment and department, newest first."""
-    query = (select(Supervision, Assignment, Department)
-             .join(Assignment, Assignment.id == Supervision.assignment_id)
-             .join(Department, Department.id == Supervision.department_id))
+    query = (
+        select(Supervision, Assignment, Department)
+        .join(Assignment, Assignment.id == Supervision.assignment_id)
+        .join(Department, Department.id == Supervision.department_id)
+    )
     if level:
         query = query.where(Supervision.level == level)
     if open_only:

@@ -26,13 +26,19 @@ def get_consultation(consultation_id: int) -> Consultation:
 
 
 def items_of(consultation: Consultation) -> list[Feedback]:
-    return list(db.session.scalars(select(Feedback).join(
-        consultation_items, consultation_items.c.feedback_id == Feedback.id).where(
-        consultation_items.c.consultation_id == consultation.id).order_by(Feedback.id)))
+    return list(
+        db.session.scalars(
+            select(Feedback)
+            .join(consultation_items, consultation_items.c.feedback_id == Feedback.id)
+            .where(consultation_items.c.consultation_id == consultation.id)
+            .order_by(Feedback.id)
+        )
+    )
 
 
-def convene(actor: Actor, *, title: str, feedback_ids: list[int], department_codes: list[str],
-            scheduled_on: date | None) -> Consultation:
+def convene(
+    actor: Actor, *, title: str, feedback_ids: list[int], department_codes: list[str], scheduled_on: date | None
+) -> Consultation:
     if len(set(department_codes)) < 2:
         raise ValidationFailed(errors={"departments": ["集中会商至少需要两个部门参加"]})
     departments = [department(code, "departments") for code in dict.fromkeys(department_codes)]
@@ -42,21 +48,32 @@ def convene(actor: Actor, *, title: str, feedback_ids: list[int], department_cod
         if feedback is None:
             raise ValidationFailed(errors={"feedback_ids": [f"未找到反映 {feedback_id}"]})
         items.append(feedback)
-    consultation = Consultation(title=title, scheduled_on=scheduled_on, convened_by=actor.id,
-                                departments=departments, created_at=now())
+    consultation = Consultation(
+        title=title, scheduled_on=scheduled_on, convened_by=actor.id, departments=departments, created_at=now()
+    )
     db.session.add(consultation)
     db.session.flush()
     for feedback in items:
-        move_feedback(feedback, "convene", actor, data={
-            "consultation_id": consultation.id, "reporter_note": "组织部已召集相关部门集中会商"})
+        move_feedback(
+            feedback,
+            "convene",
+            actor,
+            data={"consultation_id": consultation.id, "reporter_note": "组织部已召集相关部门集中会商"},
+        )
         feedback.route_path = "consult"
-        db.session.execute(consultation_items.insert().values(consultation_id=consultation.id,
-                                                              feedback_id=feedback.id))
+        db.session.execute(consultation_items.insert().values(consultation_id=consultation.id, feedback_id=feedback.id))
     return consultation
 
 
-def record_outcome(actor: Actor, consultation: Consultation, *, held_on: date, attendees: list[str],
-                   outcome: str, assignments: list[dict]) -> list[Assignment]:
+def record_outcome(
+    actor: Actor,
+    consultation: Consultation,
+    *,
+    held_on: date,
+    attendees: list[str],
+    outcome: str,
+    assignments: list[dict],
+) -> list[Assignment]:
     """Every item still in consultation gets its assignment from the meeting's decision."""
     if consultation.status != "convened":
         raise Conflict("该会商已记录结果；如需更正日期、参会人员或结果，请使用更正", code="consultation_held")
@@ -66,16 +83,23 @@ def record_outcome(actor: Actor, consultation: Consultation, *, held_on: date, a
     unknown = sorted(set(decided) - set(pending))
     missing = sorted(set(pending) - set(decided))
     if unknown or missing:
-        raise ValidationFailed(errors={"assignments": [
-            f"会商事项与交办安排不一致：缺少 {missing or '无'}，多出 {unknown or '无'}"]})
+        raise ValidationFailed(
+            errors={"assignments": [f"会商事项与交办安排不一致：缺少 {missing or '无'}，多出 {unknown or '无'}"]}
+        )
     consultation.status, consultation.held_on = "held", held_on
     consultation.attendees, consultation.outcome = attendees, outcome
     created: list[Assignment] = []
     for feedback_id, spec in decided.items():
         created += create_assignments(
-            pending[feedback_id], actor, primary_code=spec["primary"], cooperating_codes=spec.get("cooperating", []),
-            path="consult", instructions=spec.get("instructions") or outcome, consultation_id=consultation.id,
-            action="assign_from_consultation")
+            pending[feedback_id],
+            actor,
+            primary_code=spec["primary"],
+            cooperating_codes=spec.get("cooperating", []),
+            path="consult",
+            instructions=spec.get("instructions") or outcome,
+            consultation_id=consultation.id,
+            action="assign_from_consultation",
+        )
     return created
 
 
@@ -105,9 +129,20 @@ def correct_outcome(actor: Actor, consultation: Consultation, changes: dict, rea
     def plain(values: dict) -> dict:
         return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
-    data = {"consultation_id": consultation.id, "before": plain({k: before[k] for k in changed}),
-            "after": plain(changed)}
+    data = {
+        "consultation_id": consultation.id,
+        "before": plain({k: before[k] for k in changed}),
+        "after": plain(changed),
+    }
     for feedback in items_of(consultation):
-        record_event(feedback.id, "correct_consultation", actor_type=actor.type, actor_id=actor.id,
-                     actor_role=actor.role, reason=reason, visible_to_reporter=False, data=data)
+        record_event(
+            feedback.id,
+            "correct_consultation",
+            actor_type=actor.type,
+            actor_id=actor.id,
+            actor_role=actor.role,
+            reason=reason,
+            visible_to_reporter=False,
+            data=data,
+        )
     db.session.flush()

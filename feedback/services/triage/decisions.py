@@ -30,11 +30,19 @@ def retag(actor: Actor, feedback: Feedback, codes: list[str], note: str | None) 
     kept = {t.tag.code: t for t in feedback.tags}
     # What the tagger gave and triage took away, with its evidence: `flask tagger suggest` counts
     # the terms behind tags triage keeps removing.
-    removed = {t.tag.code: {"matched": list(t.matched or []), "learned": list(t.learned or []),
-                            "tagger_version": t.tagger_version}
-               for t in feedback.tags if t.source == "auto" and t.tag.code not in codes}
-    feedback.tags[:] = [kept.get(code) or FeedbackTag(tag=tags[code], score=1.0, matched=[], source="staff")
-                        for code in dict.fromkeys(codes)]
+    removed = {
+        t.tag.code: {
+            "matched": list(t.matched or []),
+            "learned": list(t.learned or []),
+            "tagger_version": t.tagger_version,
+        }
+        for t in feedback.tags
+        if t.source == "auto" and t.tag.code not in codes
+    }
+    feedback.tags[:] = [
+        kept.get(code) or FeedbackTag(tag=tags[code], score=1.0, matched=[], source="staff")
+        for code in dict.fromkeys(codes)
+    ]
     data = {"before": before, "after": list(dict.fromkeys(codes))}
     if removed:
         data["removed_auto"] = removed
@@ -56,8 +64,13 @@ def merge(actor: Actor, feedback: Feedback, target_id: int, note: str | None) ->
         raise Conflict("目标反映已合并或不予受理，不能作为合并目标", code="invalid_merge_target")
     feedback.merged_into_id = target.id
     feedback.closed_at = now()  # handling ended here (it goes on under the kept one)
-    move_feedback(feedback, "merge", actor, reason=note, data={
-        "target_id": target.id, "reporter_note": "与其他人反映的同一问题合并办理，办理进度以合并后的反映为准"})
+    move_feedback(
+        feedback,
+        "merge",
+        actor,
+        reason=note,
+        data={"target_id": target.id, "reporter_note": "与其他人反映的同一问题合并办理，办理进度以合并后的反映为准"},
+    )
 
 
 def ask_reporter(actor: Actor, feedback: Feedback, question: str) -> Message:
@@ -66,8 +79,9 @@ def ask_reporter(actor: Actor, feedback: Feedback, question: str) -> Message:
     move_feedback(feedback, "ask_reporter", actor, data={"reporter_note": "组织部请您补充情况"})
     feedback.paused_at = now()
     feedback.paused_from_status = previous
-    message = Message(feedback_id=feedback.id, direction="to_reporter", body=question, staff_user_id=actor.id,
-                      created_at=now())
+    message = Message(
+        feedback_id=feedback.id, direction="to_reporter", body=question, staff_user_id=actor.id, created_at=now()
+    )
     db.session.add(message)
     return message
 
@@ -89,8 +103,9 @@ def close(actor: Actor, feedback: Feedback, note: str | None, waive_reason: str 
         raise Conflict("还有协办部门的反馈未核验（销号或返工）", code="reports_unverified")
     if still_open and not (waive_reason or "").strip():
         names = "、".join(a.department.name for a in still_open)
-        raise Conflict(f"协办部门尚未反馈：{names}。请待其反馈并核验，或写明免报理由后办结",
-                       code="cooperating_not_reported")
+        raise Conflict(
+            f"协办部门尚未反馈：{names}。请待其反馈并核验，或写明免报理由后办结", code="cooperating_not_reported"
+        )
     for assignment in still_open:
         handling.waive(actor, assignment, waive_reason.strip())
     feedback.closed_at = now()

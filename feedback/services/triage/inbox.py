@@ -54,16 +54,19 @@ def _filtered(query: InboxQuery) -> Select:
     if query.kind:
         stmt = stmt.where(Feedback.kind == query.kind)
     if query.tag:
-        stmt = stmt.where(exists().where(FeedbackTag.feedback_id == Feedback.id, FeedbackTag.tag_id == Tag.id,
-                                         Tag.code == query.tag))
+        stmt = stmt.where(
+            exists().where(FeedbackTag.feedback_id == Feedback.id, FeedbackTag.tag_id == Tag.id, Tag.code == query.tag)
+        )
     if query.point:
         stmt = stmt.join(ObservationPoint, ObservationPoint.id == Feedback.point_id).where(
-            ObservationPoint.code == query.point)
+            ObservationPoint.code == query.point
+        )
     if query.region:
         stmt = stmt.where(Feedback.region_code.startswith(query.region, autoescape=True))
     if query.overdue is not None:
-        late = exists().where(Assignment.feedback_id == Feedback.id, Assignment.status.in_(OPEN_ASSIGNMENT),
-                              Assignment.due_at <= now())
+        late = exists().where(
+            Assignment.feedback_id == Feedback.id, Assignment.status.in_(OPEN_ASSIGNMENT), Assignment.due_at <= now()
+        )
         stmt = stmt.where(late if query.overdue else ~late)
     if query.q:
         from feedback.services.admin.search import apply_search
@@ -82,8 +85,11 @@ def visible_feedback(actor: Actor, feedback_id: int) -> Feedback:
     """Handlers see only feedback assigned to their department; for them anything else does not exist."""
     feedback = db.session.get(Feedback, feedback_id)
     if feedback is not None and actor.role not in READER_ROLES:
-        assigned = db.session.scalar(select(exists().where(
-            Assignment.feedback_id == feedback_id, Assignment.department_id == actor.department_id)))
+        assigned = db.session.scalar(
+            select(
+                exists().where(Assignment.feedback_id == feedback_id, Assignment.department_id == actor.department_id)
+            )
+        )
         feedback = feedback if actor.role == "handler" and assigned else None
     if feedback is None:
         raise NotFound("未找到该反映", code="feedback_not_found")
@@ -109,16 +115,26 @@ def detail(actor: Actor, feedback: Feedback) -> dict:
     """Departments get ``department_view`` and their own assignments; readers get the whole record,
     and the org department also the contact."""
     moment = now()
-    assignments = db.session.scalars(select(Assignment).where(Assignment.feedback_id == feedback.id)
-                                     .order_by(Assignment.id)).all()
+    assignments = db.session.scalars(
+        select(Assignment).where(Assignment.feedback_id == feedback.id).order_by(Assignment.id)
+    ).all()
     if actor.role not in READER_ROLES:
         mine = [views.brief(a, moment) for a in assignments if a.department_id == actor.department_id]
         return summary(feedback) | views.department_view(feedback) | {"assignments": mine}
     body = summary(feedback) | {
         "content": feedback.content,
-        "tags": [{"code": t.tag.code, "name": t.tag.name, "score": t.score, "matched": t.matched,
-                  "learned": t.learned or [], "tagger_version": t.tagger_version, "source": t.source}
-                 for t in feedback.tags],
+        "tags": [
+            {
+                "code": t.tag.code,
+                "name": t.tag.name,
+                "score": t.score,
+                "matched": t.matched,
+                "learned": t.learned or [],
+                "tagger_version": t.tagger_version,
+                "source": t.source,
+            }
+            for t in feedback.tags
+        ],
         "unit_level": feedback.unit_level,
         "route_path": feedback.route_path,
         "merged_into_id": feedback.merged_into_id,
@@ -129,14 +145,14 @@ def detail(actor: Actor, feedback: Feedback) -> dict:
         "routing_suggestion": feedback.routing_suggestion,
         "imposer_level": feedback.imposer_level,
         "rating_comment": feedback.rating_comment,
-        "messages": [{"direction": m.direction, "body": m.body, "on": local_date(m.created_at)}
-                     for m in db.session.scalars(select(Message).where(Message.feedback_id == feedback.id)
-                                                 .order_by(Message.id))],
+        "messages": [
+            {"direction": m.direction, "body": m.body, "on": local_date(m.created_at)}
+            for m in db.session.scalars(select(Message).where(Message.feedback_id == feedback.id).order_by(Message.id))
+        ],
     }
     if actor.role in ORG_ROLES:
         contact = db.session.scalar(select(FeedbackContact).where(FeedbackContact.feedback_id == feedback.id))
-        body["contact"] = ({"name": contact.name, "phone": contact.phone, "note": contact.note}
-                           if contact else None)
+        body["contact"] = {"name": contact.name, "phone": contact.phone, "note": contact.note} if contact else None
     return body
 
 

@@ -18,8 +18,7 @@ def load_rules() -> list[Rule]:
     stmt = (
         select(Responsibility)
         .where(Responsibility.active.is_(True))
-        .options(selectinload(Responsibility.primary_department),
-                 selectinload(Responsibility.cooperating_departments))
+        .options(selectinload(Responsibility.primary_department), selectinload(Responsibility.cooperating_departments))
     )
     return [
         Rule(
