@@ -5,7 +5,7 @@ for it, and a broken taxonomy file stops the worker loudly instead of failing re
 """
 
 from feedback import create_app
-from feedback.services.tagger import get_tagger
+from feedback.services.admin.tagger import get_tagger
 
 app = create_app()
 with app.app_context():

@@ -84,7 +84,7 @@ class BaseSettings:
     RATE_LIMIT_UPLOAD = "30 per minute;200 per day"
     # Staff login attempts per client address.
     RATE_LIMIT_STAFF_LOGIN = "10 per minute"
-    # Staff login brakes (services/staff_throttle.py), counted in the rate-limit store.
+    # Staff login brakes (services/admin/staff_throttle.py), counted in the rate-limit store.
     STAFF_LOCK_AFTER = "5 per 30 minutes"  # failures per (username, client)
     STAFF_USERNAME_BACKOFF = "20 per hour"  # failures per username, all clients; beyond it:
     STAFF_BACKOFF_PACE = "1 per minute"  # attempts per username
@@ -93,6 +93,11 @@ class BaseSettings:
     PROXY_COUNT = 0
     STAFF_IDLE_MINUTES = 30
     STAFF_SESSION_MAX_HOURS = 12
+
+    # Password hashing cost: argon2-cffi's RFC 9106 low-memory profile (argon2.profiles.RFC_9106_LOW_MEMORY).
+    STAFF_ARGON2_TIME_COST = 3
+    STAFF_ARGON2_MEMORY_KIB = 64 * 1024
+    STAFF_ARGON2_PARALLELISM = 4
 
     # Scheduler and retention
     JOBS_MISFIRE_GRACE_SECONDS = 3600
@@ -197,6 +202,8 @@ ENV_OVERRIDES = {
     "SMTP_STARTTLS": "SMTP_STARTTLS",
     "SMTP_FROM": "SMTP_FROM",
 }
+# Every value read from the environment is coerced once, here, to the type of the setting's default
+# (int, float, bool, tuple); code reads ``current_app.config[KEY]`` and never casts or defaults again.
 
 
 class SettingsError(RuntimeError):
@@ -207,6 +214,30 @@ def _settings_dict(cls: type[BaseSettings]) -> dict[str, Any]:
     return {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _coerce(key: str, text: str, default: Any) -> Any:
+    """An environment string as the type of the setting's default; a value that does not fit stops start-up."""
+    value = text.strip()
+    try:
+        if isinstance(default, bool):
+            if value.lower() not in _TRUE + _FALSE:
+                raise ValueError(value)
+            return value.lower() in _TRUE
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        if isinstance(default, tuple):
+            kind = type(default[0]) if default else str
+            return tuple(kind(part.strip()) for part in value.split(",") if part.strip())
+    except ValueError:
+        expected = {bool: "布尔值（true 或 false）", int: "整数", float: "数字", tuple: "逗号分隔的列表"}[type(default)]
+        raise SettingsError(f"{key} 应为{expected}，当前为 {text!r}") from None
+    return text
+
+
 def parse_deadlines(text: str) -> dict[str, int]:
     """``DEADLINES="respond_direct=10, respond_consult=25"`` → {"respond_direct": 10, …}; working days."""
     from feedback.calendar import DEFAULT_DEADLINES
@@ -215,8 +246,10 @@ def parse_deadlines(text: str) -> dict[str, int]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, sep, value = (s.strip() for s in part.partition("="))
         if not sep or key not in DEFAULT_DEADLINES or not value.isdigit():
-            raise SettingsError(f"DEADLINES 应写成“名称=工作日数”并用逗号分隔，名称可选 "
-                                f"{', '.join(DEFAULT_DEADLINES)}；无法识别 {part!r}")
+            raise SettingsError(
+                f"DEADLINES 应写成“名称=工作日数”并用逗号分隔，名称可选 "
+                f"{', '.join(DEFAULT_DEADLINES)}；无法识别 {part!r}"
+            )
         result[key] = int(value)
     return result
 
@@ -225,7 +258,7 @@ def normalise_database_url(url: str) -> str:
     """Accept the usual postgres:// spellings and use the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -238,9 +271,9 @@ def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, st
     settings = _settings_dict(ENVIRONMENTS[env_name])
     for var, key in ENV_OVERRIDES.items():
         if environ.get(var):
-            settings[key] = environ[var]
-    if isinstance(settings.get("DEADLINES"), str):
-        settings["DEADLINES"] = parse_deadlines(settings["DEADLINES"])
+            settings[key] = (
+                parse_deadlines(environ[var]) if key == "DEADLINES" else _coerce(var, environ[var], settings.get(key))
+            )
     settings.update(overrides)
     settings["FEEDBACK_ENV"] = env_name
     settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])

@@ -28,11 +28,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(PROJECT_DIR / "instance"))
     app.json = JsonProvider(app)
     app.config.update(load_settings(config))
-    if int(app.config.get("PROXY_COUNT") or 0) > 0:
+    if app.config["PROXY_COUNT"] > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         # Rate limits per client need the client's address, not the proxy's.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_COUNT"]))  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"])  # type: ignore[method-assign]
     app.json.ensure_ascii = False
 
     app.extensions["clock"] = Clock()

@@ -18,14 +18,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import yaml
 
 from feedback.statutory import AMENDED_FROM, statutory_holidays
+from feedback.timeutil import CHINA
 
-CHINA = ZoneInfo("Asia/Shanghai")
 _TICK = timedelta(microseconds=1)
 
 DEFAULT_DEADLINES: dict[str, int] = {

@@ -26,8 +26,14 @@ class AppError(Exception):
     code = "bad_request"
     message = "请求有误"
 
-    def __init__(self, message: str | None = None, *, errors: dict[str, Any] | None = None,
-                 headers: dict[str, str] | None = None, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        errors: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        code: str | None = None,
+    ) -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
         self.errors = errors

@@ -31,7 +31,8 @@ def _chain(exc: BaseException) -> list[BaseException]:
 def _is_database_error(exc: BaseException) -> bool:
     module = type(exc).__module__
     return module.startswith(("sqlalchemy", "psycopg", "sqlite3", "_sqlite3")) or "DatabaseError" in {
-        cls.__name__ for cls in type(exc).__mro__}
+        cls.__name__ for cls in type(exc).__mro__
+    }
 
 
 def _own_message(exc: BaseException, chain: list[BaseException]) -> str | None:
@@ -55,7 +56,7 @@ def _where(frame: traceback.FrameSummary) -> str:
     if _is_ours(frame):
         path = path.relative_to(_PROJECT_DIR)
     elif "site-packages" in path.parts:
-        path = Path(*path.parts[path.parts.index("site-packages") + 1:])
+        path = Path(*path.parts[path.parts.index("site-packages") + 1 :])
     else:
         path = Path(path.name)
     return f"{path}:{frame.lineno} in {frame.name}"
@@ -68,7 +69,7 @@ def _frames(exc: BaseException) -> list[traceback.FrameSummary]:
 def describe(exc: BaseException) -> str:
     """One line: exception types (outermost first), where in our code it was raised, and the stack.
 
-    ``IntegrityError <- UniqueViolation at feedback/services/intake.py:63 in _claim (stack: …)``
+    ``IntegrityError <- UniqueViolation at feedback/services/intake/submit.py:63 in _claim (stack: …)``
     """
     chain = _chain(exc)
     kinds = " <- ".join(f"{type(e).__module__}.{type(e).__qualname__}".removeprefix("builtins.") for e in chain)

@@ -2,11 +2,32 @@
 
 from feedback.workflow import ASSIGNMENT_STATUS_LABELS, FEEDBACK_STATUS_LABELS  # noqa: F401 (re-exported)
 
+# Excerpts: one rule for cutting a statement short (whitespace folded, "…" when cut), two lengths.
+EXCERPT_CHARS = 60  # a line in a list: the inbox, assignments, tagger examples
+QUOTE_CHARS = 120  # a typical feedback quoted in the monthly summary
+
+
+def excerpt(text: str, chars: int = EXCERPT_CHARS) -> str:
+    """The first ``chars`` characters of ``text`` on one line, with "…" when something was cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= chars else text[:chars] + "…"
+
+
 KIND_LABELS = {"problem": "问题线索", "suggestion": "意见建议", "practice": "经验做法"}
-UNIT_LEVELS = {"village": "村", "community": "社区", "township": "乡镇", "subdistrict": "街道",
-               "county": "县（市、区）直机关", "city": "市直机关"}
-IMPOSER_LEVELS = {"province": "省直部门", "city": "市直部门", "district": "县（市、区）部门",
-                  "township": "乡镇（街道）"}
+UNIT_LEVELS = {
+    "village": "村",
+    "community": "社区",
+    "township": "乡镇",
+    "subdistrict": "街道",
+    "county": "县（市、区）直机关",
+    "city": "市直机关",
+}
+IMPOSER_LEVELS = {
+    "province": "省直部门",
+    "city": "市直部门",
+    "district": "县（市、区）部门",
+    "township": "乡镇（街道）",
+}
 
 # What the reporter reads in the timeline for each event action.
 REPORTER_ACTION_LABELS = {

@@ -74,10 +74,7 @@ _CROCKFORD_ALIASES = {"O": "0", "I": "1", "L": "1"}
 def generate_receipt() -> str:
     """Return a fresh receipt such as ``7KQ2-M9XD-...``; the reporter's only credential."""
     chars = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LEN))
-    return "-".join(
-        chars[i : i + RECEIPT_GROUP_LEN]
-        for i in range(0, RECEIPT_LEN, RECEIPT_GROUP_LEN)
-    )
+    return "-".join(chars[i : i + RECEIPT_GROUP_LEN] for i in range(0, RECEIPT_LEN, RECEIPT_GROUP_LEN))
 
 
 def normalize_receipt(raw: str) -> str | None:
@@ -132,9 +129,7 @@ def _seal_key(key: bytes, pseudonym: str, idem_key: str) -> bytes:
 
 def seal(key: bytes, pseudonym: str, idem_key: str, payload: dict) -> bytes:
     """Encrypt a response (which holds the receipt) with AES-256-GCM for later replay."""
-    plaintext = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(
-        "utf-8"
-    )
+    plaintext = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     nonce = os.urandom(_NONCE_LEN)
     aead = AESGCM(_seal_key(key, pseudonym, idem_key))
     return _SEAL_VERSION + nonce + aead.encrypt(nonce, plaintext, _SEAL_VERSION)
@@ -147,9 +142,7 @@ def unseal(key: bytes, pseudonym: str, idem_key: str, token: bytes) -> dict:
         raise ValueError("malformed sealed token")
     nonce, ciphertext = token[1 : 1 + _NONCE_LEN], token[1 + _NONCE_LEN :]
     try:
-        plaintext = AESGCM(_seal_key(key, pseudonym, idem_key)).decrypt(
-            nonce, ciphertext, _SEAL_VERSION
-        )
+        plaintext = AESGCM(_seal_key(key, pseudonym, idem_key)).decrypt(nonce, ciphertext, _SEAL_VERSION)
         payload = json.loads(plaintext.decode("utf-8"))
     except (InvalidTag, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError("cannot unseal token") from exc
@@ -214,9 +207,7 @@ def _open(raw: bytes) -> Image.Image:
 
 def _target_mode(im: Image.Image, out_format: str) -> str:
     """Modes each encoder takes; alpha kept where the output format can carry it."""
-    has_alpha = (
-        im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info
-    )
+    has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info
     if out_format == "JPEG":
         return "L" if im.mode in ("1", "L") else "RGB"
     if out_format == "PNG" and im.mode in ("1", "L") and not has_alpha:
@@ -290,7 +281,7 @@ def scrub_image(
             raise ImageRejected("corrupt") from exc
 
     with _open(raw) as src:  # verify() leaves the object unusable; open again to decode
-        out_format, content_type, extension = _OUTPUT[src.format]
+        out_format, content_type, extension = _OUTPUT[src.format or ""]  # checked on the probe
         _plan_decode(src, max_decoded_pixels)
         try:
             src.seek(0)  # first frame only for animations
@@ -349,14 +340,8 @@ def suppress_small_cells(
     hidden = {name for name, count in cells.items() if 0 < count < threshold}
     if total is not None and len(hidden) == 1:
         others = sorted(
-            (
-                (count == 0, count, name)
-                for name, count in cells.items()
-                if name not in hidden
-            ),
+            ((count == 0, count, name) for name, count in cells.items() if name not in hidden),
         )
         if others:
             hidden.add(others[0][2])
-    return {
-        name: (SUPPRESSED if name in hidden else count) for name, count in cells.items()
-    }
+    return {name: (SUPPRESSED if name in hidden else count) for name, count in cells.items()}

@@ -42,7 +42,7 @@ def _day_key(secret: str, purpose: str, day: str) -> bytes:
 
 def _prefixed(key: str) -> str:
     """Our own prefix setting (Flask-Limiter's would stick to the first app of the process)."""
-    prefix = current_app.config.get("RATE_LIMIT_KEY_PREFIX") or ""
+    prefix = current_app.config["RATE_LIMIT_KEY_PREFIX"]
     return f"{prefix}:{key}" if prefix else key
 
 
@@ -76,7 +76,6 @@ def client_address() -> str:
 
 def client_key() -> str:
     return _prefixed("c-" + hashed("client", client_address()))
-
 
 
 # ---------------------------------------------------------------- counters used by services

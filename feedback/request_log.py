@@ -59,9 +59,22 @@ def init_request_logging(app: Flask) -> None:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         elapsed_ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
         if is_mini_program_request():
-            access_log.info("%s %s %s %.1fms rid=%s", request.method, request.path,
-                            response.status_code, elapsed_ms, g.get("request_id"))
+            access_log.info(
+                "%s %s %s %.1fms rid=%s",
+                request.method,
+                request.path,
+                response.status_code,
+                elapsed_ms,
+                g.get("request_id"),
+            )
         else:
-            access_log.info("%s %s %s %.1fms rid=%s addr=%s", request.method, request.path,
-                            response.status_code, elapsed_ms, g.get("request_id"), request.remote_addr)
+            access_log.info(
+                "%s %s %s %.1fms rid=%s addr=%s",
+                request.method,
+                request.path,
+                response.status_code,
+                elapsed_ms,
+                g.get("request_id"),
+                request.remote_addr,
+            )
         return response

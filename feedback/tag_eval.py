@@ -119,8 +119,9 @@ def _gold(taxonomy: Taxonomy, record: dict[str, Any]) -> tuple[set[str], set[str
     return gold - unsure, unsure
 
 
-def evaluate_predictions(taxonomy: Taxonomy, records: Sequence[dict[str, Any]],
-                         predictions: Sequence[set[str]]) -> EvalReport:
+def evaluate_predictions(
+    taxonomy: Taxonomy, records: Sequence[dict[str, Any]], predictions: Sequence[set[str]]
+) -> EvalReport:
     """Score given predictions (one set of codes per record), e.g. from cross-validation."""
     counts = {t.code: [0, 0, 0, 0] for t in taxonomy.tags}  # tp, fp, fn, skipped
     unknown: set[str] = set()
@@ -161,18 +162,18 @@ def evaluate_predictions(taxonomy: Taxonomy, records: Sequence[dict[str, Any]],
 
 def format_report(report: EvalReport) -> str:
     """Plain-text table for the terminal (Chinese headers: the readers are operators)."""
-    lines = [f"{'标签':<8}{'代码':<11}{'精确率':>7}{'召回率':>7}{'F1':>8}"
-             f"{'TP':>5}{'FP':>5}{'FN':>5}{'跳过':>5}"]
+    lines = [f"{'标签':<8}{'代码':<11}{'精确率':>7}{'召回率':>7}{'F1':>8}{'TP':>5}{'FP':>5}{'FN':>5}{'跳过':>5}"]
     for s in report.scores:
         label = s.name + "\u3000" * max(0, 6 - len(s.name))
-        lines.append(f"{label}  {s.code:<11}{s.precision:>9.3f}{s.recall:>10.3f}{s.f1:>8.3f}"
-                     f"{s.tp:>5}{s.fp:>5}{s.fn:>5}{s.skipped:>7}")
+        lines.append(
+            f"{label}  {s.code:<11}{s.precision:>9.3f}{s.recall:>10.3f}{s.f1:>8.3f}"
+            f"{s.tp:>5}{s.fp:>5}{s.fn:>5}{s.skipped:>7}"
+        )
     lines += [
         "",
         f"核心四类（陪会/留痕/借调/属地甩锅）macro-F1：{report.core_macro_f1:.3f}",
         f"全部 {len(report.scores)} 类 macro-F1：{report.all_macro_f1:.3f}",
-        f"“其他”条目被打上标签的比例：{report.other_tagged}/{report.other_items}"
-        f" = {report.other_share:.1%}",
+        f"“其他”条目被打上标签的比例：{report.other_tagged}/{report.other_items} = {report.other_share:.1%}",
         f"共 {report.records} 条；“跳过”= 该标签为 medium 置信度，不计对错。",
     ]
     if report.unknown_labels:
@@ -180,8 +181,7 @@ def format_report(report: EvalReport) -> str:
     return "\n".join(lines)
 
 
-def format_errors(taxonomy: Taxonomy, records: Sequence[dict[str, Any]],
-                  predictions: Sequence[set[str]]) -> str:
+def format_errors(taxonomy: Taxonomy, records: Sequence[dict[str, Any]], predictions: Sequence[set[str]]) -> str:
     """The statements the tagger gets wrong, so a person can see why (medium labels excepted)."""
     name = {t.code: t.name for t in taxonomy.tags}
     lines = []
@@ -190,8 +190,9 @@ def format_errors(taxonomy: Taxonomy, records: Sequence[dict[str, Any]],
         missed, extra = gold - predicted, predicted - gold - unsure
         if not missed and not extra:
             continue
-        parts = ([f"漏标 {'、'.join(name[c] for c in sorted(missed))}"] if missed else []) + \
-                ([f"误标 {'、'.join(name[c] for c in sorted(extra))}"] if extra else [])
+        parts = ([f"漏标 {'、'.join(name[c] for c in sorted(missed))}"] if missed else []) + (
+            [f"误标 {'、'.join(name[c] for c in sorted(extra))}"] if extra else []
+        )
         source = record.get("source_title") or record.get("source_url") or ""
         lines.append(f"[{'；'.join(parts)}] {record['text']}" + (f"  （{source}）" if source else ""))
     return "\n".join(lines) if lines else "（没有标错的条目）"
@@ -204,18 +205,16 @@ def _load_model(path: str | None) -> TagModel | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m feedback.tag_eval",
-                                     description="用标注数据评估减负标签的准确度")
+    parser = argparse.ArgumentParser(prog="python -m feedback.tag_eval", description="用标注数据评估减负标签的准确度")
     parser.add_argument("file", help="标注数据（JSONL）")
     parser.add_argument("--taxonomy", default="config/taxonomy.yaml", help="标签体系文件")
     parser.add_argument("--userdict", default="config/userdict.txt", help="jieba 用户词典")
-    parser.add_argument("--model", default="config/tagger_model.json",
-                        help="学习层模型文件（不存在则只用规则）")
-    parser.add_argument("--folds", type=int, default=0,
-                        help="交叉验证按来源分几折；0 = 每次留出一个来源（默认）")
+    parser.add_argument("--model", default="config/tagger_model.json", help="学习层模型文件（不存在则只用规则）")
+    parser.add_argument("--folds", type=int, default=0, help="交叉验证按来源分几折；0 = 每次留出一个来源（默认）")
     parser.add_argument("--no-cv", action="store_true", help="只算回代结果，不做按来源交叉验证")
-    parser.add_argument("--errors", choices=("cv", "resub", "none"), default="cv",
-                        help="列出哪一组结果中标错的条目（默认交叉验证）")
+    parser.add_argument(
+        "--errors", choices=("cv", "resub", "none"), default="cv", help="列出哪一组结果中标错的条目（默认交叉验证）"
+    )
     args = parser.parse_args(argv)
     try:
         taxonomy = Taxonomy.load(args.taxonomy)

@@ -39,8 +39,8 @@ def features(norm: str, tokens: Iterable[str], rule_scores: Mapping[str, float])
     """
     names: set[str] = {"w:" + t for t in tokens if _CJK_OR_WORD.search(t)}
     for run in _CJK_RUN.findall(norm):
-        names.update(["c:" + run[i:i + 2] for i in range(len(run) - 1)])
-        names.update(["c:" + run[i:i + 3] for i in range(len(run) - 2)])
+        names.update(["c:" + run[i : i + 2] for i in range(len(run) - 1)])
+        names.update(["c:" + run[i : i + 3] for i in range(len(run) - 2)])
     value = 1.0 / math.sqrt(len(names)) if names else 0.0
     vector = dict.fromkeys(names, value)
     for code, score in rule_scores.items():
@@ -62,8 +62,11 @@ class TagWeights:
 
     def evidence(self, vector: Mapping[str, float], top: int = 5) -> list[tuple[str, float]]:
         """The text features that pushed hardest towards the tag (rule scores are shown as rules)."""
-        pushes = [(f, self.weights[f] * v) for f, v in vector.items()
-                  if f in self.weights and not f.startswith("r:") and self.weights[f] > 0 and len(f) > 3]
+        pushes = [
+            (f, self.weights[f] * v)
+            for f, v in vector.items()
+            if f in self.weights and not f.startswith("r:") and self.weights[f] > 0 and len(f) > 3
+        ]
         pushes.sort(key=lambda fv: (-fv[1], fv[0]))
         shown: dict[str, float] = {}
         for f, c in pushes:  # a word and the same characters as an n-gram are one piece of evidence
@@ -104,18 +107,26 @@ class TagModel:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ModelError(f"unsupported model format (expected format {FORMAT})")
         try:
-            tags = {code: TagWeights(code, float(t["bias"]), float(t["threshold"]),
-                                     {str(f): float(w) for f, w in t["weights"].items()})
-                    for code, t in data["tags"].items()}
+            tags = {
+                code: TagWeights(
+                    code, float(t["bias"]), float(t["threshold"]), {str(f): float(w) for f, w in t["weights"].items()}
+                )
+                for code, t in data["tags"].items()
+            }
             return cls(str(data["version"]), tags, data.get("meta") or {})
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ModelError(f"malformed model: {exc!r}") from None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format": FORMAT, "version": self.version, "meta": self.meta,
-                "tags": {code: {"bias": t.bias, "threshold": t.threshold,
-                                "weights": dict(sorted(t.weights.items()))}
-                         for code, t in sorted(self.tags.items())}}
+        return {
+            "format": FORMAT,
+            "version": self.version,
+            "meta": self.meta,
+            "tags": {
+                code: {"bias": t.bias, "threshold": t.threshold, "weights": dict(sorted(t.weights.items()))}
+                for code, t in sorted(self.tags.items())
+            },
+        }
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write deterministically (sorted keys, fixed rounding) so equal models are equal files."""

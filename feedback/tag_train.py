@@ -68,8 +68,14 @@ def vectorise(tagger: Tagger, examples: Sequence[Example]) -> list[dict[str, flo
     return [tagger.analyse(e.text, vector=True).vector or {} for e in examples]
 
 
-def fit(taxonomy: Taxonomy, examples: Sequence[Example], vectors: Sequence[dict[str, float]],
-        c: float = DEFAULT_C, threshold: float = DEFAULT_THRESHOLD, version: str | None = None) -> TagModel:
+def fit(
+    taxonomy: Taxonomy,
+    examples: Sequence[Example],
+    vectors: Sequence[dict[str, float]],
+    c: float = DEFAULT_C,
+    threshold: float = DEFAULT_THRESHOLD,
+    version: str | None = None,
+) -> TagModel:
     """One regularised logistic regression per tag; deterministic for the same input."""
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
@@ -98,14 +104,23 @@ def fit(taxonomy: Taxonomy, examples: Sequence[Example], vectors: Sequence[dict[
         clf.fit(matrix[keep], y)
         coef = clf.coef_[0]
         ranked = sorted(range(len(names)), key=lambda j: (-abs(coef[j]), names[j]))
-        chosen = {j for j in ranked[:TOP_FEATURES] if coef[j]} | {j for j in range(len(names))
-                                                                    if names[j].startswith("r:") and coef[j]}
-        tags[tag.code] = TagWeights(tag.code, round(float(clf.intercept_[0]), 6), threshold,
-                                    {names[j]: round(float(coef[j]), 6) for j in sorted(chosen)})
-    meta = {"trained_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "c": c,
-            "taxonomy_version": taxonomy.version, "examples": len(examples),
-            "by_origin": dict(sorted(_count(e.origin for e in examples).items())),
-            "positives": {t.code: sum(t.code in e.labels for e in examples) for t in taxonomy.tags}}
+        chosen = {j for j in ranked[:TOP_FEATURES] if coef[j]} | {
+            j for j in range(len(names)) if names[j].startswith("r:") and coef[j]
+        }
+        tags[tag.code] = TagWeights(
+            tag.code,
+            round(float(clf.intercept_[0]), 6),
+            threshold,
+            {names[j]: round(float(coef[j]), 6) for j in sorted(chosen)},
+        )
+    meta = {
+        "trained_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "c": c,
+        "taxonomy_version": taxonomy.version,
+        "examples": len(examples),
+        "by_origin": dict(sorted(_count(e.origin for e in examples).items())),
+        "positives": {t.code: sum(t.code in e.labels for e in examples) for t in taxonomy.tags},
+    }
     model = TagModel("", tags, meta)
     digest = hashlib.sha256(json.dumps(model.to_dict()["tags"], sort_keys=True).encode()).hexdigest()[:8]
     model.version = version or f"model-{meta['trained_at'][:10].replace('-', '')}-{digest}"
@@ -136,10 +151,15 @@ def folds_by_group(examples: Sequence[Example], k: int | None) -> list[list[int]
     return [f for f in folds if f]
 
 
-def cross_validate(tagger: Tagger, examples: Sequence[Example], k: int | None = 10,
-                   c: float = DEFAULT_C, threshold: float = DEFAULT_THRESHOLD,
-                   vectors: Sequence[dict[str, float]] | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> list[set[str]]:
+def cross_validate(
+    tagger: Tagger,
+    examples: Sequence[Example],
+    k: int | None = 10,
+    c: float = DEFAULT_C,
+    threshold: float = DEFAULT_THRESHOLD,
+    vectors: Sequence[dict[str, float]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[set[str]]:
     """Predicted codes for every example, each from a model that never saw its source."""
     vectors = list(vectors) if vectors is not None else vectorise(tagger, examples)
     predicted: list[set[str]] = [set() for _ in examples]
@@ -147,8 +167,9 @@ def cross_validate(tagger: Tagger, examples: Sequence[Example], k: int | None = 
     for n, test in enumerate(folds, 1):
         held = set(test)
         train = [i for i in range(len(examples)) if i not in held]
-        model = fit(tagger.taxonomy, [examples[i] for i in train], [vectors[i] for i in train], c, threshold,
-                    version="cv")
+        model = fit(
+            tagger.taxonomy, [examples[i] for i in train], [vectors[i] for i in train], c, threshold, version="cv"
+        )
         for i in test:
             predicted[i] = decide(tagger, model, vectors[i])
         if progress:

@@ -71,8 +71,7 @@ def _prepare(text: str) -> tuple[str, list[int]]:
     """Drop quotes, blanks and 《titles》, keeping for each kept char its index in ``text``."""
     titles = {i for m in _TITLE_RE.finditer(text) for i in range(*m.span())}
     folded = normalise(text)
-    index = [i for i, ch in enumerate(folded)
-             if i not in titles and ch not in _DROPPED and not ch.isspace()]
+    index = [i for i, ch in enumerate(folded) if i not in titles and ch not in _DROPPED and not ch.isspace()]
     return "".join(folded[i] for i in index), index
 
 
@@ -147,8 +146,9 @@ class _Text:
         if found is None:
             if m.token is not None:
                 found = self.tokens.get(m.token, [])
-            elif (m.literal is not None and m.literal not in self.norm) or \
-                    any(needed.isdisjoint(self._chars) for needed in m.required):
+            elif (m.literal is not None and m.literal not in self.norm) or any(
+                needed.isdisjoint(self._chars) for needed in m.required
+            ):
                 found = []
             else:
                 found = [x.span() for x in m.regex.finditer(self.norm) if x.end() > x.start()] if m.regex else []
@@ -173,7 +173,7 @@ class _Text:
         return self.windows[kind][i] if i >= 0 else (pos, pos)
 
     def original(self, span: tuple[int, int]) -> str:
-        return self.raw[self.index[span[0]]:self.index[span[1] - 1] + 1]
+        return self.raw[self.index[span[0]] : self.index[span[1] - 1] + 1]
 
     def candidates(self, rule: Rule) -> list[tuple[tuple[int, int], ...]]:
         """Each way the rule fires: one span per group, all inside one window."""
@@ -189,16 +189,21 @@ class _Text:
         for lo, hi in self.windows[rule.within]:
             picked = [min((s for s in spans if lo <= s[0] and s[1] <= hi), default=None) for spans in by_group]
             if None not in picked:
-                found.append(tuple(picked))
+                found.append(tuple(s for s in picked if s is not None))
         return found
 
 
 class Tagger:
     """Scores texts against a taxonomy; cheap to build, jieba is loaded on first use."""
 
-    def __init__(self, taxonomy: Taxonomy, userdict_path: str | os.PathLike[str] | None = None,
-                 threshold: float | None = None, model: TagModel | None = None,
-                 min_word_freq: int = MIN_WORD_FREQ) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        userdict_path: str | os.PathLike[str] | None = None,
+        threshold: float | None = None,
+        model: TagModel | None = None,
+        min_word_freq: int = MIN_WORD_FREQ,
+    ) -> None:
         if userdict_path is not None and not os.path.isfile(userdict_path):
             raise FileNotFoundError(f"jieba user dictionary not found: {os.fspath(userdict_path)}")
         self.taxonomy = taxonomy
@@ -215,8 +220,8 @@ class Tagger:
         mods = taxonomy.modifiers
         rules = [rule for tag in taxonomy.tags for rule in tag.rules] + list(mods.praise)
         self._groups: dict[int, tuple[frozenset[int], ...]] = {
-            id(rule): tuple(frozenset(self._matchers.add(m) for m in group) for group in rule.groups)
-            for rule in rules}
+            id(rule): tuple(frozenset(self._matchers.add(m) for m in group) for group in rule.groups) for rule in rules
+        }
         for m in (*mods.mention_cues, *mods.contrast_cues):
             self._matchers.add(m)
         # Matcher index -> the (tag, rule number) pairs it appears in: from the words found in a
@@ -229,8 +234,11 @@ class Tagger:
 
     def share_tokenizer(self, other: Tagger) -> None:
         """Use another tagger's loaded jieba tokenizer (same user dictionary and word list)."""
-        if (other._tokenizer is not None and other._userdict == self._userdict
-                and other.min_word_freq == self.min_word_freq):
+        if (
+            other._tokenizer is not None
+            and other._userdict == self._userdict
+            and other.min_word_freq == self.min_word_freq
+        ):
             self._tokenizer = other._tokenizer
 
     def warm_up(self) -> None:
@@ -272,8 +280,11 @@ class Tagger:
         for i in live:
             for code, number in self._rules_of.get(i, ()):
                 worth.setdefault(code, set()).add(number)
-        rules = {tag.code: found for tag in self.taxonomy.tags if tag.code in worth
-                 and (found := self._score(tag, doc, factor, live, worth[tag.code]))}
+        rules = {
+            tag.code: found
+            for tag in self.taxonomy.tags
+            if tag.code in worth and (found := self._score(tag, doc, factor, live, worth[tag.code]))
+        }
         if not vector and self.model is None:
             return Analysis(rules)
         from feedback.tag_model import features
@@ -306,8 +317,9 @@ class Tagger:
             hits.append(TagHit(tag.code, tag.name, _rounded(best), matched, learned))
         return sorted(hits, key=lambda h: -h.score)
 
-    def _score(self, tag: TagDefinition, doc: _Text, factor: _Factor, live: frozenset[int],
-               worth: set[int]) -> tuple[float, tuple[str, ...]] | None:
+    def _score(
+        self, tag: TagDefinition, doc: _Text, factor: _Factor, live: frozenset[int], worth: set[int]
+    ) -> tuple[float, tuple[str, ...]] | None:
         """Noisy-OR of the best firing of each rule; each rule counts once."""
         rules = tag.rules
         found = [(i, c) for i in sorted(worth) if self._fires(rules[i], live) for c in doc.candidates(rules[i])]
@@ -326,8 +338,8 @@ class Tagger:
                 best[i] = (weight, cand)
         # Supporting words alone ("表格", "报送") are how neutral notices talk too: a tag needs
         # one anchor, a term weighted at least `anchor` or a co-occurrence pattern.
-        rules = [tag.rules[i] for i in best]
-        if not any(len(r.groups) > 1 or r.weight >= self.taxonomy.anchor for r in rules):
+        fired = [tag.rules[i] for i in best]
+        if not any(len(r.groups) > 1 or r.weight >= self.taxonomy.anchor for r in fired):
             return None
         score = 1.0 - math.prod(1.0 - w for w, _ in best.values())
         if score <= 0:
@@ -348,10 +360,8 @@ class Tagger:
         mods = self.taxonomy.modifiers
         window = doc.window_of
         index = self._matchers.index
-        contrast = {window("sentence", s) for m in mods.contrast_cues if index[id(m)] in live
-                    for s, _ in doc.spans(m)}
-        praised = {window("sentence", c[0][0]) for r in mods.praise if self._fires(r, live)
-                   for c in doc.candidates(r)}
+        contrast = {window("sentence", s) for m in mods.contrast_cues if index[id(m)] in live for s, _ in doc.spans(m)}
+        praised = {window("sentence", c[0][0]) for r in mods.praise if self._fires(r, live) for c in doc.candidates(r)}
         praised -= contrast
         cues = [s for m in mods.mention_cues if index[id(m)] in live for s in doc.spans(m)]
 
@@ -377,7 +387,7 @@ class Tagger:
         character that occurs anywhere in ``text``, overlaps and all (jieba's full mode).
 
         Unlike a segmentation this does not depend on the surrounding text, so a word found in
-        a query is found in every text that contains the query (see ``services.search``).
+        a query is found in every text that contains the query (see ``services.admin.search``).
         """
         dag = self._tok().get_DAG(text)
         return [(k, j + 1) for k, ends in dag.items() for j in ends if j > k]

@@ -18,7 +18,8 @@ __all__ = ["Matcher", "Modifiers", "Rule", "TagDefinition", "Taxonomy", "Taxonom
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 WINDOWS = ("clause", "sentence", "text")
 _FOLD = {c: chr(c - 0xFEE0).lower() for c in range(0xFF01, 0xFF5F)} | {
-    c: chr(c + 32) for c in range(ord("A"), ord("Z") + 1)}
+    c: chr(c + 32) for c in range(ord("A"), ord("Z") + 1)
+}
 
 
 class TaxonomyError(ValueError):
@@ -96,8 +97,8 @@ def _required_chars(pattern: str) -> tuple[frozenset[str], ...]:
     taxonomy's patterns miss most texts, and this keeps tagging within its time budget.
     """
     try:
-        from re import _constants as c
-        from re import _parser as sre
+        from re import _constants as c  # type: ignore[attr-defined]  # CPython internals, guarded below
+        from re import _parser as sre  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - a Python without these internals just runs every regex
         return ()
 
@@ -151,8 +152,7 @@ def _rules(spec: dict[str, Any], source: str, where: str, weighted: bool = True)
     if not weighted and isinstance(terms, list):
         terms = dict.fromkeys(terms, 1.0)
     rules = [
-        Rule(((_matcher(term, source, f"{where}.terms"),),),
-             _weight(weight, source, f"{where}.terms.{term}"), "text")
+        Rule(((_matcher(term, source, f"{where}.terms"),),), _weight(weight, source, f"{where}.terms.{term}"), "text")
         for term, weight in _mapping(terms, source, f"{where}.terms").items()
     ]
     patterns = spec.get("patterns") or []
@@ -185,14 +185,16 @@ def _tag(raw: Any, source: str, at: str) -> TagDefinition:
     rules = _rules(raw, source, at)
     if not rules:
         raise _fail(source, at, "a tag needs at least one term or pattern")
-    return TagDefinition(code, raw["name"].strip(), raw["description"].strip(),
-                         tuple(a.strip() for a in aliases), tuple(rules))
+    return TagDefinition(
+        code, raw["name"].strip(), raw["description"].strip(), tuple(a.strip() for a in aliases), tuple(rules)
+    )
 
 
 def _modifiers(raw: Any, source: str) -> Modifiers:
     mods = _mapping(raw, source, "modifiers")
-    praise, mention, contrast = (_mapping(mods.get(k), source, f"modifiers.{k}")
-                                 for k in ("praise", "mention", "contrast"))
+    praise, mention, contrast = (
+        _mapping(mods.get(k), source, f"modifiers.{k}") for k in ("praise", "mention", "contrast")
+    )
     gap = mention.get("gap", 8)
     if isinstance(gap, bool) or not isinstance(gap, int) or gap < 0:
         raise _fail(source, "modifiers.mention.gap", f"expected a whole number, got {gap!r}")
@@ -200,19 +202,23 @@ def _modifiers(raw: Any, source: str) -> Modifiers:
         praise_factor=_weight(praise.get("factor", 1.0), source, "modifiers.praise.factor"),
         praise=tuple(_rules(praise, source, "modifiers.praise", weighted=False)),
         mention_factor=_weight(mention.get("factor", 1.0), source, "modifiers.mention.factor"),
-        mention_cues=_matchers(mention["cues"], source, "modifiers.mention.cues")
-        if mention.get("cues") else (),
+        mention_cues=_matchers(mention["cues"], source, "modifiers.mention.cues") if mention.get("cues") else (),
         mention_gap=gap,
-        contrast_cues=_matchers(contrast["cues"], source, "modifiers.contrast.cues")
-        if contrast.get("cues") else (),
+        contrast_cues=_matchers(contrast["cues"], source, "modifiers.contrast.cues") if contrast.get("cues") else (),
     )
 
 
 class Taxonomy:
     """The burden categories and their scoring rules, as read from the operator's YAML file."""
 
-    def __init__(self, tags: tuple[TagDefinition, ...], version: str = "1", threshold: float = 0.5,
-                 modifiers: Modifiers | None = None, anchor: float = 1e-9) -> None:
+    def __init__(
+        self,
+        tags: tuple[TagDefinition, ...],
+        version: str = "1",
+        threshold: float = 0.5,
+        modifiers: Modifiers | None = None,
+        anchor: float = 1e-9,
+    ) -> None:
         self.tags = tags
         self.version = version
         self.threshold = threshold
@@ -251,10 +257,13 @@ class Taxonomy:
             raise _fail(source, "tags", "expected a non-empty list")
         tags = tuple(_tag(raw, source, f"tags[{i}]") for i, raw in enumerate(raw_tags))
         try:
-            return cls(tags, str(data["version"]),
-                       _weight(data.get("threshold", 0.5), source, "threshold"),
-                       _modifiers(data.get("modifiers"), source),
-                       _weight(data.get("anchor", 1e-9), source, "anchor"))
+            return cls(
+                tags,
+                str(data["version"]),
+                _weight(data.get("threshold", 0.5), source, "threshold"),
+                _modifiers(data.get("modifiers"), source),
+                _weight(data.get("anchor", 1e-9), source, "anchor"),
+            )
         except TaxonomyError as exc:
             if str(exc).startswith(source):
                 raise

@@ -6,8 +6,6 @@ import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from feedback.models.base import utcnow
-
 CHINA = ZoneInfo("Asia/Shanghai")
 # The one spelling of a day we accept: ``date.fromisoformat`` alone also takes 20261130 and 2026-W48-1.
 ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -18,10 +16,6 @@ def parse_iso_day(text: str) -> date:
     if not isinstance(text, str) or not ISO_DAY.fullmatch(text):
         raise ValueError(f"day must look like YYYY-MM-DD, got {text!r}")
     return date.fromisoformat(text)
-
-
-def local_today() -> date:
-    return utcnow().astimezone(CHINA).date()
 
 
 def local_date(moment: datetime) -> date:

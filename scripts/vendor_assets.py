@@ -25,17 +25,35 @@ MANIFEST = ROOT / "vendor-manifest.json"
 
 # name, version, destination folder (relative to the repository), {file in package: file name there}
 PACKAGES = [
-    ("htmx.org", "2.0.11", "feedback/static/vendor/htmx",
-     {"dist/htmx.min.js": "htmx.min.js", "LICENSE": "LICENSE"}),
-    ("echarts", "6.1.0", "feedback/static/vendor/echarts",
-     {"dist/echarts.min.js": "echarts.min.js", "LICENSE": "LICENSE", "NOTICE": "NOTICE",
-      "licenses/LICENSE-d3": "LICENSE-d3"}),
-    ("redoc", "2.5.4", "feedback/static/vendor/redoc",
-     {"bundles/redoc.standalone.js": "redoc.standalone.js", "LICENSE": "LICENSE",
-      "bundles/redoc.standalone.js.LICENSE.txt": "redoc.standalone.js.LICENSE.txt"}),
+    ("htmx.org", "2.0.11", "feedback/static/vendor/htmx", {"dist/htmx.min.js": "htmx.min.js", "LICENSE": "LICENSE"}),
+    (
+        "echarts",
+        "6.1.0",
+        "feedback/static/vendor/echarts",
+        {
+            "dist/echarts.min.js": "echarts.min.js",
+            "LICENSE": "LICENSE",
+            "NOTICE": "NOTICE",
+            "licenses/LICENSE-d3": "LICENSE-d3",
+        },
+    ),
+    (
+        "redoc",
+        "2.5.4",
+        "feedback/static/vendor/redoc",
+        {
+            "bundles/redoc.standalone.js": "redoc.standalone.js",
+            "LICENSE": "LICENSE",
+            "bundles/redoc.standalone.js.LICENSE.txt": "redoc.standalone.js.LICENSE.txt",
+        },
+    ),
     # Used by the browser tests only (accessibility scan); never served by the app.
-    ("axe-core", "4.14.1", "tests/browser/vendor/axe-core",
-     {"axe.min.js": "axe.min.js", "LICENSE": "LICENSE", "LICENSE-3RD-PARTY.txt": "LICENSE-3RD-PARTY.txt"}),
+    (
+        "axe-core",
+        "4.14.1",
+        "tests/browser/vendor/axe-core",
+        {"axe.min.js": "axe.min.js", "LICENSE": "LICENSE", "LICENSE-3RD-PARTY.txt": "LICENSE-3RD-PARTY.txt"},
+    ),
 ]
 
 
@@ -45,8 +63,13 @@ def sha256(path: Path) -> str:
 
 def fetch(name: str, version: str, work: Path) -> tuple[Path, str]:
     """npm pack → (tarball, integrity as the registry states it)."""
-    out = subprocess.run(["npm", "pack", f"{name}@{version}", "--json", "--pack-destination", str(work)],
-                         check=True, capture_output=True, text=True, cwd=work)
+    out = subprocess.run(
+        ["npm", "pack", f"{name}@{version}", "--json", "--pack-destination", str(work)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=work,
+    )
     info = json.loads(out.stdout)[0]
     return work / info["filename"], info["integrity"]
 
@@ -66,8 +89,15 @@ def vendor() -> dict:
                     if member is None:
                         raise SystemExit(f"{name}@{version} has no {inside}")
                     (target / local).write_bytes(member.read())
-            entries.append({"name": name, "version": version, "integrity": integrity, "path": dest,
-                            "files": {local: sha256(target / local) for local in sorted(files.values())}})
+            entries.append(
+                {
+                    "name": name,
+                    "version": version,
+                    "integrity": integrity,
+                    "path": dest,
+                    "files": {local: sha256(target / local) for local in sorted(files.values())},
+                }
+            )
             print(f"{name}@{version} -> {dest}")
     return {"packages": entries}
 

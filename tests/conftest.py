@@ -98,7 +98,7 @@ def runner(app):
 @pytest.fixture
 def seeded(app):
     """The sample reference data from config/, loaded as `flask seed` does."""
-    from feedback.services.seed import seed_reference_data
+    from feedback.services.admin.seed import seed_reference_data
 
     seed_reference_data(app.config["REFERENCE_DIR"])
     _db.session.commit()
@@ -151,10 +151,11 @@ def staff_login(client, db):
     tests using those roles also ask for ``seeded``. Calling it again with the same
     username logs the existing user in once more (a second session).
     """
-    from feedback.services.staff_auth import create_user, find_user
+    from feedback.services.admin.staff_auth import create_user, find_user
 
-    def login(role: str, department_code: str | None = None, point_code: str | None = None,
-              username: str | None = None) -> dict[str, str]:
+    def login(
+        role: str, department_code: str | None = None, point_code: str | None = None, username: str | None = None
+    ) -> dict[str, str]:
         username = username or f"{role}-{uuid.uuid4().hex[:10]}"
         if find_user(username) is None:
             create_user(username, STAFF_TEST_PASSWORD, role, department_code=department_code, point_code=point_code)

@@ -41,11 +41,23 @@ def test_nothing_stored_or_logged_identifies_the_reporter(seeded, app, fake_wech
     client = app.test_client()
     login = client.post("/api/mp/v1/session", json={"code": fake_wechat.issue_code(openid)}, environ_base=env)
     headers = {"Authorization": f"Bearer {login.get_json()['token']}", "Idempotency-Key": str(uuid.uuid4())}
-    upload = client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(photo), "p.jpg")},
-                         headers=headers, content_type="multipart/form-data", environ_base=env)
-    reply = client.post("/api/mp/v1/feedback", headers=headers, environ_base=env, json={
-        "kind": "problem", "content": "区里各部门都用属地管理把整改任务推给街道，街道有责无权。",
-        "attachments": [upload.get_json()["id"]]})
+    upload = client.post(
+        "/api/mp/v1/uploads",
+        data={"file": (io.BytesIO(photo), "p.jpg")},
+        headers=headers,
+        content_type="multipart/form-data",
+        environ_base=env,
+    )
+    reply = client.post(
+        "/api/mp/v1/feedback",
+        headers=headers,
+        environ_base=env,
+        json={
+            "kind": "problem",
+            "content": "区里各部门都用属地管理把整改任务推给街道，街道有责无权。",
+            "attachments": [upload.get_json()["id"]],
+        },
+    )
     assert reply.status_code == 201
     receipt = reply.get_json()["receipt"]
     client.post("/api/mp/v1/feedback/track", json={"receipt": receipt}, headers=headers, environ_base=env)
@@ -85,19 +97,35 @@ def test_what_a_reporter_does_is_stored_to_the_day_only(seeded, app, client, db,
     clock = app.extensions["clock"]
     clock.freeze(datetime(2026, 9, 23, 3, 17, 42, 123456, tzinfo=UTC))  # 11:17:42 in Beijing
     headers = {**mp_login(), "Idempotency-Key": str(uuid.uuid4())}
-    upload = client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(jpeg_bytes()), "p.jpg")},
-                         headers=headers, content_type="multipart/form-data").get_json()
-    reply = client.post("/api/mp/v1/feedback", headers=headers, json={
-        "kind": "problem", "content": "区里各部门都用属地管理把整改任务推给街道，街道有责无权。", "anonymous": False,
-        "contact": {"name": "李", "phone": "13800000000"}, "attachments": [upload["id"]]})
+    upload = client.post(
+        "/api/mp/v1/uploads",
+        data={"file": (io.BytesIO(jpeg_bytes()), "p.jpg")},
+        headers=headers,
+        content_type="multipart/form-data",
+    ).get_json()
+    reply = client.post(
+        "/api/mp/v1/feedback",
+        headers=headers,
+        json={
+            "kind": "problem",
+            "content": "区里各部门都用属地管理把整改任务推给街道，街道有责无权。",
+            "anonymous": False,
+            "contact": {"name": "李", "phone": "13800000000"},
+            "attachments": [upload["id"]],
+        },
+    )
     assert reply.status_code == 201
     receipt = reply.get_json()["receipt"]
     fid = db.session.scalar(select(Feedback.id))
     clock.advance(hours=2, minutes=3, seconds=5)
     ask(db, fid)
     clock.advance(minutes=41, seconds=7)
-    assert client.post("/api/mp/v1/feedback/messages", headers=headers,
-                       json={"receipt": receipt, "body": "是区农业农村局的通知"}).status_code == 201
+    assert (
+        client.post(
+            "/api/mp/v1/feedback/messages", headers=headers, json={"receipt": receipt, "body": "是区农业农村局的通知"}
+        ).status_code
+        == 201
+    )
     db.session.remove()
 
     feedback = db.session.get(Feedback, fid)
@@ -107,11 +135,13 @@ def test_what_a_reporter_does_is_stored_to_the_day_only(seeded, app, client, db,
         "feedback_tags.created_at": [t.created_at for t in feedback.tags],
         "uploads.created_at": list(db.session.scalars(select(Upload.created_at))),
         "feedback_contacts.created_at": list(db.session.scalars(select(FeedbackContact.created_at))),
-        "idempotency_records": [t for r in db.session.scalars(select(IdempotencyRecord))
-                                for t in (r.created_at, r.expires_at)],
+        "idempotency_records": [
+            t for r in db.session.scalars(select(IdempotencyRecord)) for t in (r.created_at, r.expires_at)
+        ],
         "events (reporter)": list(db.session.scalars(select(Event.created_at).where(Event.actor_type == "reporter"))),
-        "messages (reporter)": list(db.session.scalars(select(Message.created_at)
-                                                       .where(Message.direction == "from_reporter"))),
+        "messages (reporter)": list(
+            db.session.scalars(select(Message.created_at).where(Message.direction == "from_reporter"))
+        ),
     }
     for where, moments in reporter_times.items():
         assert moments, f"nothing in {where}: the test did not exercise it"

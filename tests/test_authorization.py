@@ -9,16 +9,14 @@ registered (yet) are skipped, found through ``app.url_map``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from feedback.models import Assignment, Event, ExtensionRequest, Feedback, ObservationPoint, RectificationReport
-from feedback.services import assignments
-from feedback.services.actors import Actor
-from tests.test_staff_assignments import FORMS, MEETING, STAFF, ok, route, submit
+from feedback.services.handling import assignments
+from feedback.services.handling.actors import Actor
+from tests.support.api import FORMS, MEETING, STAFF, WEDNESDAY_0930, cast, frozen, ok, route, submit
 
 # (method, path, body, what the owner's assignment must have been through, owner's success status)
 HANDLER_ENDPOINTS = [
@@ -27,8 +25,13 @@ HANDLER_ENDPOINTS = [
     ("POST", "/assignments/{assignment}/return", {"reason": "不属本部门职责"}, (), 200),
     ("POST", "/assignments/{assignment}/extensions", {"days": 2, "reason": "需协调核实"}, (), 201),
     ("POST", "/assignments/{assignment}/upward-report", {"reported_to": "中原省统计局"}, ("acknowledge",), 200),
-    ("POST", "/assignments/{assignment}/reports", {"measures": "已整改", "result": "已完成"},
-     ("acknowledge", "report_upward"), 201),
+    (
+        "POST",
+        "/assignments/{assignment}/reports",
+        {"measures": "已整改", "result": "已完成"},
+        ("acknowledge", "report_upward"),
+        201,
+    ),
     ("GET", "/feedback/{feedback}", None, (), 200),
 ]
 
@@ -64,29 +67,26 @@ def snapshot(db) -> tuple:
     db.session.rollback()
     rows = db.session.scalars(select(Assignment).order_by(Assignment.id))
     return (
-        [(a.id, a.status, a.due_at, a.acknowledged_at, a.returned_at, a.extension_days, a.reported_upward_at)
-         for a in rows],
+        [
+            (a.id, a.status, a.due_at, a.acknowledged_at, a.returned_at, a.extension_days, a.reported_upward_at)
+            for a in rows
+        ],
         list(db.session.execute(select(Feedback.id, Feedback.status).order_by(Feedback.id))),
-        *(db.session.scalar(select(func.count()).select_from(m))
-          for m in (ExtensionRequest, RectificationReport, Event)),
+        *(
+            db.session.scalar(select(func.count()).select_from(m))
+            for m in (ExtensionRequest, RectificationReport, Event)
+        ),
     )
 
 
 @pytest.fixture
 def clock(app):
-    clock = app.extensions["clock"]
-    clock.freeze(datetime(2026, 9, 23, 1, 30, tzinfo=UTC))
-    return clock
+    return frozen(app, WEDNESDAY_0930)
 
 
 @pytest.fixture
 def people(seeded, staff_login, mp_login):
-    return {
-        "reporter": mp_login(),
-        "tj": staff_login("handler", department_code="city-tj", username="tj-handler"),
-        "wb": staff_login("handler", department_code="city-wb", username="wb-handler"),
-        "fb": staff_login("handler", department_code="city-fb", username="fb-handler"),
-    }
+    return cast(staff_login, mp_login, "tj", "wb", "fb")
 
 
 def _prepare(db, assignment_id: int, steps: tuple[str, ...]) -> None:
@@ -100,10 +100,14 @@ def _prepare(db, assignment_id: int, steps: tuple[str, ...]) -> None:
     db.session.commit()
 
 
-@pytest.mark.parametrize(("method", "template", "body", "steps", "owner_status"), HANDLER_ENDPOINTS,
-                         ids=[f"{m} {t}" for m, t, *_ in HANDLER_ENDPOINTS])
+@pytest.mark.parametrize(
+    ("method", "template", "body", "steps", "owner_status"),
+    HANDLER_ENDPOINTS,
+    ids=[f"{m} {t}" for m, t, *_ in HANDLER_ENDPOINTS],
+)
 def test_handler_of_another_department_gets_404_and_changes_nothing(
-        app, client, db, people, clock, method, template, body, steps, owner_status):
+    app, client, db, people, clock, method, template, body, steps, owner_status
+):
     _, fid = submit(client, people["reporter"], FORMS)
     (aid,) = route(db, fid, "city-tj", path="escalate")
     _, own_fid = submit(client, people["reporter"], MEETING)
@@ -127,11 +131,14 @@ def test_handler_of_another_department_gets_404_and_changes_nothing(
     ok(client.open(f"{STAFF}{path}", method=method, json=body, headers=people["tj"]), owner_status)
 
 
-@pytest.mark.parametrize(("method", "template", "body", "steps", "owner_status"),
-                         [e for e in HANDLER_ENDPOINTS if "{assignment}" in e[1]],
-                         ids=[f"{m} {t}" for m, t, *_ in HANDLER_ENDPOINTS if "{assignment}" in t])
+@pytest.mark.parametrize(
+    ("method", "template", "body", "steps", "owner_status"),
+    [e for e in HANDLER_ENDPOINTS if "{assignment}" in e[1]],
+    ids=[f"{m} {t}" for m, t, *_ in HANDLER_ENDPOINTS if "{assignment}" in t],
+)
 def test_cooperating_department_cannot_reach_the_primary_assignment(
-        client, db, people, clock, method, template, body, steps, owner_status):
+    client, db, people, clock, method, template, body, steps, owner_status
+):
     _, fid = submit(client, people["reporter"], MEETING)
     wb, _fb = route(db, fid, "city-wb", ("city-fb",))
     before = snapshot(db)
@@ -177,6 +184,10 @@ def test_liaison_has_no_business_with_assignments(client, db, people, clock, sta
     liaison = staff_login("liaison", point_code=point)
     _, fid = submit(client, people["reporter"], MEETING)
     (aid,) = route(db, fid, "city-wb")
-    for method, path in (("GET", "/assignments"), ("GET", f"/assignments/{aid}"),
-                         ("POST", f"/assignments/{aid}/acknowledge"), ("GET", "/extensions")):
+    for method, path in (
+        ("GET", "/assignments"),
+        ("GET", f"/assignments/{aid}"),
+        ("POST", f"/assignments/{aid}/acknowledge"),
+        ("GET", "/extensions"),
+    ):
         assert client.open(f"{STAFF}{path}", method=method, headers=liaison).status_code == 403, path

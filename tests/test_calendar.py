@@ -203,8 +203,13 @@ def test_supplement_covers_2027():
 
 
 # Fictional test data, NOT the official 2027 schedule: the statutory days plus some bridge days.
-TEST_2027_HOLIDAYS = sorted(statutory_holidays(2027)) + [date(2027, 2, 4), date(2027, 2, 9), date(2027, 2, 10),
-                                                          date(2027, 10, 4), date(2027, 10, 5)]
+TEST_2027_HOLIDAYS = sorted(statutory_holidays(2027)) + [
+    date(2027, 2, 4),
+    date(2027, 2, 9),
+    date(2027, 2, 10),
+    date(2027, 10, 4),
+    date(2027, 10, 5),
+]
 TEST_2027_WORKDAYS = [date(2027, 1, 30), date(2027, 10, 9)]
 
 

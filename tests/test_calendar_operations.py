@@ -61,8 +61,9 @@ def test_status_names_each_years_source_and_when_deadlines_turn_provisional(runn
     assert "提醒" not in out.output
 
 
-def test_a_broken_file_keeps_the_last_good_schedule_and_is_reported(app, client, runner, clock, holidays_file,
-                                                                      seeded, staff_login, mp_login):
+def test_a_broken_file_keeps_the_last_good_schedule_and_is_reported(
+    app, client, runner, clock, holidays_file, seeded, staff_login, mp_login
+):
     holidays_file.write_text(good_2027(), encoding="utf-8")
     assert runner.invoke(args=["calendar", "status"]).output.count("config/holidays.yaml") == 1
     # The operator pastes a make-up day that is a weekday: the file is refused, 2027 stays as it was.
@@ -90,8 +91,18 @@ def test_a_broken_file_keeps_the_last_good_schedule_and_is_reported(app, client,
 
 def test_jobs_check_fails_on_coverage_ending_and_on_recent_failures(app, db, runner, clock, holidays_file):
     def record(job_id: str, at: datetime, outcome: str, error: str | None = None) -> None:
-        db.session.add(JobRun(job_id=job_id, holder="test", started_at=at, finished_at=at, outcome=outcome,
-                              counts={}, error=error, attempt=1))
+        db.session.add(
+            JobRun(
+                job_id=job_id,
+                holder="test",
+                started_at=at,
+                finished_at=at,
+                outcome=outcome,
+                counts={},
+                error=error,
+                attempt=1,
+            )
+        )
         db.session.commit()
 
     record("outbox-sender", cst("2026-12-05") - timedelta(minutes=1), "success")
@@ -131,8 +142,13 @@ def test_the_admin_is_told_once_when_coverage_is_about_to_end(app, db, clock, ho
 
 
 def test_deadlines_and_paths_can_be_set_from_the_environment():
-    settings = load_settings(environ={"DEADLINES": "respond_direct=10, respond_consult=25",
-                                      "HOLIDAYS_PATH": "/srv/holidays.yaml", "NOTIFICATIONS_PATH": "/srv/n.yaml"})
+    settings = load_settings(
+        environ={
+            "DEADLINES": "respond_direct=10, respond_consult=25",
+            "HOLIDAYS_PATH": "/srv/holidays.yaml",
+            "NOTIFICATIONS_PATH": "/srv/n.yaml",
+        }
+    )
     assert settings["DEADLINES"] == {"respond_direct": 10, "respond_consult": 25}
     assert settings["HOLIDAYS_PATH"] == "/srv/holidays.yaml" and settings["NOTIFICATIONS_PATH"] == "/srv/n.yaml"
     for bad in ("respond_direct", "respond_direct=ten", "respond_whenever=3", "respond_direct=-1"):

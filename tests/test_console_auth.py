@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from feedback.services.staff_auth import create_user
+from feedback.services.admin.staff_auth import create_user
 from tests.conftest import STAFF_TEST_PASSWORD
 
 NEW_PASSWORD = "Lan-Shan-Qiao-58"
@@ -86,8 +86,10 @@ def test_changing_ones_password_with_field_messages(client, db, triage_user):
     token = csrf_of(client.get("/console/password").get_data(as_text=True))
 
     def change(current, new, again):
-        return client.post("/console/password", data={"csrf_token": token, "current_password": current,
-                                                       "new_password": new, "new_password_again": again})
+        return client.post(
+            "/console/password",
+            data={"csrf_token": token, "current_password": current, "new_password": new, "new_password_again": again},
+        )
 
     mismatch = change(STAFF_TEST_PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x")
     assert mismatch.status_code == 422 and "两次输入的新密码不一致" in mismatch.get_data(as_text=True)

@@ -17,13 +17,14 @@ from sqlalchemy import select
 
 from feedback.jobs.runner import run_job
 from feedback.models import Assignment, Event, Feedback, JobRun, OutboxMessage, Supervision
-from feedback.services import assignments, triage
-from feedback.services.actors import Actor
-from feedback.services.intake import submit_feedback
-from feedback.services.reporter import feedback_by_receipt
+from feedback.services.handling import assignments
+from feedback.services.handling.actors import Actor
+from feedback.services.intake.reporter import feedback_by_receipt
+from feedback.services.intake.submit import submit_feedback
+from feedback.services.triage import decisions as triage
 from feedback.timeutil import CHINA, local_date
+from tests.support.api import MEETING, STAFF, ok, route, timeline
 from tests.test_outbox import run_processes, write_routing
-from tests.test_staff_assignments import MEETING, STAFF, ok, route, timeline
 
 TRIAGE = Actor("staff", "triage")
 WB_MAIL = "city-wb-duty@example.org"
@@ -70,8 +71,9 @@ def acknowledge_and_respond(db, aid: int, respond: bool = True) -> None:
     if assignment.status == "pending":
         assignments.acknowledge(handler(db, aid), assignment)
     if respond:
-        assignments.respond(handler(db, aid), assignment, measures="精简会议", result="已整改", summary=None,
-                            attachments=[])
+        assignments.respond(
+            handler(db, aid), assignment, measures="精简会议", result="已整改", summary=None, attachments=[]
+        )
     db.session.commit()
 
 
@@ -93,7 +95,8 @@ def supervisions(db, aid: int) -> dict[str, Supervision]:
 
 
 def test_each_notice_is_queued_once_on_the_right_working_day_across_month_end_and_national_day(
-        client, db, clock, mp_login):
+    client, db, clock, mp_login
+):
     made: dict[str, tuple[str, int, int]] = {}
 
     def act(day: date) -> None:  # what people do at 10:00 China time on some days
@@ -136,8 +139,10 @@ def test_each_notice_is_queued_once_on_the_right_working_day_across_month_end_an
     }  # nothing for z, acknowledged and answered in time; nothing twice, though the job ran 156 times
     assert db.session.query(JobRun).filter_by(job_id="deadline-watch", outcome="success").count() == 52 * 3
 
-    events = Counter((e.assignment_id, e.action) for e in db.session.scalars(
-        select(Event).where(Event.action.in_(["overdue", "tongbao"]))))
+    events = Counter(
+        (e.assignment_id, e.action)
+        for e in db.session.scalars(select(Event).where(Event.action.in_(["overdue", "tongbao"])))
+    )
     assert events == {(x, "overdue"): 1, (x, "tongbao"): 1, (y, "overdue"): 1, (y, "tongbao"): 1}
     assert db.session.get(Assignment, x).overdue_at == at(date(2026, 10, 8), 8)
     assert {s.resolved_at for s in supervisions(db, x).values()} == {None}  # reopened after 返工
@@ -147,8 +152,9 @@ def test_each_notice_is_queued_once_on_the_right_working_day_across_month_end_an
     notices = {m.dedupe_key: m for m in db.session.scalars(select(OutboxMessage))}
     duban = notices[f"assignment:{x}:duban"]
     assert (duban.channel, duban.recipient) == ("webhook", "zzb-robot")
-    assert duban.body == (f"嵩阳市委办公室承办的第 {fid_x} 号反映（交办单编号 {x}）办理期限为 2026-09-30，"
-                          f"现已超期未反馈，已列入督办。")
+    assert duban.body == (
+        f"嵩阳市委办公室承办的第 {fid_x} 号反映（交办单编号 {x}）办理期限为 2026-09-30，现已超期未反馈，已列入督办。"
+    )
     reminder = notices[f"assignment:{x}:due_soon"]
     assert (reminder.channel, reminder.recipient) == ("email", WB_MAIL)
     assert "办理期限为 2026-09-30，还剩 2 个工作日" in reminder.body
@@ -182,17 +188,34 @@ def test_supervision_list_for_the_org_department(client, db, clock, staff_login)
     listed = ok(client.get(f"{STAFF}/supervisions?level=duban&open=true", headers=triage_headers))
     assert listed["total"] == 1
     (item,) = listed["items"]
-    assert {k: item[k] for k in ("level", "level_label", "assignment_id", "feedback_id", "due_day",
-                                 "working_days_overdue", "resolved_at")} == {
-        "level": "duban", "level_label": "督办", "assignment_id": x, "feedback_id": fid_x, "due_day": "2026-09-30",
-        "working_days_overdue": 5, "resolved_at": None}
+    assert {
+        k: item[k]
+        for k in (
+            "level",
+            "level_label",
+            "assignment_id",
+            "feedback_id",
+            "due_day",
+            "working_days_overdue",
+            "resolved_at",
+        )
+    } == {
+        "level": "duban",
+        "level_label": "督办",
+        "assignment_id": x,
+        "feedback_id": fid_x,
+        "due_day": "2026-09-30",
+        "working_days_overdue": 5,
+        "resolved_at": None,
+    }
     assert item["department"] == {"code": "city-wb", "name": "嵩阳市委办公室"}
     assert item["due_at"] == "2026-09-30T16:00:00+00:00"
     tongbao = ok(client.get(f"{STAFF}/supervisions?level=tongbao", headers=staff_login("viewer")))
     assert [i["assignment_id"] for i in tongbao["items"]] == [x]
     everything = ok(client.get(f"{STAFF}/supervisions?open=false", headers=triage_headers))
     assert sorted((i["assignment_id"], i["level"], i["resolved_at"] is None) for i in everything["items"]) == sorted(
-        [(x, "duban", True), (x, "tongbao", True), (w, "duban", False), (w, "tongbao", False)])
+        [(x, "duban", True), (x, "tongbao", True), (w, "duban", False), (w, "tongbao", False)]
+    )
     assert y not in {i["assignment_id"] for i in everything["items"]}
     handler_headers = staff_login("handler", department_code="city-wb")
     assert client.get(f"{STAFF}/supervisions", headers=handler_headers).status_code == 403
@@ -207,8 +230,7 @@ def test_three_watch_processes_at_once_queue_each_notice_once(app, db, clock):
     late = [assign(db, dept)[2] for dept in ("city-wb", "city-fb", "city-tj")]
     db.session.remove()
 
-    results = run_processes(app, at(date(2026, 10, 19), 8),
-                            ["deadline-watch", "deadline-watch", "deadline-watch-b"])
+    results = run_processes(app, at(date(2026, 10, 19), 8), ["deadline-watch", "deadline-watch", "deadline-watch-b"])
 
     assert any(r.returncode == 0 for r in results), [r.stderr for r in results]
     for result in results:
@@ -216,8 +238,10 @@ def test_three_watch_processes_at_once_queue_each_notice_once(app, db, clock):
     expected = {f"assignment:{a}:{kind}" for a in early for kind in ("unacknowledged", "overdue", "duban", "tongbao")}
     expected |= {f"assignment:{a}:{kind}" for a in late for kind in ("unacknowledged", "due_soon")}
     assert set(queued(db)) == expected
-    events = Counter((e.assignment_id, e.action) for e in db.session.scalars(select(Event).where(
-        Event.action.in_(["overdue", "tongbao"]))))
+    events = Counter(
+        (e.assignment_id, e.action)
+        for e in db.session.scalars(select(Event).where(Event.action.in_(["overdue", "tongbao"])))
+    )
     assert events == {(a, action): 1 for a in early for action in ("overdue", "tongbao")}
     runs = db.session.scalars(select(JobRun).where(JobRun.outcome == "success")).all()
     assert sum(r.counts.get("overdue", 0) for r in runs) == 3
@@ -228,8 +252,14 @@ def test_a_scan_that_loses_the_race_for_a_supervision_item_adds_nothing(db, cloc
     """As if another process had just raised the 督办 but its transaction's other rows were not visible yet."""
     _, _, aid = assign(db, "city-wb")
     assignment = db.session.get(Assignment, aid)
-    db.session.add(Supervision(assignment_id=aid, department_id=assignment.department_id, level="duban",
-                               created_at=at(date(2026, 10, 8), 8)))
+    db.session.add(
+        Supervision(
+            assignment_id=aid,
+            department_id=assignment.department_id,
+            level="duban",
+            created_at=at(date(2026, 10, 8), 8),
+        )
+    )
     db.session.commit()
     clock.freeze(at(date(2026, 10, 8), 8))
     assert watch().counts["overdue"] == 0

@@ -34,8 +34,7 @@ def test_garbage_json_answers_in_chinese(client):
 def test_a_form_encoded_body_is_told_to_send_json(client, staff_login):
     answer = error(client.post(f"{MP}/session", data={"code": "abc"}), 415)
     assert "JSON" in answer["message"] and answer["code"] == "unsupported_media_type"
-    answer = error(client.post(f"{STAFF}/auth/login", data="username=a&password=b",
-                               content_type="text/plain"), 415)
+    answer = error(client.post(f"{STAFF}/auth/login", data="username=a&password=b", content_type="text/plain"), 415)
     assert "Content-Type: application/json" in answer["message"]
 
 
@@ -57,8 +56,11 @@ def test_invalid_inbox_status_lists_the_valid_ones(client, staff_login):
 
 def test_month_format_errors_are_422_everywhere_and_404_only_for_a_missing_month(client, seeded, staff_login):
     headers = staff_login("triage")
-    for url in (f"{STAFF}/summaries/2026-7", f"{STAFF}/summaries/2026-13/export.csv",
-                f"{STAFF}/ledger/monthly?month=2026-7"):
+    for url in (
+        f"{STAFF}/summaries/2026-7",
+        f"{STAFF}/summaries/2026-13/export.csv",
+        f"{STAFF}/ledger/monthly?month=2026-7",
+    ):
         answer = error(client.get(url, headers=headers), 422)
         assert "YYYY-MM" in str(answer["errors"]), url
     assert error(client.get(f"{STAFF}/summaries/2026-07", headers=headers), 404)["code"] == "summary_not_found"
@@ -80,8 +82,8 @@ def test_ledger_days_are_read_strictly(client, seeded, staff_login):
 
 
 def test_downloads_have_one_charset_and_a_readable_ascii_file_name(app, db, client, seeded, staff_login):
-    from feedback.services import monthly_summary
-    from feedback.services.monthly_facts import parse_month
+    from feedback.services.reporting import summaries as monthly_summary
+    from feedback.services.reporting.monthly_facts import parse_month
 
     monthly_summary.generate(parse_month("2026-09"), force=False)
     db.session.commit()
@@ -146,10 +148,20 @@ def _raw_http(port: int, request: bytes) -> bytes:
 def gunicorn(_migrated, tmp_path, fake_wechat):
     """``gunicorn wsgi:app`` from the project directory, so it reads gunicorn.conf.py like production."""
     port = _free_port()
-    env = {**os.environ, "FEEDBACK_ENV": "testing", "DATABASE_URL": _migrated, "UPLOAD_DIR": str(tmp_path),
-           "WECHAT_API_BASE": fake_wechat.base_url}
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                                "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "FEEDBACK_ENV": "testing",
+        "DATABASE_URL": _migrated,
+        "UPLOAD_DIR": str(tmp_path),
+        "WECHAT_API_BASE": fake_wechat.base_url,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         for _ in range(150):
             try:
@@ -171,18 +183,23 @@ def _answer(raw: bytes) -> tuple[int, dict[str, str], bytes]:
     return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
 
 
+@pytest.mark.subprocess
 def test_gunicorn_lets_the_app_answer_oversized_requests_in_json(gunicorn):
     import json
 
     def post(extra_headers: str = "", path: str = f"{MP}/session") -> tuple[int, dict[str, str], bytes]:
         body = b'{"code":"x"}'
-        request = (f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                   f"Content-Length: {len(body)}\r\nConnection: close\r\n{extra_headers}\r\n").encode() + body
+        request = (
+            f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n{extra_headers}\r\n"
+        ).encode() + body
         return _answer(_raw_http(gunicorn, request))
 
-    for extra, path, status in ((f"X-Big: {'y' * 12000}\r\n", f"{MP}/session", 431),
-                                ("".join(f"X-H{i}: 1\r\n" for i in range(150)), f"{MP}/session", 431),
-                                ("", f"{MP}/session?q={'x' * 6000}", 414)):
+    for extra, path, status in (
+        (f"X-Big: {'y' * 12000}\r\n", f"{MP}/session", 431),
+        ("".join(f"X-H{i}: 1\r\n" for i in range(150)), f"{MP}/session", 431),
+        ("", f"{MP}/session?q={'x' * 6000}", 414),
+    ):
         code, headers, body = post(extra, path)
         assert code == status and headers["content-type"].startswith("application/json"), (code, body[:200])
         assert set(json.loads(body)) <= SHAPE

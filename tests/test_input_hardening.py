@@ -14,7 +14,7 @@ import pytest
 MP = "/api/mp/v1"
 STAFF = "/api/staff/v1"
 CONTENT = "乡镇每月要填十几张内容重复的报表，干部天天加班填表，没有时间下村入户。"
-BIG = 2 ** 63
+BIG = 2**63
 SHAPE = {"code", "message", "errors", "request_id"}
 
 
@@ -28,14 +28,16 @@ def error(reply, status: int) -> dict:
 
 def raw_json(client, method: str, url: str, text: str, headers: dict | None = None):
     """Send ``text`` as a JSON body exactly as written (escapes such as \\ud800 stay escapes)."""
-    return client.open(url, method=method, data=text.encode(), headers=headers or {},
-                       content_type="application/json")
+    return client.open(url, method=method, data=text.encode(), headers=headers or {}, content_type="application/json")
 
 
 @pytest.fixture
 def people(seeded, staff_login, mp_login):
-    return {"cadre": mp_login(), "triage": staff_login("triage"),
-            "handler": staff_login("handler", department_code="city-wb")}
+    return {
+        "cadre": mp_login(),
+        "triage": staff_login("triage"),
+        "handler": staff_login("handler", department_code="city-wb"),
+    }
 
 
 # ------------------------------------------------------------------------ item 3: NUL and surrogates
@@ -43,8 +45,7 @@ def people(seeded, staff_login, mp_login):
 
 @pytest.mark.parametrize("bad", ["\\u0000", "\\ud800", "\\udfff"])
 def test_nul_and_lone_surrogates_in_feedback_fields_are_422_in_chinese(client, people, bad):
-    for field, value in (("content", CONTENT + bad), ("point_code", "GC" + bad),
-                         ("region_code", "410102" + bad)):
+    for field, value in (("content", CONTENT + bad), ("point_code", "GC" + bad), ("region_code", "410102" + bad)):
         body = {"kind": "problem", "content": CONTENT, field: value}
         text = json.dumps(body, ensure_ascii=True).replace("\\\\u", "\\u")
         reply = raw_json(client, "POST", f"{MP}/feedback", text, people["cadre"])
@@ -70,14 +71,22 @@ def test_nul_in_query_filters_and_staff_notes_is_422(client, people):
     assert "无效字符" in error(reply, 422)["errors"]["reason"][0]
     reply = raw_json(client, "POST", f"{STAFF}/feedback/1/tags", '{"tags":["pei\\u0000hui"]}', people["triage"])
     assert error(reply, 422)["errors"]["tags"]
-    reply = raw_json(client, "POST", f"{STAFF}/consultations",
-                     '{"title":"会商","feedback_ids":[1],"departments":["city-wb\\u0000"]}', people["triage"])
+    reply = raw_json(
+        client,
+        "POST",
+        f"{STAFF}/consultations",
+        '{"title":"会商","feedback_ids":[1],"departments":["city-wb\\u0000"]}',
+        people["triage"],
+    )
     assert error(reply, 422)["errors"]["departments"]
 
 
 def test_nul_in_path_codes_is_not_a_server_error(client, people):
-    for url in (f"{STAFF}/ledger/points/GC%0001?month=2026-09", f"{STAFF}/summaries/2026-0%00",
-                f"{STAFF}/assignments?department=city%00wb"):
+    for url in (
+        f"{STAFF}/ledger/points/GC%0001?month=2026-09",
+        f"{STAFF}/summaries/2026-0%00",
+        f"{STAFF}/assignments?department=city%00wb",
+    ):
         reply = client.get(url, headers=people["triage"])
         assert reply.status_code in (404, 422), (url, reply.status_code)
         error(reply, reply.status_code)
@@ -85,8 +94,13 @@ def test_nul_in_path_codes_is_not_a_server_error(client, people):
 
 def test_surrogate_or_nul_in_a_field_name_is_rejected_cleanly(client, people):
     for key in ("\\ud800", "a\\u0000"):
-        reply = raw_json(client, "POST", f"{MP}/feedback",
-                         '{"kind":"problem","content":"' + CONTENT + '","' + key + '":1}', people["cadre"])
+        reply = raw_json(
+            client,
+            "POST",
+            f"{MP}/feedback",
+            '{"kind":"problem","content":"' + CONTENT + '","' + key + '":1}',
+            people["cadre"],
+        )
         assert reply.status_code in (400, 422)
         error(reply, reply.status_code)
 
@@ -96,19 +110,24 @@ def test_surrogate_or_nul_in_a_field_name_is_rejected_cleanly(client, people):
 
 def test_error_with_list_indexes_and_field_names_is_a_422_not_a_500(client, people):
     ids = ["a" * 32, "b" * 32, "bad"]
-    reply = client.post(f"{MP}/feedback", json={"kind": "problem", "content": CONTENT, "attachments": ids},
-                        headers=people["cadre"])
+    reply = client.post(
+        f"{MP}/feedback", json={"kind": "problem", "content": CONTENT, "attachments": ids}, headers=people["cadre"]
+    )
     answer = error(reply, 422)
     assert answer["errors"]["attachments"] == {"2": ["附件编号无效"]}
     many = [f"{i:032d}" for i in range(10)] + ["bad"]
-    reply = client.post(f"{MP}/feedback", json={"kind": "problem", "content": CONTENT, "attachments": many},
-                        headers=people["cadre"])
+    reply = client.post(
+        f"{MP}/feedback", json={"kind": "problem", "content": CONTENT, "attachments": many}, headers=people["cadre"]
+    )
     assert "10" in error(reply, 422)["errors"]["attachments"]
 
 
 def test_nested_list_errors_beside_schema_errors_are_422(client, people):
-    reply = client.post(f"{STAFF}/consultations", headers=people["triage"],
-                        json={"title": "会商", "feedback_ids": [1, "x"], "departments": ["a", 3]})
+    reply = client.post(
+        f"{STAFF}/consultations",
+        headers=people["triage"],
+        json={"title": "会商", "feedback_ids": [1, "x"], "departments": ["a", 3]},
+    )
     answer = error(reply, 422)
     assert answer["errors"]["feedback_ids"] == {"1": ["应为整数"]}
 
@@ -141,20 +160,35 @@ def test_integers_beyond_bigint_are_422(client, people):
     assert answer["errors"]["page"]
     answer = error(client.post(f"{STAFF}/feedback/1/merge", json={"target_id": BIG}, headers=triage), 422)
     assert "范围" in answer["errors"]["target_id"][0]
-    answer = error(client.post(f"{STAFF}/consultations", headers=triage,
-                               json={"title": "会商", "feedback_ids": [BIG], "departments": ["city-wb"]}), 422)
+    answer = error(
+        client.post(
+            f"{STAFF}/consultations",
+            headers=triage,
+            json={"title": "会商", "feedback_ids": [BIG], "departments": ["city-wb"]},
+        ),
+        422,
+    )
     assert "范围" in json.dumps(answer["errors"], ensure_ascii=False)
-    answer = error(client.put(f"{STAFF}/summaries/2026-09/excerpts", headers=triage,
-                              json={"items": [{"feedback_id": BIG}]}), 422)
+    answer = error(
+        client.put(f"{STAFF}/summaries/2026-09/excerpts", headers=triage, json={"items": [{"feedback_id": BIG}]}), 422
+    )
     assert answer["errors"]["items"]
-    answer = error(client.post(f"{STAFF}/assignments/1/extensions", headers=people["handler"],
-                               json={"days": -BIG, "reason": "材料多"}), 422)
+    answer = error(
+        client.post(
+            f"{STAFF}/assignments/1/extensions", headers=people["handler"], json={"days": -BIG, "reason": "材料多"}
+        ),
+        422,
+    )
     assert answer["errors"]["days"]
 
 
 def test_path_ids_beyond_the_column_are_404(client, people):
     triage = people["triage"]
-    for url in (f"{STAFF}/consultations/2147483648", f"{STAFF}/feedback/{BIG}",
-                f"{STAFF}/assignments/{BIG * 4}", f"{STAFF}/feedback/9223372036854775807"):
+    for url in (
+        f"{STAFF}/consultations/2147483648",
+        f"{STAFF}/feedback/{BIG}",
+        f"{STAFF}/assignments/{BIG * 4}",
+        f"{STAFF}/feedback/9223372036854775807",
+    ):
         error(client.get(url, headers=triage), 404)
     error(client.get(f"{STAFF}/consultations/2147483647", headers=triage), 404)

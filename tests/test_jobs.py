@@ -1,8 +1,8 @@
 """The job runner, its database lease, the operator commands, the scheduler and the admin view.
 
 Jobs used here are defined in this module. In-process tests hand the runner their JobSpec;
-real ``flask jobs run-once`` processes find them through ``JOBS_EXTRA`` (honoured only with
-FEEDBACK_ENV=testing).
+real ``flask jobs run-once`` processes find them through ``TEST_JOBS``, read by the test harness
+``tests.support.frozen_flask`` (production code has no hook for extra jobs).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.extensions import db as _db
-from feedback.jobs import runner
+from feedback.jobs import runner, schedule
 from feedback.jobs.context import JobContext
 from feedback.jobs.schedule import SCHEDULE, JobSpec
 from feedback.models import IdempotencyRecord, JobLease, JobRun
@@ -50,8 +50,9 @@ def wait_for_rival(ctx: JobContext) -> dict[str, int]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         _db.session.rollback()  # a fresh snapshot each poll
-        skipped = _db.session.scalar(select(func.count()).select_from(JobRun)
-                                     .where(JobRun.job_id == ctx.job_id, JobRun.outcome == "skipped"))
+        skipped = _db.session.scalar(
+            select(func.count()).select_from(JobRun).where(JobRun.job_id == ctx.job_id, JobRun.outcome == "skipped")
+        )
         if skipped:
             return {"rivals_skipped": skipped}
         time.sleep(0.05)
@@ -60,8 +61,9 @@ def wait_for_rival(ctx: JobContext) -> dict[str, int]:
 
 ADD = JobSpec("test-add", f"{__name__}:add_record", "interval", {"minutes": 5}, "测试：写一行")
 FAIL = JobSpec("test-fail", f"{__name__}:add_then_fail", "interval", {"minutes": 5}, "测试：写一行后失败")
-RIVAL = JobSpec("test-rival", f"{__name__}:wait_for_rival", "interval", {"minutes": 5}, "测试：等待另一个进程",
-                lease_seconds=120)
+RIVAL = JobSpec(
+    "test-rival", f"{__name__}:wait_for_rival", "interval", {"minutes": 5}, "测试：等待另一个进程", lease_seconds=120
+)
 EXTRA_JOBS = (ADD, FAIL, RIVAL)
 
 
@@ -79,7 +81,7 @@ def clock(app):
 
 @pytest.fixture
 def extra_jobs(monkeypatch):
-    monkeypatch.setenv("JOBS_EXTRA", f"{__name__}:EXTRA_JOBS")
+    monkeypatch.setattr(schedule, "SCHEDULE", (*schedule.SCHEDULE, *EXTRA_JOBS))
 
 
 def records(db) -> int:
@@ -146,16 +148,24 @@ def test_an_expired_lease_of_a_crashed_process_is_taken_over(app, db, clock):
     assert taken_over.id == run.id and lease(db, ADD.id).holder is None
 
 
+@pytest.mark.subprocess
 def test_two_real_processes_started_together_run_the_job_once(app, db):
-    env = {**os.environ, "FEEDBACK_ENV": "testing", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "UPLOAD_DIR": app.config["UPLOAD_DIR"], "JOBS_EXTRA": "tests.test_jobs:EXTRA_JOBS"}
-    command = [sys.executable, "-m", "flask", "--app", "feedback", "jobs", "run-once", RIVAL.id]
-    procs = [subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(2)]
+    env = {
+        **os.environ,
+        "FEEDBACK_ENV": "testing",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "UPLOAD_DIR": app.config["UPLOAD_DIR"],
+        "TEST_JOBS": "tests.test_jobs:EXTRA_JOBS",
+    }
+    command = [sys.executable, "-m", "tests.support.frozen_flask", "--app", "feedback", "jobs", "run-once", RIVAL.id]
+    procs = [
+        subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
     assert sorted(code for code, _, _ in results) == [0, 1], results
-    (_, ran_out, _), = [r for r in results if r[0] == 0]
-    (_, _, skipped_err), = [r for r in results if r[0] == 1]
+    ((_, ran_out, _),) = [r for r in results if r[0] == 0]
+    ((_, _, skipped_err),) = [r for r in results if r[0] == 1]
     assert "运行成功" in ran_out and "rivals_skipped=1" in ran_out
     assert "未运行" in skipped_err and "租约被占用" in skipped_err
     outcomes = sorted(r.outcome for r in runs(db, RIVAL.id))
@@ -165,9 +175,10 @@ def test_two_real_processes_started_together_run_the_job_once(app, db):
     assert lease(db, RIVAL.id).holder is None
 
 
-def test_test_jobs_are_invisible_outside_testing(app, extra_jobs):
-    assert runner.find_spec(ADD.id) == ADD
-    app.config["FEEDBACK_ENV"] = "production"
+def test_production_code_runs_only_the_schedule(app, monkeypatch):
+    """The old JOBS_EXTRA hook is gone: no variable makes the runner import a job the schedule lacks."""
+    monkeypatch.setenv("JOBS_EXTRA", f"{__name__}:EXTRA_JOBS")
+    monkeypatch.setenv("TEST_JOBS", f"{__name__}:EXTRA_JOBS")
     assert runner.find_spec(ADD.id) is None
     assert runner.find_spec("retention").func == "feedback.jobs.retention:run"
 
@@ -176,8 +187,17 @@ def test_test_jobs_are_invisible_outside_testing(app, extra_jobs):
 
 
 def record(db, job_id: str, started: datetime, outcome: str, counts=None, error=None) -> None:
-    db.session.add(JobRun(job_id=job_id, holder="vm:7", started_at=started, finished_at=started, outcome=outcome,
-                          counts=counts, error=error))
+    db.session.add(
+        JobRun(
+            job_id=job_id,
+            holder="vm:7",
+            started_at=started,
+            finished_at=started,
+            outcome=outcome,
+            counts=counts,
+            error=error,
+        )
+    )
     db.session.commit()
 
 
@@ -273,11 +293,22 @@ def test_a_scheduler_trigger_runs_the_job_through_the_runner(app, db, clock, ext
     assert run.outcome == "success" and run.counts == {"added": 1}
 
 
+@pytest.mark.subprocess
 def test_the_scheduler_process_stops_cleanly_on_sigterm(app, db):
-    env = {**os.environ, "FEEDBACK_ENV": "testing", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "UPLOAD_DIR": app.config["UPLOAD_DIR"]}
-    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "feedback", "jobs", "run"], cwd=PROJECT_DIR,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "FEEDBACK_ENV": "testing",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "UPLOAD_DIR": app.config["UPLOAD_DIR"],
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "feedback", "jobs", "run"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         lines = []
         for line in proc.stdout:  # blocks until the process says it is up
@@ -294,13 +325,15 @@ def test_the_scheduler_process_stops_cleanly_on_sigterm(app, db):
     assert "stopping the scheduler" in rest and "scheduler stopped" in rest
 
 
+@pytest.mark.subprocess
 def test_the_web_app_never_starts_a_scheduler(app):
-    code = ("import sys; from feedback import create_app; app = create_app({'FEEDBACK_ENV': 'testing'}); "
-            "app.test_client().get('/api/openapi.json'); import threading; "
-            "assert 'apscheduler' not in sys.modules, 'apscheduler imported'; "
-            "assert threading.active_count() == 1, threading.enumerate()")
-    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True,
-                            timeout=60)
+    code = (
+        "import sys; from feedback import create_app; app = create_app({'FEEDBACK_ENV': 'testing'}); "
+        "app.test_client().get('/api/openapi.json'); import threading; "
+        "assert 'apscheduler' not in sys.modules, 'apscheduler imported'; "
+        "assert threading.active_count() == 1, threading.enumerate()"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
 
 

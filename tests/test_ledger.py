@@ -77,12 +77,21 @@ def entry_count(db) -> int:
 def test_liaison_records_and_corrects_within_seven_days_then_it_locks(client, db, clock, liaison):
     headers = liaison("GC01")
     clock.freeze(at("2026-09-23", 9, 30))
-    first = client.put(f"{LEDGER}/2026-09-22", headers=headers,
-                       json=counts(meetings=3, irrelevant_meetings=1, documents=5, note="县里秸秆焚烧会"))
+    first = client.put(
+        f"{LEDGER}/2026-09-22",
+        headers=headers,
+        json=counts(meetings=3, irrelevant_meetings=1, documents=5, note="县里秸秆焚烧会"),
+    )
     assert first.status_code == 200, first.get_json()
     assert first.get_json() | {"updated_at": None} == {
-        "day": "2026-09-22", **counts(meetings=3, irrelevant_meetings=1, documents=5), "note": "县里秸秆焚烧会",
-        "recorded_by": "liaison-gc01", "updated_at": None, "editable": True, "source": "liaison"}
+        "day": "2026-09-22",
+        **counts(meetings=3, irrelevant_meetings=1, documents=5),
+        "note": "县里秸秆焚烧会",
+        "recorded_by": "liaison-gc01",
+        "updated_at": None,
+        "editable": True,
+        "source": "liaison",
+    }
 
     clock.freeze(at("2026-09-29", 18))  # 7 days later: still open
     fixed = client.put(f"{LEDGER}/2026-09-22", headers=headers, json=counts(meetings=2, irrelevant_meetings=2))
@@ -90,7 +99,8 @@ def test_liaison_records_and_corrects_within_seven_days_then_it_locks(client, db
     assert entry_count(db) == 1
     listed = client.get(f"{LEDGER}?from=2026-09-22&to=2026-09-22", headers=headers).get_json()
     assert [(e["day"], e["meetings"], e["irrelevant_meetings"], e["documents"]) for e in listed["entries"]] == [
-        ("2026-09-22", 2, 2, 0)]
+        ("2026-09-22", 2, 2, 0)
+    ]
     assert listed["editable_from"] == "2026-09-22"
 
     clock.freeze(at("2026-09-30", 0, 5))  # 8 days later, China time (still 09-29 in UTC)
@@ -111,16 +121,21 @@ def test_today_is_the_china_date(client, clock, liaison):
     assert future.status_code == 422 and future.get_json()["errors"] == {"day": ["不能登记未来的日期"]}
 
 
-@pytest.mark.parametrize("body, errors", [
-    (counts(meetings=-1), {"meetings": ["参会次数应为 0–999 的整数"]}),
-    (counts(checkins=1000), {"checkins": ["打卡签到次数应为 0–999 的整数"]}),
-    (counts(meetings=1, irrelevant_meetings=2),
-     {"irrelevant_meetings": ["陪会次数（与本点无关的会议）不能多于参会次数"]}),
-    (counts(documents="3"), {"documents": ["应为整数"]}),
-    ({k: v for k, v in counts().items() if k != "forms"}, {"forms": ["此项为必填项"]}),
-    (counts(note="会" * 501), {"note": ["备注不超过 500 个字"]}),
-    (counts(point_code="GC02"), {"point_code": ["不支持的字段"]}),
-])
+@pytest.mark.parametrize(
+    "body, errors",
+    [
+        (counts(meetings=-1), {"meetings": ["参会次数应为 0–999 的整数"]}),
+        (counts(checkins=1000), {"checkins": ["打卡签到次数应为 0–999 的整数"]}),
+        (
+            counts(meetings=1, irrelevant_meetings=2),
+            {"irrelevant_meetings": ["陪会次数（与本点无关的会议）不能多于参会次数"]},
+        ),
+        (counts(documents="3"), {"documents": ["应为整数"]}),
+        ({k: v for k, v in counts().items() if k != "forms"}, {"forms": ["此项为必填项"]}),
+        (counts(note="会" * 501), {"note": ["备注不超过 500 个字"]}),
+        (counts(point_code="GC02"), {"point_code": ["不支持的字段"]}),
+    ],
+)
 def test_validation_speaks_chinese(client, db, clock, liaison, body, errors):
     clock.freeze(at("2026-09-23", 9))
     reply = client.put(f"{LEDGER}/2026-09-22", headers=liaison("GC01"), json=body)
@@ -146,8 +161,9 @@ def test_a_liaison_only_ever_sees_and_writes_their_own_point(client, db, fill, l
     assert own["point"] == {"code": "GC01", "name": own["point"]["name"]}
     assert [(e["day"], e["meetings"], e["documents"]) for e in own["entries"]] == [("2026-09-22", 0, 1)]
     db.session.rollback()
-    by_point = dict(db.session.execute(
-        select(ObservationPoint.code, LedgerEntry.meetings).join(ObservationPoint)).all())
+    by_point = dict(
+        db.session.execute(select(ObservationPoint.code, LedgerEntry.meetings).join(ObservationPoint)).all()
+    )
     assert by_point == {"GC01": 0, "GC02": 4}  # GC01's write did not touch GC02's day
     # There is no way to name another point: a point in the query is ignored, the org views refuse liaisons.
     named = client.get(f"{LEDGER}?point=GC02&from=2026-09-22&to=2026-09-22", headers=liaison("GC01")).get_json()
@@ -160,8 +176,13 @@ def test_roles(client, seeded, clock, staff_login):
     clock.freeze(at("2026-09-23", 9))
     handler = staff_login("handler", department_code=_any_department())
     viewer = staff_login("viewer")
-    for method, path in (("GET", ""), ("PUT", "/2026-09-22"), ("GET", "/points/GC01?month=2026-09"),
-                         ("GET", "/monthly?month=2026-09"), ("GET", "/quarterly?quarter=2026Q3")):
+    for method, path in (
+        ("GET", ""),
+        ("PUT", "/2026-09-22"),
+        ("GET", "/points/GC01?month=2026-09"),
+        ("GET", "/monthly?month=2026-09"),
+        ("GET", "/quarterly?quarter=2026Q3"),
+    ):
         assert client.open(f"{LEDGER}{path}", method=method, json=counts(), headers=handler).status_code == 403
     for role in ("triage", "admin", "viewer"):  # the org department and leadership read, never write
         headers = viewer if role == "viewer" else staff_login(role)
@@ -174,12 +195,14 @@ def _any_department() -> str:
     from feedback.extensions import db
     from feedback.models import Department
 
-    return db.session.scalar(select(Department.code).where(
-        Department.is_org_department.is_(False), Department.active.is_(True)).limit(1))
+    return db.session.scalar(
+        select(Department.code).where(Department.is_org_department.is_(False), Department.active.is_(True)).limit(1)
+    )
 
 
-def test_the_org_department_corrects_a_locked_day_and_the_correction_is_recorded(client, db, clock, fill, liaison,
-                                                                                 staff_login):
+def test_the_org_department_corrects_a_locked_day_and_the_correction_is_recorded(
+    client, db, clock, fill, liaison, staff_login
+):
     from feedback.models import Event
 
     fill("GC01", "2026-09-22", meetings=3, irrelevant_meetings=1, note="县里会议")
@@ -194,24 +217,35 @@ def test_the_org_department_corrects_a_locked_day_and_the_correction_is_recorded
         assert client.put(url, headers=triage, json=wrong).status_code == status
     for who in (headers, staff_login("viewer"), staff_login("handler", department_code=_any_department())):
         assert client.put(url, headers=who, json=body | {"reason": reason}).status_code == 403
-    assert client.put(f"{LEDGER}/points/ZZ99/2026-09-22", headers=triage,
-                      json=body | {"reason": reason}).status_code == 404
+    assert (
+        client.put(f"{LEDGER}/points/ZZ99/2026-09-22", headers=triage, json=body | {"reason": reason}).status_code
+        == 404
+    )
     ahead = client.put(f"{LEDGER}/points/GC01/2026-10-15", headers=triage, json=body | {"reason": reason})
     assert ahead.status_code == 422
 
     fixed = client.put(url, headers=triage, json=body | {"reason": reason, "note": "县里会议；市里检查"})
     assert fixed.status_code == 200, fixed.get_json()
     assert (fixed.get_json()["source"], fixed.get_json()["recorded_by"], fixed.get_json()["inspections"]) == (
-        "org", "zzb-ledger", 1)
+        "org",
+        "zzb-ledger",
+        1,
+    )
     shown = client.get(f"{LEDGER}?from=2026-09-22&to=2026-09-22", headers=headers).get_json()["entries"]
     assert (shown[0]["meetings"], shown[0]["inspections"], shown[0]["editable"]) == (4, 1, False)
     # A locked day that was never filled can be filled in by the org department too.
-    assert client.put(f"{LEDGER}/points/GC01/2026-09-21", headers=triage,
-                      json=counts(documents=2) | {"reason": "补登纸质台账"}).status_code == 200
+    assert (
+        client.put(
+            f"{LEDGER}/points/GC01/2026-09-21", headers=triage, json=counts(documents=2) | {"reason": "补登纸质台账"}
+        ).status_code
+        == 200
+    )
     db.session.rollback()
     events = db.session.scalars(select(Event).where(Event.action == "ledger_correct").order_by(Event.id)).all()
     assert [(e.reason, e.actor_role, e.data["point"], e.data["day"]) for e in events] == [
-        (reason, "triage", "GC01", "2026-09-22"), ("补登纸质台账", "triage", "GC01", "2026-09-21")]
+        (reason, "triage", "GC01", "2026-09-22"),
+        ("补登纸质台账", "triage", "GC01", "2026-09-21"),
+    ]
     assert events[0].data["before"] == {**counts(meetings=3, irrelevant_meetings=1), "note": "县里会议"}
     assert events[0].data["after"] == {**body, "note": "县里会议；市里检查"}
     assert events[1].data["before"] is None and events[0].feedback_id is None
@@ -255,8 +289,9 @@ def test_monthly_statistics_per_point_and_overall(client, db, clock, fill, staff
     fill("GC02", "2026-09-26", documents=1)  # a Saturday off: filled, never missing
     fill("GC45", "2026-09-10", documents=1)
     fill("GC01", "2026-10-08", meetings=50)  # another month
-    db.session.execute(ObservationPoint.__table__.update().where(ObservationPoint.code.in_(["GC44", "GC45"]))
-                       .values(active=False))
+    db.session.execute(
+        ObservationPoint.__table__.update().where(ObservationPoint.code.in_(["GC44", "GC45"])).values(active=False)
+    )
     db.session.commit()
 
     clock.freeze(at("2026-10-14", 10))
@@ -265,25 +300,60 @@ def test_monthly_statistics_per_point_and_overall(client, db, clock, fill, staff
     assert "GC44" not in rows and len(rows) == 44  # inactive without entries: left out
     # GC01: 22 working days in September, 3 of them filled, from 09-01 on.
     assert rows["GC01"] | {"name": None} == {
-        "code": "GC01", "name": None, "active": True, "first_day": "2026-09-01", "days_filled": 3, "days_missing": 19,
+        "code": "GC01",
+        "name": None,
+        "active": True,
+        "first_day": "2026-09-01",
+        "days_filled": 3,
+        "days_missing": 19,
         "never_reported": False,
-        "totals": {"meetings": 6, "irrelevant_meetings": 3, "documents": 7, "inspections": 2, "forms": 3,
-                   "checkins": 5}}
+        "totals": {
+            "meetings": 6,
+            "irrelevant_meetings": 3,
+            "documents": 7,
+            "inspections": 2,
+            "forms": 3,
+            "checkins": 5,
+        },
+    }
     # GC02 from Sun 09-20: 09-20..24 and 09-28..30 are 8 working days; 09-20 and 09-22 filled.
     assert (rows["GC02"]["days_filled"], rows["GC02"]["days_missing"]) == (3, 6)
-    assert rows["GC02"]["totals"] == {"meetings": 2, "irrelevant_meetings": 1, "documents": 4, "inspections": 0,
-                                      "forms": 1, "checkins": 2}
-    assert rows["GC45"] | {"name": None} == {"code": "GC45", "name": None, "active": False, "first_day": "2026-09-10",
-                                             "days_filled": 1, "days_missing": 0, "totals": counts(documents=1),
-                                             "never_reported": False}
+    assert rows["GC02"]["totals"] == {
+        "meetings": 2,
+        "irrelevant_meetings": 1,
+        "documents": 4,
+        "inspections": 0,
+        "forms": 1,
+        "checkins": 2,
+    }
+    assert rows["GC45"] | {"name": None} == {
+        "code": "GC45",
+        "name": None,
+        "active": False,
+        "first_day": "2026-09-10",
+        "days_filled": 1,
+        "days_missing": 0,
+        "totals": counts(documents=1),
+        "never_reported": False,
+    }
     # The 41 active points that never reported are not hidden: every working day of September is missing.
     assert (rows["GC07"]["first_day"], rows["GC07"]["days_missing"], rows["GC07"]["never_reported"]) == (None, 22, True)
     assert sum(r["never_reported"] for r in rows.values()) == 41
     assert report["overall"] == {
-        "totals": {"meetings": 8, "irrelevant_meetings": 4, "documents": 12, "inspections": 2, "forms": 4,
-                   "checkins": 7},
-        "days_filled": 7, "days_missing": 25 + 41 * 22, "points": 44, "points_with_missing": 2 + 41,
-        "points_never_reported": 41}
+        "totals": {
+            "meetings": 8,
+            "irrelevant_meetings": 4,
+            "documents": 12,
+            "inspections": 2,
+            "forms": 4,
+            "checkins": 7,
+        },
+        "days_filled": 7,
+        "days_missing": 25 + 41 * 22,
+        "points": 44,
+        "points_with_missing": 2 + 41,
+        "points_never_reported": 41,
+    }
     assert report["partial"] is False and (report["from"], report["to"]) == ("2026-09-01", "2026-09-30")
 
     ahead = client.get(f"{LEDGER}/monthly?month=2026-11", headers=staff_login("triage"))
@@ -300,7 +370,7 @@ def _write_quarter(db, code: str, year: int, skip: int = 0, extra: dict[str, int
         if calendar.is_workday(day):
             days.append(day)
         day += timedelta(days=1)
-    for i, day in enumerate(days[:len(days) - skip]):
+    for i, day in enumerate(days[: len(days) - skip]):
         values = counts(**per_day)
         if i == 0 and extra:
             values = {k: values[k] + extra.get(k, 0) for k in values}
@@ -332,8 +402,14 @@ def test_quarterly_bulletin_flags_exactly_the_counts_that_went_up(client, db, cl
         ("GC03", "meetings", 0, 1, False),
     ]
     points = {p["code"]: p for p in bulletin["points"]}
-    assert points["GC01"]["change"] == {"meetings": -68, "irrelevant_meetings": -67, "documents": -3,
-                                        "inspections": 65, "forms": -1, "checkins": 66}
+    assert points["GC01"]["change"] == {
+        "meetings": -68,
+        "irrelevant_meetings": -67,
+        "documents": -3,
+        "inspections": 65,
+        "forms": -1,
+        "checkins": 66,
+    }
     assert points["GC01"]["complete"] and points["GC01"]["note"] is None
     assert points["GC01"]["current"]["days_filled"] == 66 and points["GC01"]["previous"]["days_filled"] == 67
     assert points["GC04"]["change"]["meetings"] == 56 - 335 and points["GC04"]["increased"] == []
@@ -406,3 +482,21 @@ def test_no_reminder_for_a_holiday_but_one_for_a_make_up_saturday(db, clock, see
     assert _run(clock, at("2026-10-11", 9)) == {"points_checked": 45, "reminders_queued": 45}  # Sat 10-10 worked
     assert _run(clock, at("2026-10-12", 9)) == {"points_checked": 0, "reminders_queued": 0}  # Sun 10-11 off
     assert len(_reminders(db)) == 90 and "ledger:GC45:2026-10-10" in _reminders(db)
+
+
+def test_a_key_taken_by_another_transaction_leaves_this_session_intact(app, db, seeded):
+    """The race path (same ledger day, same idempotency key…) answers without rolling the session back:
+    what the request already flushed is still there and commits."""
+    from feedback.services.inserts import insert_if_absent
+
+    point = db.session.scalar(select(ObservationPoint).order_by(ObservationPoint.id))
+    day = date(2026, 9, 1)
+    with db.engine.begin() as other:  # the rival request, committed first
+        other.execute(LedgerEntry.__table__.insert().values(point_id=point.id, day=day, meetings=3))
+    earlier = LedgerEntry(point_id=point.id, day=date(2026, 9, 2), meetings=1)
+    db.session.add(earlier)
+    db.session.flush()
+    assert insert_if_absent(LedgerEntry, {"point_id": point.id, "day": day}, ["point_id", "day"]) is None
+    db.session.commit()
+    rows = db.session.scalars(select(LedgerEntry).where(LedgerEntry.point_id == point.id).order_by(LedgerEntry.day))
+    assert [(e.day, e.meetings) for e in rows] == [(day, 3), (date(2026, 9, 2), 1)]

@@ -26,13 +26,25 @@ def refusing_feedback_table(db):
     dialect = db.engine.dialect.name
     with db.engine.begin() as conn:
         if dialect == "postgresql":
-            conn.execute(text("CREATE FUNCTION refuse_feedback() RETURNS trigger AS $$ "
-                              "BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql"))
-            conn.execute(text("CREATE TRIGGER refuse_feedback BEFORE INSERT ON feedback "
-                              "FOR EACH ROW EXECUTE FUNCTION refuse_feedback()"))
+            conn.execute(
+                text(
+                    "CREATE FUNCTION refuse_feedback() RETURNS trigger AS $$ "
+                    "BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_feedback BEFORE INSERT ON feedback "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_feedback()"
+                )
+            )
         else:  # the trigger body names a missing table: the INSERT fails with OperationalError
-            conn.execute(text("CREATE TRIGGER refuse_feedback BEFORE INSERT ON feedback "
-                              "BEGIN INSERT INTO no_such_table VALUES (1); END"))
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_feedback BEFORE INSERT ON feedback "
+                    "BEGIN INSERT INTO no_such_table VALUES (1); END"
+                )
+            )
     yield
     db.session.remove()
     with db.engine.begin() as conn:
@@ -41,8 +53,7 @@ def refusing_feedback_table(db):
             conn.execute(text("DROP FUNCTION refuse_feedback()"))
 
 
-def test_a_failed_submission_logs_no_statement_parameters(seeded, client, mp_login, caplog,
-                                                          refusing_feedback_table):
+def test_a_failed_submission_logs_no_statement_parameters(seeded, client, mp_login, caplog, refusing_feedback_table):
     headers = mp_login()
     caplog.set_level(logging.DEBUG)
     reply = client.post("/api/mp/v1/feedback", headers=headers, json={"kind": "problem", "content": CONTENT})
@@ -50,7 +61,7 @@ def test_a_failed_submission_logs_no_statement_parameters(seeded, client, mp_log
     logs = _formatted(caplog)
     request_id = reply.get_json()["request_id"]
     assert f"unhandled error request_id={request_id}" in logs
-    assert "Error" in logs and "feedback/services/intake.py" in logs  # type and place are there
+    assert "Error" in logs and "feedback/services/intake/submit.py" in logs  # type and place are there
     for leak in (CONTENT, "七张", "parameters", "refused by the test", "no_such_table", "INSERT INTO"):
         assert leak not in logs, f"{leak!r} reached the logs"
 
@@ -78,8 +89,10 @@ def test_mini_program_requests_get_our_own_request_id(client, mp_login, caplog):
     caplog.set_level(logging.INFO)
     chosen = "same-id-for-everything-123"
     ids = set()
-    for path, body in (("/api/mp/v1/feedback/track", {"receipt": "AAAA-BBBB-CCCC-DDDD-EEEE"}),
-                       ("/api/mp/v1/feedback", {"kind": "problem"})):
+    for path, body in (
+        ("/api/mp/v1/feedback/track", {"receipt": "AAAA-BBBB-CCCC-DDDD-EEEE"}),
+        ("/api/mp/v1/feedback", {"kind": "problem"}),
+    ):
         reply = client.post(path, headers={**headers, "X-Request-ID": chosen}, json=body)
         assert reply.headers["X-Request-ID"] != chosen
         assert reply.get_json()["request_id"] == reply.headers["X-Request-ID"]

@@ -8,7 +8,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import Migrate
 
 from feedback.extensions import db as _db
-from feedback.services.search import include_name
+from feedback.services.admin.search import include_name
 
 
 def test_single_head(app):
@@ -35,15 +35,23 @@ def test_reporter_times_written_before_are_coarsened_to_the_day(app, db):
 
     exact = datetime(2026, 11, 30, 17, 5, 9, 250000, tzinfo=UTC)  # 2026-12-01 01:05:09 in Beijing
     staff_moment = datetime(2026, 12, 1, 2, 0, 1, tzinfo=UTC)
-    feedback = Feedback(kind="problem", status="submitted", content="会议太多，基层疲于应付各类检查。",
-                        receipt_hash="m" * 64, submitted_at=exact, submitted_on=date(2026, 12, 1))
+    feedback = Feedback(
+        kind="problem",
+        status="submitted",
+        content="会议太多，基层疲于应付各类检查。",
+        receipt_hash="m" * 64,
+        submitted_at=exact,
+        submitted_on=date(2026, 12, 1),
+    )
     db.session.add(feedback)
     db.session.flush()
-    db.session.add_all([
-        Event(feedback_id=feedback.id, action="submitted", actor_type="reporter", created_at=exact),
-        Event(feedback_id=feedback.id, action="ask", actor_type="staff", created_at=staff_moment),
-        Message(feedback_id=feedback.id, direction="from_reporter", body="补充", created_at=exact),
-    ])
+    db.session.add_all(
+        [
+            Event(feedback_id=feedback.id, action="submitted", actor_type="reporter", created_at=exact),
+            Event(feedback_id=feedback.id, action="ask", actor_type="staff", created_at=staff_moment),
+            Message(feedback_id=feedback.id, direction="from_reporter", body="补充", created_at=exact),
+        ]
+    )
     db.session.commit()
     fid = feedback.id
     flask_migrate.downgrade(revision="03fe00356467")

@@ -19,11 +19,13 @@ from sqlalchemy import select
 from feedback.jobs.context import JobContext
 from feedback.jobs.monthly_summary import publish, refresh_facts
 from feedback.models import Feedback, MonthlyDepartmentFact, MonthlyFact, MonthlySummary, ObservationPoint
-from feedback.services import assignments, reporter, triage
-from feedback.services.actors import Actor
-from feedback.services.intake import submit_feedback
-from feedback.services.routing_actions import route_direct
-from tests.test_staff_assignments import STAFF, ok
+from feedback.services.handling import assignments
+from feedback.services.handling.actors import Actor
+from feedback.services.intake import reporter
+from feedback.services.intake.submit import submit_feedback
+from feedback.services.triage import decisions as triage
+from feedback.services.triage.assigning import route_direct
+from tests.support.api import STAFF, ok
 
 CHINA = ZoneInfo("Asia/Shanghai")
 TRIAGE = Actor("staff", "triage")
@@ -50,11 +52,21 @@ class Seeder:
     def at(self, *parts: int) -> None:
         self.clock.freeze(cst(*parts))
 
-    def submit(self, when: tuple, content: str, tags: list[str], kind: str = "problem", unit_level: str = "village",
-               point: str | None = None, region: str | None = None) -> Feedback:
+    def submit(
+        self,
+        when: tuple,
+        content: str,
+        tags: list[str],
+        kind: str = "problem",
+        unit_level: str = "village",
+        point: str | None = None,
+        region: str | None = None,
+    ) -> Feedback:
         self.at(*when)
-        submit_feedback("test-pseudonym", {"kind": kind, "content": content, "unit_level": unit_level,
-                                           "point_code": point, "region_code": region})
+        submit_feedback(
+            "test-pseudonym",
+            {"kind": kind, "content": content, "unit_level": unit_level, "point_code": point, "region_code": region},
+        )
         feedback = self.db.session.scalar(select(Feedback).order_by(Feedback.id.desc()).limit(1))
         triage.retag(TRIAGE, feedback, tags, None)
         self.db.session.commit()
@@ -77,6 +89,7 @@ class Seeder:
             feedback = self.db.session.get(Feedback, assignment.feedback_id)
             triage.close(TRIAGE, feedback, None)
             reporter.rate(feedback, rating, None)
+
         self.act(when, change)
 
 
@@ -85,8 +98,9 @@ def handler(assignment) -> Actor:
 
 
 def respond(assignment):
-    return assignments.respond(handler(assignment), assignment, measures="已整改", result="已完成", summary=None,
-                               attachments=[])
+    return assignments.respond(
+        handler(assignment), assignment, measures="已整改", result="已完成", summary=None, attachments=[]
+    )
 
 
 @pytest.fixture
@@ -142,20 +156,47 @@ def sept(app, db, seeded):
     return f
 
 
-MONTHS = ["2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05",
-          "2026-06", "2026-07", "2026-08", "2026-09"]
+MONTHS = [
+    "2025-10",
+    "2025-11",
+    "2025-12",
+    "2026-01",
+    "2026-02",
+    "2026-03",
+    "2026-04",
+    "2026-05",
+    "2026-06",
+    "2026-07",
+    "2026-08",
+    "2026-09",
+]
 Z8 = [0] * 8  # 2025-10 .. 2026-05: nothing was submitted
 
 
 def tag(code, name, count, previous, last_year, mom_pct, yoy_pct, jun_to_sep):
-    return {"code": code, "name": name, "count": count, "previous": previous, "last_year": last_year,
-            "mom_change": count - previous, "mom_pct": mom_pct, "yoy_change": count - last_year, "yoy_pct": yoy_pct,
-            "series": Z8 + jun_to_sep}
+    return {
+        "code": code,
+        "name": name,
+        "count": count,
+        "previous": previous,
+        "last_year": last_year,
+        "mom_change": count - previous,
+        "mom_pct": mom_pct,
+        "yoy_change": count - last_year,
+        "yoy_pct": yoy_pct,
+        "series": Z8 + jun_to_sep,
+    }
 
 
 def mover(code, name, count, previous, mom_pct):
-    return {"code": code, "name": name, "count": count, "previous": previous, "mom_change": count - previous,
-            "mom_pct": mom_pct}
+    return {
+        "code": code,
+        "name": name,
+        "count": count,
+        "previous": previous,
+        "mom_change": count - previous,
+        "mom_pct": mom_pct,
+    }
 
 
 def term(word, count, previous, baseline, growth):
@@ -173,8 +214,16 @@ def expected_payload(db) -> dict:
         "months": MONTHS,
         # September counts F1–F8 (F6 rejected still counts; F9 merged and the October one do not).
         # August 3, September 2025 2: 8-3 = +5, 5/3 = 166.7 %; 8-2 = +6, 6/2 = 300.0 %.
-        "total": {"count": 8, "previous": 3, "last_year": 2, "mom_change": 5, "mom_pct": 166.7,
-                  "yoy_change": 6, "yoy_pct": 300.0, "series": Z8 + [1, 1, 3, 8]},
+        "total": {
+            "count": 8,
+            "previous": 3,
+            "last_year": 2,
+            "mom_change": 5,
+            "mom_pct": 166.7,
+            "yoy_change": 6,
+            "yoy_pct": 300.0,
+            "series": Z8 + [1, 1, 3, 8],
+        },
         "tags": [  # taxonomy order; series Jun, Jul, Aug, Sep
             tag("peihui", "陪会", 1, 1, 1, 0.0, 0.0, [0, 0, 1, 1]),  # F6 / Aug / Sep 2025
             tag("liuhen", "留痕", 2, 1, 0, 100.0, None, [0, 0, 1, 2]),  # F2 F7; (2-1)/1 = 100 %
@@ -187,17 +236,35 @@ def expected_payload(db) -> dict:
             tag("wenshan", "文山会海", 0, 0, 0, None, None, [0, 0, 0, 0]),
         ],
         # +4, then three tags at +1 in taxonomy order (留痕, 督检考 before 填报); only one fell.
-        "rising": [mover("zhijian", "指尖", 4, 0, None), mover("liuhen", "留痕", 2, 1, 100.0),
-                   mover("dujiankao", "督检考", 1, 0, None)],
+        "rising": [
+            mover("zhijian", "指尖", 4, 0, None),
+            mover("liuhen", "留痕", 2, 1, 100.0),
+            mover("dujiankao", "督检考", 1, 0, None),
+        ],
         "falling": [mover("jiediao", "借调", 0, 1, -100.0)],
         "breakdowns": {
             "kind": cells([("problem", "问题线索", 6), ("suggestion", "意见建议", 1), ("practice", "经验做法", 1)]),
-            "unit_level": cells([("village", "村", 6), ("community", "社区", 0), ("township", "乡镇", 2),
-                                 ("subdistrict", "街道", 0), ("county", "县（市、区）直机关", 0),
-                                 ("city", "市直机关", 0), ("unknown", "未填写", 0)]),
+            "unit_level": cells(
+                [
+                    ("village", "村", 6),
+                    ("community", "社区", 0),
+                    ("township", "乡镇", 2),
+                    ("subdistrict", "街道", 0),
+                    ("county", "县（市、区）直机关", 0),
+                    ("city", "市直机关", 0),
+                    ("unknown", "未填写", 0),
+                ]
+            ),
             # GC01 and GC02 lie in 490102; F7 (490103001) and F8 (490103) in 490103.
-            "region": cells([("490102", "490102", 6), ("490103", "490103", 2), ("490104", "490104", 0),
-                             ("490105", "490105", 0), ("unknown", "未填写", 0)]),
+            "region": cells(
+                [
+                    ("490102", "490102", 6),
+                    ("490103", "490103", 2),
+                    ("490104", "490104", 0),
+                    ("490105", "490105", 0),
+                    ("unknown", "未填写", 0),
+                ]
+            ),
             "point": cells([(p.code, p.name, {"GC01": 5, "GC02": 1}.get(p.code, 0)) for p in points]),
         },
         # Count in September minus the mean of June, July, August (C; R; P L J):
@@ -206,7 +273,8 @@ def expected_payload(db) -> dict:
         #   反复 and 费时费力 both 2 (F7 F8) - 2/3 = 1.33: the tie goes to 反 (U+53CD) before 费 (U+8D39).
         #   陪会 留痕 填报 are tag names and never listed.
         "emerging_terms": [
-            term("打卡", 5, [1, 0, 0], 0.33, 4.67), term("每天", 3, [1, 0, 0], 0.33, 2.67),
+            term("打卡", 5, [1, 0, 0], 0.33, 4.67),
+            term("每天", 3, [1, 0, 0], 0.33, 2.67),
             *(term(word, 2, [0, 0, 0], 0.0, 2.0) for word in ("巡查", "巡河", "拍照", "河长", "禁烧", "秸秆", "要求")),
             term("反复", 2, [0, 1, 1], 0.67, 1.33),
         ],
@@ -214,15 +282,35 @@ def expected_payload(db) -> dict:
             # city-fb: F3, F4, F7 assigned. Acknowledged on time F3, F7 (F4 still pending past end of 09-29).
             # Responded F7 on 09-04, 1 working day after 09-03: average 1.0. Overdue F3: due end of 09-22
             # (15 working days from 09-02, Sunday 09-20 a make-up workday), unanswered on 10-01. 1 of 1 rated.
-            {"department_code": "city-fb", "department_name": "嵩阳市人民政府办公室", "assigned": 3,
-             "acknowledged_on_time": 2, "responded": 1, "responded_on_time": 1, "overdue": 1,
-             "avg_response_days": 1.0, "rated": 1, "satisfied": 1, "satisfaction_pct": 100.0},
+            {
+                "department_code": "city-fb",
+                "department_name": "嵩阳市人民政府办公室",
+                "assigned": 3,
+                "acknowledged_on_time": 2,
+                "responded": 1,
+                "responded_on_time": 1,
+                "overdue": 1,
+                "avg_response_days": 1.0,
+                "rated": 1,
+                "satisfied": 1,
+                "satisfaction_pct": 100.0,
+            },
             # city-wb: F1, F2 assigned 09-01; ack due end of 09-02 (F2 acknowledged 09-03: late); due end of
             # 09-21. F1 answered 09-10 (7 working days), F2 on 09-22 (16, late, overdue); (7+16)/2 = 11.5.
             # F1 满意, F2 不满意: 1 of 2 = 50 %.
-            {"department_code": "city-wb", "department_name": "嵩阳市委办公室", "assigned": 2,
-             "acknowledged_on_time": 1, "responded": 2, "responded_on_time": 1, "overdue": 1,
-             "avg_response_days": 11.5, "rated": 2, "satisfied": 1, "satisfaction_pct": 50.0},
+            {
+                "department_code": "city-wb",
+                "department_name": "嵩阳市委办公室",
+                "assigned": 2,
+                "acknowledged_on_time": 1,
+                "responded": 2,
+                "responded_on_time": 1,
+                "overdue": 1,
+                "avg_response_days": 11.5,
+                "rated": 2,
+                "satisfied": 1,
+                "satisfaction_pct": 50.0,
+            },
             # city-tj: F5 returned (not counted); its August assignment belongs to August.
         ],
     }
@@ -266,9 +354,22 @@ def test_refreshing_facts_twice_gives_identical_rows(app, db, sept):
 
     def rows():
         facts = {(f.month, f.dimension, f.key, f.count) for f in db.session.scalars(select(MonthlyFact))}
-        depts = {(d.month, d.department_id, d.assigned, d.acknowledged_on_time, d.responded, d.responded_on_time,
-                  d.overdue, d.response_working_days, d.rated, d.satisfied, d.satisfaction_score)
-                 for d in db.session.scalars(select(MonthlyDepartmentFact))}
+        depts = {
+            (
+                d.month,
+                d.department_id,
+                d.assigned,
+                d.acknowledged_on_time,
+                d.responded,
+                d.responded_on_time,
+                d.overdue,
+                d.response_working_days,
+                d.rated,
+                d.satisfied,
+                d.satisfaction_score,
+            )
+            for d in db.session.scalars(select(MonthlyDepartmentFact))
+        }
         return facts, depts
 
     counts = run(refresh_facts, clock.now())
@@ -298,7 +399,8 @@ def test_a_published_month_stays_as_published_until_forced(app, db, client, sept
     assert rebuilt["total"]["count"] == 9
     assert next(t for t in rebuilt["tags"] if t["code"] == "wenshan")["count"] == 1
     assert ok(client.get(f"{STAFF}/summaries", headers=triage_headers)) == [
-        {"month": "2026-09", "generated_at": "2026-10-01T17:30:00+00:00", "total": 9}]
+        {"month": "2026-09", "generated_at": "2026-10-01T17:30:00+00:00", "total": 9}
+    ]
 
 
 def test_generating_on_demand(app, db, client, sept, staff_login):
@@ -343,15 +445,30 @@ def test_excerpts_are_trimmed_content_without_identifying_details(app, db, clien
     body = {"items": [{"feedback_id": sept[2].id, "note": "打卡类负担集中"}, {"feedback_id": sept[7].id}]}
     chosen = ok(client.put(url, json=body, headers=headers))["excerpts"]
     assert chosen == [
-        {"feedback_id": sept[2].id, "kind": "problem", "kind_label": "问题线索", "tags": ["留痕", "指尖"],
-         "text": A_LONG[:120] + "…", "note": "打卡类负担集中"},
-        {"feedback_id": sept[7].id, "kind": "practice", "kind_label": "经验做法", "tags": ["留痕"], "text": L,
-         "note": None},
+        {
+            "feedback_id": sept[2].id,
+            "kind": "problem",
+            "kind_label": "问题线索",
+            "tags": ["留痕", "指尖"],
+            "text": A_LONG[:120] + "…",
+            "note": "打卡类负担集中",
+        },
+        {
+            "feedback_id": sept[7].id,
+            "kind": "practice",
+            "kind_label": "经验做法",
+            "tags": ["留痕"],
+            "text": L,
+            "note": None,
+        },
     ]
     shown = ok(client.get(f"{STAFF}/summaries/2026-09", headers=viewer))["excerpts"]
     assert shown == [{k: v for k, v in e.items() if k != "feedback_id"} for e in chosen]
-    for wrong in ([{"feedback_id": sept["october"].id}], [{"feedback_id": sept[9].id}],
-                  [{"feedback_id": sept[i].id} for i in range(1, 7)]):
+    for wrong in (
+        [{"feedback_id": sept["october"].id}],
+        [{"feedback_id": sept[9].id}],
+        [{"feedback_id": sept[i].id} for i in range(1, 7)],
+    ):
         reply = client.put(url, json={"items": wrong}, headers=headers)
         assert reply.status_code == 422, wrong
     assert client.put(url, json=body, headers=viewer).status_code == 403
@@ -368,11 +485,26 @@ def test_xlsx_and_csv_carry_the_readers_numbers_under_chinese_headers(app, db, c
         assert book.sheetnames == ["概览", "标签趋势", "分类统计", "新词预警", "部门绩效", "典型反映"]
         overview = {row[0]: row[1] for row in book["概览"].iter_rows(values_only=True) if row and row[0]}
         assert [overview[k] for k in ("月份", "反映总数", "上月", "环比变化率(%)")] == ["2026-09", 8, 3, 166.7]
-        tag_rows = [[t["name"], t["count"], t["previous"], t["mom_change"], t["mom_pct"], t["last_year"],
-                     t["yoy_change"], t["yoy_pct"], *t["series"]] for t in view["tags"]]
+        tag_rows = [
+            [
+                t["name"],
+                t["count"],
+                t["previous"],
+                t["mom_change"],
+                t["mom_pct"],
+                t["last_year"],
+                t["yoy_change"],
+                t["yoy_pct"],
+                *t["series"],
+            ]
+            for t in view["tags"]
+        ]
         assert [list(r) for r in book["标签趋势"].iter_rows(values_only=True)] == [TAG_HEADERS, *tag_rows]
-        cells_shown = [(BREAKDOWN_TITLES[d], c["label"], "*" if c["count"] is None else c["count"])
-                       for d in BREAKDOWN_TITLES for c in view["breakdowns"][d]]
+        cells_shown = [
+            (BREAKDOWN_TITLES[d], c["label"], "*" if c["count"] is None else c["count"])
+            for d in BREAKDOWN_TITLES
+            for c in view["breakdowns"][d]
+        ]
         sheet = [r for r in book["分类统计"].iter_rows(values_only=True) if r[1] is not None]
         assert sheet == [("维度", "类别", "反映数"), *cells_shown]
         assert ("单位层级", "村", "*" if role == "viewer" else 6) in sheet
@@ -381,7 +513,8 @@ def test_xlsx_and_csv_carry_the_readers_numbers_under_chinese_headers(app, db, c
         assert terms[0] == ("词语", "本月反映数", "前三月反映数（逐月）", "前三月平均", "增长")
         assert list(book["部门绩效"].iter_rows(values_only=True))[1:] == [
             ("嵩阳市人民政府办公室", 3, 2, 1, 1, 1, 1.0, 1, 1, 100.0),
-            ("嵩阳市委办公室", 2, 1, 2, 1, 1, 11.5, 2, 1, 50.0)]
+            ("嵩阳市委办公室", 2, 1, 2, 1, 1, 11.5, 2, 1, 50.0),
+        ]
         assert next(book["典型反映"].iter_rows(values_only=True))[:4] == ("序号", "类型", "标签", "反映内容（摘录）")
         # The CSV is the same tag table, UTF-8 with a BOM; an empty cell where a percentage has no base.
         reply = client.get(f"{STAFF}/summaries/2026-09/export.csv", headers=headers)
@@ -423,8 +556,9 @@ def test_forced_regeneration_refreshes_the_earlier_months_the_trend_reads(app, d
     assert (first["total"]["previous"], first["total"]["series"][-2:]) == (1, [1, 1])
     # August changes after publication: one more August feedback, and the first one retagged.
     late = s.submit((2026, 8, 20, 10, 0), L, ["liuhen"])
-    august = db.session.scalar(select(Feedback).where(Feedback.id != late.id, Feedback.submitted_on < cst(2026, 9, 1)
-                                                      .date()))
+    august = db.session.scalar(
+        select(Feedback).where(Feedback.id != late.id, Feedback.submitted_on < cst(2026, 9, 1).date())
+    )
     s.act((2026, 10, 9, 10, 5), lambda: triage.retag(TRIAGE, august, ["wenshan"], None))
     app.extensions["clock"].freeze(cst(2026, 10, 9, 11, 0))
     rebuilt = ok(client.post(f"{STAFF}/summaries/2026-09/generate", json={"force": True}, headers=headers))

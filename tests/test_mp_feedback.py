@@ -147,8 +147,12 @@ def test_submissions_are_rate_limited_per_pseudonym(seeded, app, client, mp_logi
 
 def test_attachments_are_claimed_once(seeded, client, mp_login, db, jpeg_bytes):
     headers = mp_login()
-    upload = client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(jpeg_bytes()), "a.jpg")}, headers=headers,
-                         content_type="multipart/form-data")
+    upload = client.post(
+        "/api/mp/v1/uploads",
+        data={"file": (io.BytesIO(jpeg_bytes()), "a.jpg")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
     upload_id = upload.get_json()["id"]
     reply = submit(client, headers, attachments=[upload_id])
     assert reply.status_code == 201 and reply.get_json()["attachments"] == 1
@@ -158,8 +162,12 @@ def test_attachments_are_claimed_once(seeded, client, mp_login, db, jpeg_bytes):
 
 
 def test_praise_without_burden_gets_no_tags(seeded, client, mp_login):
-    reply = submit(client, mp_login(), kind="practice",
-                   content="我们村今年推行村级事务准入清单，干部下地入户的时间多了，群众很满意。")
+    reply = submit(
+        client,
+        mp_login(),
+        kind="practice",
+        content="我们村今年推行村级事务准入清单，干部下地入户的时间多了，群众很满意。",
+    )
     assert reply.status_code == 201
     assert reply.get_json()["tags"] == []
 

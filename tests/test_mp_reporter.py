@@ -15,10 +15,11 @@ from sqlalchemy import select
 
 from feedback.models import Assignment, Feedback, Message
 from feedback.privacy import generate_receipt
-from feedback.services import assignments, triage
-from feedback.services.actors import Actor
-from feedback.services.routing_actions import route_direct
-from tests.test_staff_assignments import STAFF, ok, submit
+from feedback.services.handling import assignments
+from feedback.services.handling.actors import Actor
+from feedback.services.triage import decisions as triage
+from feedback.services.triage.assigning import route_direct
+from tests.support.api import STAFF, WEDNESDAY_0930, frozen, ok, submit
 
 MP = "/api/mp/v1"
 TRIAGE = Actor("staff", "triage")
@@ -26,9 +27,7 @@ TRIAGE = Actor("staff", "triage")
 
 @pytest.fixture
 def clock(app):
-    clock = app.extensions["clock"]
-    clock.freeze(datetime(2026, 9, 23, 1, 30, tzinfo=UTC))  # Wednesday 09:30 China time
-    return clock
+    return frozen(app, WEDNESDAY_0930)
 
 
 @pytest.fixture
@@ -56,8 +55,14 @@ def handle_and_close(db, fid: int, dept: str = "city-wb") -> None:
     assignment = route(db, fid, dept)
     handler = Actor("staff", "handler", None, assignment.department_id)
     assignments.acknowledge(handler, assignment)
-    report = assignments.respond(handler, assignment, measures="清理会议参会范围", result="已印发通知",
-                                 summary="无农业任务的街道不再参会", attachments=[])
+    report = assignments.respond(
+        handler,
+        assignment,
+        measures="清理会议参会范围",
+        result="已印发通知",
+        summary="无农业任务的街道不再参会",
+        attachments=[],
+    )
     assignments.accept(TRIAGE, report, None)
     triage.close(TRIAGE, db.session.get(Feedback, fid), "已整改到位")
     db.session.commit()
@@ -72,7 +77,8 @@ def rate(client, headers, receipt: str, rating: str, comment: str | None = None)
 
 
 def test_answer_resumes_handling_and_shifts_deadlines_by_the_paused_working_days(
-        app, client, db, reporter, clock, staff_login):
+    app, client, db, reporter, clock, staff_login
+):
     receipt, fid = submit(client, reporter)
     assignment = route(db, fid)
     aid = assignment.id
@@ -90,8 +96,12 @@ def test_answer_resumes_handling_and_shifts_deadlines_by_the_paused_working_days
     assert "请问是哪个部门" not in str(paused)  # the conversation stays with the org department
 
     clock.advance(days=5)  # Mon 09-28: Thu 09-24 and Mon 09-28 were working days spent waiting
-    answered = ok(client.post(f"{MP}/feedback/messages", headers=reporter,
-                              json={"receipt": receipt, "body": "  是县农业农村局发的通知  "}), 201)
+    answered = ok(
+        client.post(
+            f"{MP}/feedback/messages", headers=reporter, json={"receipt": receipt, "body": "  是县农业农村局发的通知  "}
+        ),
+        201,
+    )
     assert answered == {"status": "assigned", "status_label": "已交办", "answered_on": "2026-09-28"}
 
     db.session.rollback()
@@ -102,7 +112,9 @@ def test_answer_resumes_handling_and_shifts_deadlines_by_the_paused_working_days
     assert feedback.status == "assigned" and feedback.paused_at is None
     after = track(client, reporter, receipt)
     assert [(m["direction"], m["body"]) for m in after["messages"]] == [
-        ("to_reporter", "请问是哪个部门发的会议通知？"), ("from_reporter", "是县农业农村局发的通知")]
+        ("to_reporter", "请问是哪个部门发的会议通知？"),
+        ("from_reporter", "是县农业农村局发的通知"),
+    ]
     assert after["timeline"][-1]["label"] == "您已补充情况" and after["can_answer"] is False
     assert ok(client.get(f"{STAFF}/assignments/{aid}", headers=wb))["due_at"] == "2026-10-23T16:00:00+00:00"
 
@@ -119,12 +131,15 @@ def test_answer_without_a_question_is_refused(client, db, reporter, clock):
     assert reply.status_code == 409 and "当前状态为“待研判”" in reply.get_json()["message"]
 
 
-@pytest.mark.parametrize(("body", "field", "fragment"), [
-    ({"body": "   "}, "body", "答复内容不能为空"),
-    ({"body": "长" * 3001}, "body", "不能超过 3000 个字"),
-    ({}, "body", "此项为必填项"),
-    ({"body": "x", "contact": "13800000000"}, "contact", "不支持的字段"),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "fragment"),
+    [
+        ({"body": "   "}, "body", "答复内容不能为空"),
+        ({"body": "长" * 3001}, "body", "不能超过 3000 个字"),
+        ({}, "body", "此项为必填项"),
+        ({"body": "x", "contact": "13800000000"}, "contact", "不支持的字段"),
+    ],
+)
 def test_answer_input_is_checked_in_chinese(client, db, reporter, clock, body, field, fragment):
     receipt, fid = submit(client, reporter)
     ask(db, fid)
@@ -145,15 +160,21 @@ def test_unknown_receipt_is_404_like_tracking_and_no_faster(app, client, reporte
         assert time.monotonic() - started >= floor
         assert reply.status_code == 404
         assert (reply.get_json()["code"], reply.get_json()["message"]) == (
-            tracked.get_json()["code"], tracked.get_json()["message"])
+            tracked.get_json()["code"],
+            tracked.get_json()["message"],
+        )
 
 
 @pytest.mark.parametrize("endpoint", ["messages", "rating"])
 def test_reporter_calls_are_rate_limited_like_tracking(app, client, reporter, clock, endpoint):
     app.config["RATE_LIMIT_TRACK"] = "3 per minute"
     body = {"body": "补充"} if endpoint == "messages" else {"rating": "satisfied"}
-    codes = [client.post(f"{MP}/feedback/{endpoint}", json={"receipt": generate_receipt()} | body,
-                         headers=reporter).status_code for _ in range(4)]
+    codes = [
+        client.post(
+            f"{MP}/feedback/{endpoint}", json={"receipt": generate_receipt()} | body, headers=reporter
+        ).status_code
+        for _ in range(4)
+    ]
     assert codes == [404, 404, 404, 429]
 
 
@@ -211,7 +232,10 @@ def test_basically_satisfied_rating_is_recorded(client, db, reporter, clock):
     receipt, fid = submit(client, reporter)
     handle_and_close(db, fid)
     assert ok(rate(client, reporter, receipt, "basically_satisfied")) == {
-        "reopened": False, "status": "closed", "status_label": "已办结"}
+        "reopened": False,
+        "status": "closed",
+        "status_label": "已办结",
+    }
     db.session.rollback()
     assert db.session.get(Feedback, fid).rating == "basically_satisfied"
     shown = track(client, reporter, receipt)
@@ -220,11 +244,14 @@ def test_basically_satisfied_rating_is_recorded(client, db, reporter, clock):
     assert rate(client, reporter, receipt, "satisfied").status_code == 409
 
 
-@pytest.mark.parametrize(("body", "field", "fragment"), [
-    ({"rating": "great"}, "rating", "评价应为"),
-    ({"rating": "unsatisfied", "comment": "差" * 501}, "comment", "不超过 500 个字"),
-    ({}, "rating", "此项为必填项"),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "fragment"),
+    [
+        ({"rating": "great"}, "rating", "评价应为"),
+        ({"rating": "unsatisfied", "comment": "差" * 501}, "comment", "不超过 500 个字"),
+        ({}, "rating", "此项为必填项"),
+    ],
+)
 def test_bad_rating_is_422_in_chinese(client, db, reporter, clock, body, field, fragment):
     receipt, fid = submit(client, reporter)
     handle_and_close(db, fid)
@@ -233,4 +260,3 @@ def test_bad_rating_is_422_in_chinese(client, db, reporter, clock, body, field, 
     assert any(fragment in m for m in reply.get_json()["errors"][field]), reply.get_json()
     db.session.rollback()
     assert db.session.get(Feedback, fid).status == "closed"
-

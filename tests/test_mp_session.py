@@ -15,15 +15,22 @@ def test_login_returns_token_that_opens_the_api(client, fake_wechat):
     assert body["expires_in"] == 7200
     assert "o-login-user" not in body["token"]
     sent = fake_wechat.requests[-1]
-    assert sent == {"appid": "wx-test-appid", "secret": "wx-test-secret", "js_code": code,
-                    "grant_type": "authorization_code"}
-    track = client.post("/api/mp/v1/feedback/track", json={"receipt": "AAAA-AAAA-AAAA-AAAA-AAAA"},
-                        headers={"Authorization": f"Bearer {body['token']}"})
+    assert sent == {
+        "appid": "wx-test-appid",
+        "secret": "wx-test-secret",
+        "js_code": code,
+        "grant_type": "authorization_code",
+    }
+    track = client.post(
+        "/api/mp/v1/feedback/track",
+        json={"receipt": "AAAA-AAAA-AAAA-AAAA-AAAA"},
+        headers={"Authorization": f"Bearer {body['token']}"},
+    )
     assert track.status_code == 404  # authenticated, just no such receipt
 
 
 def test_same_user_gets_same_pseudonym_different_users_differ(client, fake_wechat):
-    from feedback.services.mp_session import verify
+    from feedback.services.intake.session import verify
 
     tokens = []
     for openid in ("o-a", "o-a", "o-b"):
@@ -91,11 +98,23 @@ def test_expired_token_is_rejected(app, client, mp_login):
 
 
 def test_dev_codes_log_in_only_in_development_without_appid(tmp_path):
-    dev = create_app({"FEEDBACK_ENV": "development", "WECHAT_APPID": "", "WECHAT_SECRET": "",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'dev.db'}"})
+    dev = create_app(
+        {
+            "FEEDBACK_ENV": "development",
+            "WECHAT_APPID": "",
+            "WECHAT_SECRET": "",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'dev.db'}",
+        }
+    )
     assert dev.test_client().post("/api/mp/v1/session", json={"code": "dev-alice"}).status_code == 200
-    testing = create_app({"FEEDBACK_ENV": "testing", "WECHAT_APPID": "", "WECHAT_SECRET": "",
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 't.db'}"})
+    testing = create_app(
+        {
+            "FEEDBACK_ENV": "testing",
+            "WECHAT_APPID": "",
+            "WECHAT_SECRET": "",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 't.db'}",
+        }
+    )
     reply = testing.test_client().post("/api/mp/v1/session", json={"code": "dev-alice"})
     assert reply.status_code == 503
     assert reply.get_json()["code"] == "wechat_not_configured"

@@ -5,15 +5,20 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from feedback.models import Upload
 
 
 def post(client, headers, data: bytes, name="photo.jpg"):
-    return client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(data), name)}, headers=headers,
-                       content_type="multipart/form-data")
+    return client.post(
+        "/api/mp/v1/uploads",
+        data={"file": (io.BytesIO(data), name)},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
 
 
 def test_upload_strips_exif_and_gps(app, client, mp_login, db, jpeg_bytes):
@@ -89,7 +94,7 @@ def hwm_kb():
 
 flood = jpeg(6300)  # about 600 KB that decodes to 40 megapixels
 import gc; gc.collect()
-from feedback.services.uploads import clean_image
+from feedback.services.intake.uploads import clean_image
 open("/proc/self/clear_refs", "w").write("5")  # restart the peak from here
 before, results = hwm_kb(), []
 
@@ -106,6 +111,7 @@ print(json.dumps({"added_mb": (hwm_kb() - before) / 1024, "seconds": time.monoto
 """
 
 
+@pytest.mark.subprocess
 def test_a_pixel_flood_is_decoded_scaled_down_one_at_a_time():
     """Eight 6300x6300 JPEGs at once in one worker: small decodes, one at a time, little memory."""
     import json
@@ -113,8 +119,9 @@ def test_a_pixel_flood_is_decoded_scaled_down_one_at_a_time():
     import sys
 
     root = Path(__file__).resolve().parent.parent
-    out = subprocess.run([sys.executable, "-c", FLOOD_SCRIPT], cwd=root, capture_output=True, text=True,
-                         check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", FLOOD_SCRIPT], cwd=root, capture_output=True, text=True, check=True, timeout=120
+    )
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     assert figures["size"] < 1_000_000 and figures["widths"] == [1575] * 8
     # Decoded whole, each cost over 500 MB and 1.4 s; now a quarter-scale decode, one at a time.
@@ -131,7 +138,7 @@ def test_an_image_over_the_pixel_budget_that_cannot_be_scaled_is_refused(client,
 
 
 def test_decodes_wait_for_a_slot_and_busy_slots_answer_503(app, client, mp_login, jpeg_bytes):
-    from feedback.services.uploads import decode_slot
+    from feedback.services.intake.uploads import decode_slot
 
     app.config["IMAGE_DECODE_WAIT_SECONDS"] = 0.2
     headers = mp_login()
@@ -140,3 +147,40 @@ def test_decodes_wait_for_a_slot_and_busy_slots_answer_503(app, client, mp_login
     assert busy.status_code == 503, busy.get_json()
     assert busy.get_json()["code"] == "uploads_busy" and busy.headers.get("Retry-After")
     assert post(client, headers, jpeg_bytes()).status_code == 201
+
+
+def test_a_file_whose_row_is_not_committed_is_swept(app, client, mp_login, db, jpeg_bytes):
+    """The image is written before its row; when the transaction fails the file goes too (no orphans)."""
+    dialect = db.engine.dialect.name
+    with db.engine.begin() as conn:
+        if dialect == "postgresql":
+            conn.execute(
+                text(
+                    "CREATE FUNCTION refuse_upload() RETURNS trigger AS $$ "
+                    "BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_upload BEFORE INSERT ON uploads "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_upload()"
+                )
+            )
+        else:
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_upload BEFORE INSERT ON uploads "
+                    "BEGIN INSERT INTO no_such_table VALUES (1); END"
+                )
+            )
+    try:
+        headers = mp_login()
+        reply = post(client, headers, jpeg_bytes())
+        assert reply.status_code == 500
+        assert not [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
+    finally:
+        db.session.remove()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER refuse_upload" + (" ON uploads" if dialect == "postgresql" else "")))
+            if dialect == "postgresql":
+                conn.execute(text("DROP FUNCTION refuse_upload()"))

@@ -74,7 +74,10 @@ def test_idempotency_key_and_multipart_upload_are_described(spec):
     upload = spec["paths"]["/api/mp/v1/uploads"]["post"]["requestBody"]
     form = upload["content"]["multipart/form-data"]["schema"]
     assert form["required"] == ["file"] and form["properties"]["file"] == {
-        **form["properties"]["file"], "type": "string", "format": "binary"}
+        **form["properties"]["file"],
+        "type": "string",
+        "format": "binary",
+    }
 
 
 def test_every_operation_documented_as_needing_a_token_answers_401_without_one(client, spec):

@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from feedback.jobs.runner import run_job
 from feedback.models import Department, JobRun, OutboxMessage
-from feedback.services import outbox
-from feedback.services.notifications import enqueue
+from feedback.services.notices import delivery as outbox
+from feedback.services.notices.queue import enqueue
 from tests.support.fake_robot import FakeRobot
 from tests.support.fake_smtp import FakeSmtp
 
@@ -46,7 +46,8 @@ def fake_robot():
 
 
 def write_routing(path: Path, robot_url: str) -> Path:
-    path.write_text(f"""
+    path.write_text(
+        f"""
 default: {{channel: log}}
 org: {{channel: webhook, target: zzb-robot}}
 departments:
@@ -56,7 +57,9 @@ departments:
 webhooks:
   zzb-robot: {{url: "{robot_url}"}}
   fb-robot: {{url_env: TEST_FB_ROBOT_URL}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -66,9 +69,14 @@ def delivery(app, seeded, fake_smtp, fake_robot, tmp_path):
     fake_smtp.clear()
     fake_smtp.delay = 0.0
     fake_robot.reset()
-    app.config.update(NOTIFICATIONS_PATH=str(write_routing(tmp_path / "notifications.yaml", fake_robot.url)),
-                      SMTP_HOST=fake_smtp.host, SMTP_PORT=fake_smtp.port, SMTP_FROM="jianfu-notice@example.org",
-                      SMTP_TIMEOUT_SECONDS=5, WEBHOOK_TIMEOUT_SECONDS=5)
+    app.config.update(
+        NOTIFICATIONS_PATH=str(write_routing(tmp_path / "notifications.yaml", fake_robot.url)),
+        SMTP_HOST=fake_smtp.host,
+        SMTP_PORT=fake_smtp.port,
+        SMTP_FROM="jianfu-notice@example.org",
+        SMTP_TIMEOUT_SECONDS=5,
+        WEBHOOK_TIMEOUT_SECONDS=5,
+    )
     app.extensions["clock"].freeze(T0)
     return app.extensions["clock"]
 
@@ -77,10 +85,23 @@ def dept_id(db, code: str) -> int:
     return db.session.scalar(select(Department.id).where(Department.code == code))
 
 
-def queue(db, key: str, *, kind: str = "due_soon", dept: str | None = "city-wb", subject: str = "【临期提醒】测试通知",
-          body: str = "市委办公室：第 1 号反映的交办单办理期限为 2026-10-15。") -> OutboxMessage | None:
-    message = enqueue(kind=kind, dedupe_key=key, subject=subject, body=body,
-                      department_id=dept_id(db, dept) if dept else None, payload={"test": key})
+def queue(
+    db,
+    key: str,
+    *,
+    kind: str = "due_soon",
+    dept: str | None = "city-wb",
+    subject: str = "【临期提醒】测试通知",
+    body: str = "市委办公室：第 1 号反映的交办单办理期限为 2026-10-15。",
+) -> OutboxMessage | None:
+    message = enqueue(
+        kind=kind,
+        dedupe_key=key,
+        subject=subject,
+        body=body,
+        department_id=dept_id(db, dept) if dept else None,
+        payload={"test": key},
+    )
     db.session.commit()
     return message
 
@@ -139,8 +160,7 @@ def test_sender_delivers_through_smtp_robot_and_log_exactly_once(db, delivery, f
     assert len(fake_smtp.received()) == 1 and len(fake_robot.delivered) == 1
 
 
-def test_a_robot_that_fails_twice_is_retried_with_back_off_and_delivered_on_the_third_attempt(
-        db, delivery, fake_robot):
+def test_a_robot_that_fails_twice_is_retried_with_back_off_and_delivered_on_the_third_attempt(db, delivery, fake_robot):
     queue(db, "k:busy", kind="duban", dept=None)
     fake_robot.fail_next(2)
 
@@ -164,7 +184,8 @@ def test_a_robot_that_fails_twice_is_retried_with_back_off_and_delivered_on_the_
 
 
 def test_an_always_failing_robot_ends_dead_listed_for_admins_who_can_retry_it(
-        db, client, runner, delivery, fake_robot, staff_login):
+    db, client, runner, delivery, fake_robot, staff_login
+):
     queue(db, "k:dead", kind="tongbao", dept=None)
     fake_robot.fail_always(status=502)
     waits = []
@@ -205,14 +226,15 @@ def test_a_long_notice_is_cut_to_what_the_robot_accepts(db, delivery, fake_robot
 def test_the_shipped_routing_file_is_a_valid_sample_that_contacts_nobody_real():
     import yaml
 
-    from feedback.services.notifications import parse_routing
+    from feedback.services.notices.recipients import parse_recipient_rules
 
     path = PROJECT / "config" / "notifications.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    routing = parse_routing(data, str(path))
+    routing = parse_recipient_rules(data, str(path))
     assert data["sample"] is True and routing.default.channel == "log"
     assert {r.target.rpartition("@")[2] for r in routing.departments.values() if r.channel == "email"} == {
-        "example.org"}
+        "example.org"
+    }
     urls = [spec["url"] for spec in routing.webhooks.values() if "url" in spec]
     assert urls and all(url.startswith("http://127.0.0.1:") for url in urls)
 
@@ -247,14 +269,34 @@ def test_a_sender_that_crashed_halfway_is_recovered_and_each_message_delivered_o
 
 def run_processes(app, frozen: datetime, jobs: list[str], extra: dict | None = None) -> list:
     """Start ``flask --app feedback jobs run-once JOB`` for each job at once (clock frozen) and wait."""
-    config = {"FEEDBACK_ENV": "testing", "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-              "NOTIFICATIONS_PATH": app.config.get("NOTIFICATIONS_PATH"), **(extra or {})}
-    env = {**os.environ, "FEEDBACK_ENV": "testing", "FROZEN_NOW": frozen.isoformat(), "PYTHONPATH": str(PROJECT),
-           "JOBS_EXTRA": "tests.support.frozen_flask:SPECS"}
-    command = [sys.executable, "-m", "tests.support.frozen_flask", "--app", f"feedback:create_app({config!r})",
-               "jobs", "run-once"]
-    started = [subprocess.Popen([*command, job], cwd=PROJECT, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for job in jobs]
+    config = {
+        "FEEDBACK_ENV": "testing",
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "NOTIFICATIONS_PATH": app.config.get("NOTIFICATIONS_PATH"),
+        **(extra or {}),
+    }
+    env = {
+        **os.environ,
+        "FEEDBACK_ENV": "testing",
+        "FROZEN_NOW": frozen.isoformat(),
+        "PYTHONPATH": str(PROJECT),
+        "TEST_JOBS": "tests.support.frozen_flask:SPECS",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "tests.support.frozen_flask",
+        "--app",
+        f"feedback:create_app({config!r})",
+        "jobs",
+        "run-once",
+    ]
+    started = [
+        subprocess.Popen(
+            [*command, job], cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for job in jobs
+    ]
     finished = []
     for process in started:
         out, err = process.communicate(timeout=180)
@@ -262,13 +304,18 @@ def run_processes(app, frozen: datetime, jobs: list[str], extra: dict | None = N
     return finished
 
 
+@pytest.mark.subprocess
 def test_three_sender_processes_at_once_deliver_each_message_exactly_once(app, db, delivery, fake_smtp):
     keys = [f"k:many-{n}" for n in range(40)]
     ids = {queue(db, key, subject=f"通知 {key}").id for key in keys}
     db.session.remove()
     fake_smtp.delay = 0.02  # a slowish server, so the senders overlap
-    config = {"SMTP_HOST": fake_smtp.host, "SMTP_PORT": fake_smtp.port, "SMTP_FROM": "jianfu-notice@example.org",
-              "OUTBOX_BATCH_SIZE": 3}
+    config = {
+        "SMTP_HOST": fake_smtp.host,
+        "SMTP_PORT": fake_smtp.port,
+        "SMTP_FROM": "jianfu-notice@example.org",
+        "OUTBOX_BATCH_SIZE": 3,
+    }
 
     # Two share the scheduler's lease (one may be turned away); outbox-sender-b has its own and
     # really runs beside them, so only the claims keep a message from going out twice.

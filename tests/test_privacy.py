@@ -65,9 +65,7 @@ def test_normalize_round_trip_with_typing_confusions() -> None:
     receipt = generate_receipt()
     canonical = receipt.replace("-", "")
     assert normalize_receipt(receipt) == canonical
-    assert (
-        normalize_receipt(" " + receipt.lower().replace("-", " ") + "\n") == canonical
-    )
+    assert normalize_receipt(" " + receipt.lower().replace("-", " ") + "\n") == canonical
     # Full-width input from a Chinese IME.
     fullwidth = "".join(chr(ord(c) + 0xFEE0) if c != "-" else "－" for c in receipt)
     assert normalize_receipt(fullwidth) == canonical
@@ -108,9 +106,7 @@ def test_pseudonym_is_stable_and_key_dependent() -> None:
     assert p != pseudonym(key, "oAbC124-openid")
     assert p != pseudonym(derive_key("other", "pseudonym"), "oAbC123-openid")
     with pytest.raises(ValueError):
-        pseudonym(
-            SECRET.encode()[:8], "oAbC123-openid"
-        )  # a short raw secret is refused
+        pseudonym(SECRET.encode()[:8], "oAbC123-openid")  # a short raw secret is refused
 
 
 # --- sealed idempotent replays -----------------------------------------------------------------
@@ -154,13 +150,7 @@ def test_idempotency_lookup_is_stable_and_not_the_seal_key() -> None:
 
 def _gradient(size: tuple[int, int], mode: str = "RGB") -> Image.Image:
     im = Image.new("RGB", size)
-    im.putdata(
-        [
-            (x * 7 % 256, y * 5 % 256, 128)
-            for y in range(size[1])
-            for x in range(size[0])
-        ]
-    )
+    im.putdata([(x * 7 % 256, y * 5 % 256, 128) for y in range(size[1]) for x in range(size[0])])
     return im.convert(mode)
 
 
@@ -179,9 +169,7 @@ def _exif(orientation: int | None = None) -> Image.Exif:
     return exif
 
 
-def _jpeg_with_metadata(
-    size: tuple[int, int] = (120, 80), orientation: int | None = None
-) -> bytes:
+def _jpeg_with_metadata(size: tuple[int, int] = (120, 80), orientation: int | None = None) -> bytes:
     buf = io.BytesIO()
     _gradient(size).save(
         buf,
@@ -192,9 +180,7 @@ def _jpeg_with_metadata(
     )
     data = buf.getvalue()
     reopened = Image.open(io.BytesIO(data))
-    assert reopened.getexif().get_ifd(
-        ExifTags.IFD.GPSInfo
-    )  # the fixture really carries GPS
+    assert reopened.getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the fixture really carries GPS
     assert b"CanonSpy" in data and b"author-zhang" in data
     return data
 
@@ -258,9 +244,7 @@ def test_webp_and_multi_picture_jpeg_are_cleaned() -> None:
     _assert_clean(clean)
     # Many phones write MPO (JPEG with extra pictures); Pillow reports it as "MPO".
     buf = io.BytesIO()
-    _gradient((50, 40)).save(
-        buf, "MPO", save_all=True, append_images=[_gradient((50, 40))], exif=_exif()
-    )
+    _gradient((50, 40)).save(buf, "MPO", save_all=True, append_images=[_gradient((50, 40))], exif=_exif())
     clean = scrub_image(buf.getvalue())
     assert clean.content_type == "image/jpeg"
     _assert_clean(clean)
@@ -269,9 +253,7 @@ def test_webp_and_multi_picture_jpeg_are_cleaned() -> None:
 def test_gif_becomes_still_png_and_cmyk_becomes_rgb() -> None:
     buf = io.BytesIO()
     frames = [_gradient((30, 20), "P"), Image.new("P", (30, 20))]
-    frames[0].save(
-        buf, "GIF", save_all=True, append_images=frames[1:], comment=b"author-zhang"
-    )
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], comment=b"author-zhang")
     clean = scrub_image(buf.getvalue())
     assert (clean.content_type, clean.extension) == ("image/png", "png")
     assert Image.open(io.BytesIO(clean.data)).format == "PNG"
@@ -325,16 +307,10 @@ def _png_header_only(width: int, height: int) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-    )
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
 
 
-@pytest.mark.parametrize(
-    "side", [7_000, 60_000]
-)  # below and above Pillow's own bomb limit
+@pytest.mark.parametrize("side", [7_000, 60_000])  # below and above Pillow's own bomb limit
 def test_decompression_bomb_header_is_rejected_before_decoding(side: int) -> None:
     with pytest.raises(ImageRejected) as exc:
         scrub_image(_png_header_only(side, side))

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from feedback.jobs import runner
 from feedback.models import Event, OutboxMessage
 from feedback.statutory import statutory_holidays
+from tests.support.api import ok
 
 MP = "/api/mp/v1"
 STAFF = "/api/staff/v1"
@@ -44,11 +45,6 @@ def due_day(item: dict) -> str:
     return (datetime.fromisoformat(item["due_at"]).astimezone(CHINA) - timedelta(microseconds=1)).date().isoformat()
 
 
-def ok(reply, status=200):
-    assert reply.status_code == status, reply.get_json()
-    return reply.get_json()
-
-
 @pytest.fixture
 def world(app, client, seeded, staff_login, mp_login, tmp_path):
     app.config["HOLIDAYS_PATH"] = str(tmp_path / "holidays.yaml")  # absent: no supplement yet
@@ -67,15 +63,19 @@ def world(app, client, seeded, staff_login, mp_login, tmp_path):
 def submit(world, text: str) -> tuple[str, int]:
     _, client, _, people, mp_login = world
     body = ok(client.post(f"{MP}/feedback", json={"kind": "problem", "content": text}, headers=mp_login()), 201)
-    inbox = ok(client.get(f"{STAFF}/feedback", query_string={"status": "submitted", "order": "newest"},
-                          headers=people["triage"]))
+    inbox = ok(
+        client.get(
+            f"{STAFF}/feedback", query_string={"status": "submitted", "order": "newest"}, headers=people["triage"]
+        )
+    )
     return body["receipt"], inbox["items"][0]["id"]
 
 
 def route(world, fid: int, primary: str, path: str = "direct") -> dict:
     _, client, _, people, _ = world
-    routed = ok(client.post(f"{STAFF}/feedback/{fid}/route", headers=people["triage"],
-                            json={"path": path, "primary": primary}))
+    routed = ok(
+        client.post(f"{STAFF}/feedback/{fid}/route", headers=people["triage"], json={"path": path, "primary": primary})
+    )
     return next(a for a in routed["assignments"] if a["role"] == "primary")
 
 
@@ -110,23 +110,54 @@ def test_a_month_across_the_year_end_without_2027_data_then_the_schedule_arrives
     assert (due_day(first), first["due_provisional"], first["due_note"]) == ("2026-12-28", False, None)
     # Tue 12-08: triage asks the reporter; the clock stops.
     clock.freeze(cst("2026-12-08"))
-    ok(client.post(f"{STAFF}/feedback/{fid_q}/questions", headers=people["triage"],
-                   json={"question": "请问是哪个部门通知的调度会？"}))
+    ok(
+        client.post(
+            f"{STAFF}/feedback/{fid_q}/questions",
+            headers=people["triage"],
+            json={"question": "请问是哪个部门通知的调度会？"},
+        )
+    )
 
     # Fri 12-04 (earlier in the week, separate feedback): a consultation outcome, 20 working days:
     # 12-07..12-31 are 19, 2027-01-01 (元旦) off, 01-02/03 weekend, Mon 01-04 is the 20th: provisional.
     clock.freeze(cst("2026-12-04"))
     _, fid_c = submit(world, TEXTS[1])
-    consultation = ok(client.post(f"{STAFF}/consultations", headers=people["triage"], json={
-        "title": "关于留痕过多的集中会商", "feedback_ids": [fid_c], "departments": ["city-wb", "city-fb"],
-        "scheduled_on": "2026-12-04"}), 201)
-    ok(client.post(f"{STAFF}/consultations/{consultation['id']}/outcome", headers=people["triage"], json={
-        "held_on": "2026-12-04", "attendees": ["市委办", "市政府办"], "outcome": "由市委办牵头精简台账",
-        "assignments": [{"feedback_id": fid_c, "primary": "city-wb", "cooperating": ["city-fb"]}]}))
-    consult = next(a for a in ok(client.get(f"{STAFF}/assignments", headers=people["triage"],
-                                            query_string={"department": "city-fb"}))["items"])
-    consult_primary = next(a for a in ok(client.get(f"{STAFF}/feedback/{fid_c}", headers=people["triage"]))
-                           ["assignments"] if a["role"] == "primary")
+    consultation = ok(
+        client.post(
+            f"{STAFF}/consultations",
+            headers=people["triage"],
+            json={
+                "title": "关于留痕过多的集中会商",
+                "feedback_ids": [fid_c],
+                "departments": ["city-wb", "city-fb"],
+                "scheduled_on": "2026-12-04",
+            },
+        ),
+        201,
+    )
+    ok(
+        client.post(
+            f"{STAFF}/consultations/{consultation['id']}/outcome",
+            headers=people["triage"],
+            json={
+                "held_on": "2026-12-04",
+                "attendees": ["市委办", "市政府办"],
+                "outcome": "由市委办牵头精简台账",
+                "assignments": [{"feedback_id": fid_c, "primary": "city-wb", "cooperating": ["city-fb"]}],
+            },
+        )
+    )
+    consult = next(
+        a
+        for a in ok(
+            client.get(f"{STAFF}/assignments", headers=people["triage"], query_string={"department": "city-fb"})
+        )["items"]
+    )
+    consult_primary = next(
+        a
+        for a in ok(client.get(f"{STAFF}/feedback/{fid_c}", headers=people["triage"]))["assignments"]
+        if a["role"] == "primary"
+    )
     ids["consult"] = consult_primary["id"]
     assert due_day(consult) == "2027-01-04" and consult["due_provisional"] and consult["due_note"] == NOTE
     assert consult_primary["due_provisional"] and consult_primary["due_note"] == NOTE
@@ -153,8 +184,12 @@ def test_a_month_across_the_year_end_without_2027_data_then_the_schedule_arrives
     # Wed 12-30: the reporter answers. Waited (12-08, 12-30]: 16 working days, so 15 + 16 = 31 from 12-07:
     # 18 in December (12-08..12-31), 01-04..01-08 (23), 01-11..01-15 (28), 01-18, 01-19, 01-20 (31).
     clock.freeze(cst("2026-12-30", 15))
-    ok(client.post(f"{MP}/feedback/messages", json={"receipt": receipt_q, "body": "是区应急办通知的"},
-                   headers=world[4]()), 201)
+    ok(
+        client.post(
+            f"{MP}/feedback/messages", json={"receipt": receipt_q, "body": "是区应急办通知的"}, headers=world[4]()
+        ),
+        201,
+    )
     answered = assignment(world, ids["answered"])
     assert (due_day(answered), answered["due_provisional"]) == ("2027-01-20", True)
     # Acknowledgement 1 + 16 = 17 working days from 12-07: Wed 12-30 (official).
@@ -175,8 +210,13 @@ def test_a_month_across_the_year_end_without_2027_data_then_the_schedule_arrives
 
     # Ledger and monthly figures for 2027 months work on the provisional days.
     clock.freeze(cst("2027-01-04", 18))
-    ok(client.put(f"{STAFF}/ledger/2027-01-04", headers=people["liaison"], json={
-        "meetings": 3, "irrelevant_meetings": 2, "documents": 5, "inspections": 1, "forms": 4, "checkins": 2}))
+    ok(
+        client.put(
+            f"{STAFF}/ledger/2027-01-04",
+            headers=people["liaison"],
+            json={"meetings": 3, "irrelevant_meetings": 2, "documents": 5, "inspections": 1, "forms": 4, "checkins": 2},
+        )
+    )
     clock.freeze(cst("2027-01-02", 9))
     assert runner.run_job("ledger-reminder").counts["points_checked"] == 0  # 01-01 was 元旦
     clock.freeze(cst("2027-01-01", 6))
@@ -186,8 +226,11 @@ def test_a_month_across_the_year_end_without_2027_data_then_the_schedule_arrives
     for job in ("monthly-facts", "ledger-reminder"):
         run = runner.run_job(job)
         assert run.outcome == "success", (job, run.error)
-    own = ok(client.get(f"{STAFF}/ledger", headers=people["liaison"],
-                        query_string={"from": "2027-01-01", "to": "2027-01-08"}))
+    own = ok(
+        client.get(
+            f"{STAFF}/ledger", headers=people["liaison"], query_string={"from": "2027-01-01", "to": "2027-01-08"}
+        )
+    )
     assert own["missing_days"] == ["2027-01-05", "2027-01-06", "2027-01-07"]
     monthly = ok(client.get(f"{STAFF}/ledger/monthly", headers=people["triage"], query_string={"month": "2027-01"}))
     assert monthly["overall"]["totals"]["irrelevant_meetings"] == 2
@@ -202,11 +245,19 @@ def test_a_month_across_the_year_end_without_2027_data_then_the_schedule_arrives
     _, fid_x = submit(world, TEXTS[5])
     ids["closed"] = route(world, fid_x, "city-fb")["id"]
     for key in ("moves", "closed"):
-        assert (due_day(assignment(world, ids[key])), assignment(world, ids[key])["due_provisional"]) == \
-            ("2027-01-27", True)
+        assert (due_day(assignment(world, ids[key])), assignment(world, ids[key])["due_provisional"]) == (
+            "2027-01-27",
+            True,
+        )
     ok(client.post(f"{STAFF}/assignments/{ids['closed']}/acknowledge", headers=people["fb"]))
-    report = ok(client.post(f"{STAFF}/assignments/{ids['closed']}/reports", headers=people["fb"],
-                            json={"measures": "取消重复打卡", "result": "已取消"}), 201)
+    report = ok(
+        client.post(
+            f"{STAFF}/assignments/{ids['closed']}/reports",
+            headers=people["fb"],
+            json={"measures": "取消重复打卡", "result": "已取消"},
+        ),
+        201,
+    )
     ok(client.post(f"{STAFF}/reports/{report['id']}/verdict", headers=people["triage"], json={"verdict": "accept"}))
 
     # Nothing official yet: recompute finds every provisional deadline still provisional and moves none.
@@ -218,7 +269,9 @@ def test_a_month_across_the_year_end_without_2027_data_then_the_schedule_arrives
     holidays = sorted(statutory_holidays(2027)) + [datetime(2027, 1, 4).date()]
     Path(app.config["HOLIDAYS_PATH"]).write_text(
         "years:\n  2027:\n    holidays: [" + ", ".join(d.isoformat() for d in holidays) + "]\n"
-        "    workdays: [2027-01-09]\n", encoding="utf-8")
+        "    workdays: [2027-01-09]\n",
+        encoding="utf-8",
+    )
     done = runner_cli.invoke(args=["calendar", "recompute"])
     assert done.exit_code == 0, done.output
     assert "检查暂定期限 2 个：校正 1 个，日期不变转为正式 1 个，仍为暂定 0 个" in done.output

@@ -53,11 +53,14 @@ def from_addr(addr: str) -> dict[str, str]:
 
 def test_a_login_flood_from_one_client_leaves_everyone_else_able_to_log_in(app, client, fake_wechat):
     app.config.update(RATE_LIMIT_LOGIN_PER_CLIENT="5 per minute", RATE_LIMIT_LOGIN="40 per minute")
-    flood = [client.post(SESSION, json={"code": f"garbage-{i}"}, environ_base=from_addr("198.51.100.7")).status_code
-             for i in range(60)]
+    flood = [
+        client.post(SESSION, json={"code": f"garbage-{i}"}, environ_base=from_addr("198.51.100.7")).status_code
+        for i in range(60)
+    ]
     assert flood[:5] == [401] * 5 and set(flood[5:]) == {429}
-    real = client.post(SESSION, json={"code": fake_wechat.issue_code("o-real-cadre")},
-                       environ_base=from_addr("203.0.113.20"))
+    real = client.post(
+        SESSION, json={"code": fake_wechat.issue_code("o-real-cadre")}, environ_base=from_addr("203.0.113.20")
+    )
     assert real.status_code == 200, real.get_json()
 
 
@@ -81,10 +84,18 @@ def test_ipv6_clients_count_per_64_and_proxies_are_trusted_only_when_configured(
     # Behind one proxy, X-Forwarded-For names the client; without PROXY_COUNT it is ignored.
     proxied = other_app(PROXY_COUNT=1, RATE_LIMIT_LOGIN_PER_CLIENT="1 per minute").test_client()
     behind = from_addr("10.0.0.1")
-    assert proxied.post(SESSION, json={"code": "x"}, environ_base=behind,
-                        headers={"X-Forwarded-For": "198.51.100.1"}).status_code == 401
-    assert proxied.post(SESSION, json={"code": "x"}, environ_base=behind,
-                        headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 401
+    assert (
+        proxied.post(
+            SESSION, json={"code": "x"}, environ_base=behind, headers={"X-Forwarded-For": "198.51.100.1"}
+        ).status_code
+        == 401
+    )
+    assert (
+        proxied.post(
+            SESSION, json={"code": "x"}, environ_base=behind, headers={"X-Forwarded-For": "198.51.100.2"}
+        ).status_code
+        == 401
+    )
 
 
 def _submit(client, headers, content=CONTENT):
@@ -140,8 +151,7 @@ def test_limits_live_in_redis_and_hold_across_web_hosts(seeded, other_app, redis
     assert [other.post(SESSION, json={"code": "x"}).status_code for _ in range(2)] == [401, 429]
 
 
-def test_redis_keys_cannot_be_joined_with_the_database_and_change_daily(seeded, fake_wechat, other_app,
-                                                                      redis_prefix):
+def test_redis_keys_cannot_be_joined_with_the_database_and_change_daily(seeded, fake_wechat, other_app, redis_prefix):
     host = _redis_app(other_app, redis_prefix)
     clock = host.extensions["clock"]
     clock.freeze(datetime(2026, 12, 7, 2, 0, tzinfo=UTC))
@@ -149,8 +159,9 @@ def test_redis_keys_cannot_be_joined_with_the_database_and_change_daily(seeded, 
     openid, addr = "o-keys-test-openid", "198.51.100.44"
     with host.app_context():
         person = pseudonym(purpose_key("pseudonym"), openid)
-    token = client.post(SESSION, json={"code": fake_wechat.issue_code(openid)},
-                        environ_base=from_addr(addr)).get_json()["token"]
+    token = client.post(
+        SESSION, json={"code": fake_wechat.issue_code(openid)}, environ_base=from_addr(addr)
+    ).get_json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert _submit(client, headers).status_code == 201
     monday = _keys(redis_prefix)
@@ -161,17 +172,18 @@ def test_redis_keys_cannot_be_joined_with_the_database_and_change_daily(seeded, 
     everything = "\n".join(monday + tuesday)
     for secret in (person, person[:16], openid, addr):
         assert secret not in everything
-    expected = hmac.new(derive_key(host.config["SECRET_KEY"], "rate-limit/person/2026-12-07"), person.encode(),
-                        hashlib.sha256).hexdigest()[:32]
+    expected = hmac.new(
+        derive_key(host.config["SECRET_KEY"], "rate-limit/person/2026-12-07"), person.encode(), hashlib.sha256
+    ).hexdigest()[:32]
     assert any(f":p-{expected}/" in k for k in monday), monday
     assert tuesday and all(f"p-{expected}" not in k for k in tuesday)
 
 
-def test_with_redis_down_limits_still_hold_in_memory_and_nothing_fails(seeded, fake_wechat, other_app, caplog,
-                                                                      redis_prefix):
+def test_with_redis_down_limits_still_hold_in_memory_and_nothing_fails(
+    seeded, fake_wechat, other_app, caplog, redis_prefix
+):
     caplog.set_level(logging.WARNING)
-    host = _redis_app(other_app, redis_prefix, uri="redis://127.0.0.1:1/0",
-                      RATE_LIMIT_LOGIN_PER_CLIENT="3 per minute")
+    host = _redis_app(other_app, redis_prefix, uri="redis://127.0.0.1:1/0", RATE_LIMIT_LOGIN_PER_CLIENT="3 per minute")
     try:
         client = host.test_client()
         statuses = [client.post(SESSION, json={"code": "x"}).status_code for _ in range(4)]

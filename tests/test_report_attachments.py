@@ -16,7 +16,8 @@ from pypdf.generic import DictionaryObject, NameObject
 from sqlalchemy import select
 
 from feedback.models import RectificationReport, ReportAttachment
-from tests.test_staff_assignments import STAFF, WED, ok, route, submit
+from tests.support.api import STAFF, ok, route, submit
+from tests.support.api import WEDNESDAY_0930 as WED
 
 
 def pdf_bytes(*, script: bool = True, password: str | None = None, pages: int = 2) -> bytes:
@@ -41,8 +42,9 @@ def handler(app, seeded, staff_login):
 
 
 def upload(client, headers, data: bytes, name: str = "材料.pdf"):
-    return client.post(f"{STAFF}/uploads", headers=headers, data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"{STAFF}/uploads", headers=headers, data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
 
 
 def stored(app, db, attachment_id: str) -> bytes:
@@ -65,12 +67,15 @@ def test_an_image_is_re_encoded_like_a_cadres(app, db, client, handler, jpeg_byt
     assert b"SpyPhone" not in stored(app, db, body["id"])
 
 
-@pytest.mark.parametrize(("data", "fragment"), [
-    (b"<html><script>alert(1)</script></html>", "仅支持 PDF 文件或"),
-    (b"%PDF-1.7\n" + b"\x00garbage" * 100, "已损坏"),
-    (pdf_bytes(script=False, password="123456"), "加密"),
-    (b"", "请选择"),
-])
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b"<html><script>alert(1)</script></html>", "仅支持 PDF 文件或"),
+        (b"%PDF-1.7\n" + b"\x00garbage" * 100, "已损坏"),
+        (pdf_bytes(script=False, password="123456"), "加密"),
+        (b"", "请选择"),
+    ],
+)
 def test_anything_else_is_refused_in_chinese(db, client, handler, data, fragment):
     reply = upload(client, handler, data)
     assert reply.status_code == 422, reply.get_json()
@@ -115,10 +120,17 @@ def test_an_attachment_never_used_goes_after_a_day_with_its_file(app, db, client
     (assignment_id,) = route(db, fid, "city-wb")
     ok(client.post(f"{STAFF}/assignments/{assignment_id}/acknowledge", headers=handler))
     used, unused = (ok(upload(client, handler, pdf_bytes()), 201)["id"] for _ in range(2))
-    ok(client.post(f"{STAFF}/assignments/{assignment_id}/reports", headers=handler,
-                   json={"measures": "印发通知", "result": "已整改", "attachments": [used]}), 201)
-    files = {i: Path(app.config["UPLOAD_DIR"]) / db.session.get(ReportAttachment, i).storage_name
-             for i in (used, unused)}
+    ok(
+        client.post(
+            f"{STAFF}/assignments/{assignment_id}/reports",
+            headers=handler,
+            json={"measures": "印发通知", "result": "已整改", "attachments": [used]},
+        ),
+        201,
+    )
+    files = {
+        i: Path(app.config["UPLOAD_DIR"]) / db.session.get(ReportAttachment, i).storage_name for i in (used, unused)
+    }
     app.extensions["clock"].freeze(WED + timedelta(days=2))
     run = run_job("retention")
     assert run.outcome == "success", run.error

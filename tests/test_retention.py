@@ -26,17 +26,25 @@ from feedback.models import (
     StaffSession,
     Upload,
 )
-from feedback.services.retention import PURGED_TEXT
+from feedback.services.admin.retention import PURGED_TEXT
+from tests.support.api import STAFF, ok, submit
 from tests.test_mp_reporter import ask, handle_and_close
-from tests.test_staff_assignments import STAFF, ok, submit
 
 MP = "/api/mp/v1"
 OLD_CLOSING = datetime(2024, 3, 4, 1, 30, tzinfo=UTC)  # Monday 09:30 China time
 RECENT_CLOSING = OLD_CLOSING + timedelta(days=721)  # Monday 23 February 2026, end of the Spring Festival
 RUN = OLD_CLOSING + timedelta(days=731)
-COUNTS_ZERO = {"feedback_purged": 0, "messages_cleared": 0, "contacts_deleted": 0, "uploads_deleted": 0,
-               "events_cleared": 0, "orphan_uploads_deleted": 0, "idempotency_deleted": 0, "sessions_deleted": 0,
-               "job_runs_deleted": 0}
+COUNTS_ZERO = {
+    "feedback_purged": 0,
+    "messages_cleared": 0,
+    "contacts_deleted": 0,
+    "uploads_deleted": 0,
+    "events_cleared": 0,
+    "orphan_uploads_deleted": 0,
+    "idempotency_deleted": 0,
+    "sessions_deleted": 0,
+    "job_runs_deleted": 0,
+}
 
 
 @pytest.fixture
@@ -49,8 +57,12 @@ def clock(app):
 def upload(client, headers, jpeg_bytes) -> str:
     import io
 
-    reply = client.post(f"{MP}/uploads", data={"file": (io.BytesIO(jpeg_bytes()), "photo.jpg")}, headers=headers,
-                        content_type="multipart/form-data")
+    reply = client.post(
+        f"{MP}/uploads",
+        data={"file": (io.BytesIO(jpeg_bytes()), "photo.jpg")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
     return ok(reply, 201)["id"]
 
 
@@ -58,14 +70,20 @@ def handled_complaint(client, db, mp_login, jpeg_bytes) -> dict:
     """Submit with a photo and contact, answer a question, get it handled, closed and rated."""
     reporter = mp_login() | {"Idempotency-Key": str(uuid.uuid4())}
     photo = upload(client, reporter, jpeg_bytes)
-    receipt, fid = submit(client, reporter, attachments=[photo], anonymous=False,
-                          contact={"name": "张三", "phone": "13800000000"})
+    receipt, fid = submit(
+        client, reporter, attachments=[photo], anonymous=False, contact={"name": "张三", "phone": "13800000000"}
+    )
     ask(db, fid)
     answer = {"receipt": receipt, "body": "是县农业局发的通知"}
     ok(client.post(f"{MP}/feedback/messages", headers=reporter, json=answer), 201)
     handle_and_close(db, fid)
-    ok(client.post(f"{MP}/feedback/rating", headers=reporter,
-                   json={"receipt": receipt, "rating": "satisfied", "comment": "会议少了，谢谢张科长"}))
+    ok(
+        client.post(
+            f"{MP}/feedback/rating",
+            headers=reporter,
+            json={"receipt": receipt, "rating": "satisfied", "comment": "会议少了，谢谢张科长"},
+        )
+    )
     stored = Path(client.application.config["UPLOAD_DIR"]) / db.session.get(Upload, photo).storage_name
     assert stored.exists()
     return {"receipt": receipt, "id": fid, "file": stored}
@@ -76,22 +94,30 @@ def count(db, model, *where) -> int:
 
 
 def found(client, headers, query: str) -> set[int]:
-    return {item["id"] for item in ok(client.get(f"{STAFF}/feedback", query_string={"q": query},
-                                                 headers=headers))["items"]}
+    return {
+        item["id"] for item in ok(client.get(f"{STAFF}/feedback", query_string={"q": query}, headers=headers))["items"]
+    }
 
 
 def snapshot(db, fid: int) -> dict:
     db.session.rollback()
     feedback = db.session.get(Feedback, fid)
     return {
-        "content": feedback.content, "status": feedback.status, "kind": feedback.kind, "rating": feedback.rating,
-        "rating_comment": feedback.rating_comment, "closed_at": feedback.closed_at, "purged_at": feedback.purged_at,
+        "content": feedback.content,
+        "status": feedback.status,
+        "kind": feedback.kind,
+        "rating": feedback.rating,
+        "rating_comment": feedback.rating_comment,
+        "closed_at": feedback.closed_at,
+        "purged_at": feedback.purged_at,
         "submitted_on": feedback.submitted_on,
         "tags": sorted(db.session.scalars(select(FeedbackTag.tag_id).where(FeedbackTag.feedback_id == fid))),
-        "messages": list(db.session.scalars(select(Message.body).where(Message.feedback_id == fid)
-                                            .order_by(Message.id))),
-        "events": db.session.execute(select(Event.action, Event.reason, Event.data).where(Event.feedback_id == fid)
-                                     .order_by(Event.id)).all(),
+        "messages": list(
+            db.session.scalars(select(Message.body).where(Message.feedback_id == fid).order_by(Message.id))
+        ),
+        "events": db.session.execute(
+            select(Event.action, Event.reason, Event.data).where(Event.feedback_id == fid).order_by(Event.id)
+        ).all(),
         "uploads": count(db, Upload, Upload.feedback_id == fid),
         "contacts": count(db, FeedbackContact, FeedbackContact.feedback_id == fid),
     }
@@ -105,7 +131,8 @@ def retention_run(db) -> dict:
 
 
 def test_retention_purges_long_closed_feedback_and_expired_rows_once(
-        app, client, db, seeded, clock, mp_login, jpeg_bytes, staff_login):
+    app, client, db, seeded, clock, mp_login, jpeg_bytes, staff_login
+):
     old = handled_complaint(client, db, mp_login, jpeg_bytes)
     clock.freeze(RECENT_CLOSING)
     recent = handled_complaint(client, db, mp_login, jpeg_bytes)
@@ -118,15 +145,28 @@ def test_retention_purges_long_closed_feedback_and_expired_rows_once(
     # Uploads and console logins take their times from the system clock, so set them here.
     db.session.get(Upload, abandoned).created_at = RUN - timedelta(days=2)
     db.session.get(Upload, pending).created_at = RUN - timedelta(hours=1)
-    db.session.add_all([
-        StaffSession(token_hash="a" * 64, user_id=user_id, created_at=OLD_CLOSING, last_seen_at=OLD_CLOSING,
-                     expires_at=OLD_CLOSING + timedelta(minutes=30)),
-        StaffSession(token_hash="b" * 64, user_id=user_id, created_at=RUN - timedelta(days=3), revoked=True,
-                     last_seen_at=RUN - timedelta(days=3), expires_at=RUN - timedelta(days=3)),  # kept a week
-        IdempotencyRecord(lookup="still-replayable", sealed=b"x", expires_at=RUN + timedelta(hours=3)),
-        JobRun(job_id="outbox-sender", started_at=RUN - timedelta(days=100), outcome="success"),
-        JobRun(job_id="outbox-sender", started_at=RUN - timedelta(days=10), outcome="success"),
-    ])
+    db.session.add_all(
+        [
+            StaffSession(
+                token_hash="a" * 64,
+                user_id=user_id,
+                created_at=OLD_CLOSING,
+                last_seen_at=OLD_CLOSING,
+                expires_at=OLD_CLOSING + timedelta(minutes=30),
+            ),
+            StaffSession(
+                token_hash="b" * 64,
+                user_id=user_id,
+                created_at=RUN - timedelta(days=3),
+                revoked=True,
+                last_seen_at=RUN - timedelta(days=3),
+                expires_at=RUN - timedelta(days=3),
+            ),  # kept a week
+            IdempotencyRecord(lookup="still-replayable", sealed=b"x", expires_at=RUN + timedelta(hours=3)),
+            JobRun(job_id="outbox-sender", started_at=RUN - timedelta(days=100), outcome="success"),
+            JobRun(job_id="outbox-sender", started_at=RUN - timedelta(days=10), outcome="success"),
+        ]
+    )
     db.session.commit()
     assert found(client, triage, "秸秆 陪会") == {old["id"], recent["id"]}
     before_old, before_recent = snapshot(db, old["id"]), snapshot(db, recent["id"])
@@ -134,10 +174,19 @@ def test_retention_purges_long_closed_feedback_and_expired_rows_once(
     assert any(reason == "已整改到位" for _, reason, _ in before_old["events"])
 
     counts = retention_run(db)
-    assert counts == {**COUNTS_ZERO, "retention_days": 730, "feedback_purged": 1, "messages_cleared": 2,
-                      "contacts_deleted": 1, "uploads_deleted": 1, "events_cleared": counts["events_cleared"],
-                      "orphan_uploads_deleted": 1, "idempotency_deleted": 2, "sessions_deleted": 1,
-                      "job_runs_deleted": 1}
+    assert counts == {
+        **COUNTS_ZERO,
+        "retention_days": 730,
+        "feedback_purged": 1,
+        "messages_cleared": 2,
+        "contacts_deleted": 1,
+        "uploads_deleted": 1,
+        "events_cleared": counts["events_cleared"],
+        "orphan_uploads_deleted": 1,
+        "idempotency_deleted": 2,
+        "sessions_deleted": 1,
+        "job_runs_deleted": 1,
+    }
     assert counts["events_cleared"] >= 3  # the close note, the rating comment, the report summary, …
 
     after = snapshot(db, old["id"])
@@ -165,8 +214,12 @@ def test_retention_purges_long_closed_feedback_and_expired_rows_once(
     assert retention_run(db) == {**COUNTS_ZERO, "retention_days": 730}
     assert snapshot(db, old["id"]) == after and snapshot(db, recent["id"]) == before_recent
     clock.advance(days=1)  # the next night the unused upload and the idempotency record are due
-    assert retention_run(db) == {**COUNTS_ZERO, "retention_days": 730, "orphan_uploads_deleted": 1,
-                                 "idempotency_deleted": 1}
+    assert retention_run(db) == {
+        **COUNTS_ZERO,
+        "retention_days": 730,
+        "orphan_uploads_deleted": 1,
+        "idempotency_deleted": 1,
+    }
     assert snapshot(db, old["id"]) == after and snapshot(db, recent["id"]) == before_recent
 
     clock.advance(days=720)  # two years after the second closing, its turn comes

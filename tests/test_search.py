@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 from feedback.extensions import db as _db
 from feedback.models import Feedback
-from feedback.services.search import (
+from feedback.services.admin.search import (
     _pieces,
     apply_search,
     index_feedback,
@@ -76,9 +76,36 @@ EXPECTED = {
 # Odd inputs checked against the reference model (a text matches when its tokens include all
 # of the query's): no database error, and the same answer on both databases.
 ODD_QUERIES = [
-    '"', '""', "(", ")", "*", "^陪会", "陪会:*", "陪会 & 会议 | !", "\\", "%", "_", "陪会'", "e\"x'y",
-    "-陪会", "陪会 -会议", "{陪会}", "陪会 NOT 会议", "陪会 + 会议", "col:陪会", "a.b", "1.5万元", "C++",
-    "x_y", "①②", "Ⅻ", "µ", "café", "陪\x00会", "会议" * 200, "a" * 200,
+    '"',
+    '""',
+    "(",
+    ")",
+    "*",
+    "^陪会",
+    "陪会:*",
+    "陪会 & 会议 | !",
+    "\\",
+    "%",
+    "_",
+    "陪会'",
+    "e\"x'y",
+    "-陪会",
+    "陪会 -会议",
+    "{陪会}",
+    "陪会 NOT 会议",
+    "陪会 + 会议",
+    "col:陪会",
+    "a.b",
+    "1.5万元",
+    "C++",
+    "x_y",
+    "①②",
+    "Ⅻ",
+    "µ",
+    "café",
+    "陪\x00会",
+    "会议" * 200,
+    "a" * 200,
 ]
 
 
@@ -136,8 +163,9 @@ def test_search_combines_with_other_filters_and_pagination(submitted, db):
 
 def test_submission_writes_its_index_row(submitted, db):
     id_column = "feedback_id" if db.engine.dialect.name == "postgresql" else "rowid"
-    stored = db.session.scalar(text(f"SELECT tokens FROM {_index_table(db)} WHERE {id_column} = :id"),
-                               {"id": submitted["A"]})
+    stored = db.session.scalar(
+        text(f"SELECT tokens FROM {_index_table(db)} WHERE {id_column} = :id"), {"id": submitted["A"]}
+    )
     assert stored.split(" ") == search_tokens(TEXTS["A"])
     assert "属地管理" in stored.split(" ") and "的" not in stored.split(" ")
     assert _index_count(db) == len(TEXTS)
@@ -191,8 +219,10 @@ def test_every_letter_is_one_word_in_the_database(app, db):
     assert len(docs) > 100_000
     if db.engine.dialect.name == "postgresql":
         rows = db.session.execute(
-            text("SELECT d.ord, array(SELECT lexeme FROM unnest(to_tsvector('simple'::regconfig, d.s)) ORDER BY 1) "
-                 "FROM unnest(CAST(:docs AS text[])) WITH ORDINALITY AS d(s, ord)"),
+            text(
+                "SELECT d.ord, array(SELECT lexeme FROM unnest(to_tsvector('simple'::regconfig, d.s)) ORDER BY 1) "
+                "FROM unnest(CAST(:docs AS text[])) WITH ORDINALITY AS d(s, ord)"
+            ),
             {"docs": [" ".join(p) for _, p in docs]},
         ).all()
         got = {ord_ - 1: sorted(lexemes) for ord_, lexemes in rows}
@@ -201,8 +231,10 @@ def test_every_letter_is_one_word_in_the_database(app, db):
         tokenize = re.search(r"tokenize\s*=\s*'([^']*)'", ddl).group(1)
         db.session.execute(text(f"CREATE VIRTUAL TABLE temp.fts_probe USING fts5(tokens, tokenize = '{tokenize}')"))
         db.session.execute(text("CREATE VIRTUAL TABLE temp.fts_probe_vocab USING fts5vocab(temp, fts_probe, instance)"))
-        db.session.execute(text("INSERT INTO temp.fts_probe (rowid, tokens) VALUES (:id, :tokens)"),
-                           [{"id": i, "tokens": " ".join(p)} for i, (_, p) in enumerate(docs)])
+        db.session.execute(
+            text("INSERT INTO temp.fts_probe (rowid, tokens) VALUES (:id, :tokens)"),
+            [{"id": i, "tokens": " ".join(p)} for i, (_, p) in enumerate(docs)],
+        )
         got = {}
         for doc, term in db.session.execute(text("SELECT doc, term FROM temp.fts_probe_vocab")):
             got.setdefault(doc, []).append(term)
@@ -229,10 +261,23 @@ def test_a_word_inside_a_longer_word_is_found(seeded, client, mp_login, db):
         reply = client.post("/api/mp/v1/feedback", json={"kind": "problem", "content": content}, headers=mp_login())
         assert reply.status_code == 201, reply.get_json()
         ids[label] = db.session.scalar(select(Feedback.id).where(Feedback.content == content))
-    for query, expected in {"形式主义": {"X"}, "主义": {"X"}, "指尖上的形式主义": {"X"}, "APP": {"Y"},
-                            "app": {"Y"}, "政务": {"Y"}, "政务APP": {"Y"}, "嵩阳": {"X"}, "报送": {"Y"},
-                            "excel表格": {"Y"}, "会议": {"Z"}, "形式主义 会议": set(), "APPS": set()}.items():
+    for query, expected in {
+        "形式主义": {"X"},
+        "主义": {"X"},
+        "指尖上的形式主义": {"X"},
+        "APP": {"Y"},
+        "app": {"Y"},
+        "政务": {"Y"},
+        "政务APP": {"Y"},
+        "嵩阳": {"X"},
+        "报送": {"Y"},
+        "excel表格": {"Y"},
+        "会议": {"Z"},
+        "形式主义 会议": set(),
+        "APPS": set(),
+    }.items():
         assert _found(ids, query) == expected, query
+
     # Every stretch of a text, as a person might copy it into the search box, finds that text
     # (Latin words are whole words: "PP" is not a word of "APP").
     def cuts_a_latin_word(text: str, at: int) -> bool:
@@ -241,7 +286,8 @@ def test_a_word_inside_a_longer_word_is_found(seeded, client, mp_login, db):
     for label, content in WHOLE_WORDS.items():
         for size in (2, 3, 4, 6):
             for start in range(len(content) - size + 1):
-                query = content[start:start + size]
-                if query_tokens(query) and not (cuts_a_latin_word(content, start)
-                                                or cuts_a_latin_word(content, start + size)):
+                query = content[start : start + size]
+                if query_tokens(query) and not (
+                    cuts_a_latin_word(content, start) or cuts_a_latin_word(content, start + size)
+                ):
                     assert label in _found(ids, query), query

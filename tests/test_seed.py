@@ -10,8 +10,8 @@ import yaml
 from sqlalchemy import func, select
 
 from feedback.models import Department, ObservationPoint, Responsibility, Tag
-from feedback.services.routing import suggestion_for
-from feedback.services.seed import SeedError, seed_reference_data
+from feedback.services.admin.seed import SeedError, seed_reference_data
+from feedback.services.triage.suggestions import suggestion_for
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 FILES = ("taxonomy.yaml", "departments.yaml", "responsibilities.yaml", "observation_points.yaml")
@@ -91,7 +91,12 @@ def test_sample_config_loads_everything(app, db):
     point = _by_code(db, ObservationPoint, "GC01")
     assert point.is_sample and point.active and len(point.region_code) in (9, 12)
     assert {p.point_type for p in db.session.scalars(select(ObservationPoint))} == {
-        "village", "community", "township", "subdistrict", "organ"}
+        "village",
+        "community",
+        "township",
+        "subdistrict",
+        "organ",
+    }
     assert any("示例数据" in line for line in report.lines())
 
 
@@ -128,8 +133,11 @@ def test_edited_copy_updates_and_deactivates(app, db, config_copy):
     report = seed_reference_data(config_copy)
     db.session.commit()
 
-    assert (report.observation_points.created, report.observation_points.updated,
-            report.observation_points.deactivated) == (0, 1, 1)
+    assert (
+        report.observation_points.created,
+        report.observation_points.updated,
+        report.observation_points.deactivated,
+    ) == (0, 1, 1)
     assert (report.responsibilities.updated, report.departments.updated) == (1, 0)
     assert _by_code(db, ObservationPoint, "GC01").name == "城关区东关街道（更名）"
     removed = _by_code(db, ObservationPoint, "GC45")
@@ -178,29 +186,73 @@ def test_failure_on_empty_database_writes_nothing(app, db, config_copy):
     assert all(_count(db, m) == 0 for m in (Tag, Department, Responsibility, ObservationPoint))
 
 
-@pytest.mark.parametrize(("name", "change", "expected"), [
-    ("departments.yaml", lambda d: d["departments"][1].update(level="county"),
-     "departments.yaml：记录“prov-fb”：“level”的值“county”无效"),
-    ("departments.yaml", lambda d: d["departments"].append(dict(d["departments"][0])),
-     "departments.yaml：记录“prov-wb”：代码重复"),
-    ("departments.yaml", lambda d: d["departments"][0].update(parent="prov-nope"),
-     "departments.yaml：记录“prov-wb”：上级部门代码“prov-nope”不存在"),
-    ("departments.yaml", lambda d: d["departments"][0].update(parent="prov-wb"),
-     "departments.yaml：记录“prov-wb”：上级部门关系形成循环"),
-    ("responsibilities.yaml", lambda d: d["responsibilities"][0].update(primary=["city-wb"]),
-     "responsibilities.yaml：记录“meetings-accompany”：“primary”应为一个部门代码"),
-    ("responsibilities.yaml", lambda d: d["responsibilities"][0].update(path="forward"),
-     "responsibilities.yaml：记录“meetings-accompany”：“path”的值“forward”无效"),
-    ("responsibilities.yaml", lambda d: d["responsibilities"][0].update(tags=["peihu"]),
-     "responsibilities.yaml：记录“meetings-accompany”：未知的标签代码“peihu”"),
-    ("responsibilities.yaml", lambda d: d["responsibilities"][0].update(primay="city-wb"),
-     "responsibilities.yaml：记录“meetings-accompany”：未知字段“primay”"),
-    ("observation_points.yaml", lambda d: d["observation_points"][0].update(point_type="school"),
-     "observation_points.yaml：记录“GC01”：“point_type”的值“school”无效"),
-    ("observation_points.yaml", lambda d: d["observation_points"][0].update(region_code="49A"),
-     "observation_points.yaml：记录“GC01”：区划代码“49A”"),
-], ids=["bad-level", "duplicate-code", "unknown-parent", "parent-cycle", "primary-not-a-code", "bad-path",
-        "unknown-tag", "unknown-field", "bad-point-type", "bad-region-code"])
+@pytest.mark.parametrize(
+    ("name", "change", "expected"),
+    [
+        (
+            "departments.yaml",
+            lambda d: d["departments"][1].update(level="county"),
+            "departments.yaml：记录“prov-fb”：“level”的值“county”无效",
+        ),
+        (
+            "departments.yaml",
+            lambda d: d["departments"].append(dict(d["departments"][0])),
+            "departments.yaml：记录“prov-wb”：代码重复",
+        ),
+        (
+            "departments.yaml",
+            lambda d: d["departments"][0].update(parent="prov-nope"),
+            "departments.yaml：记录“prov-wb”：上级部门代码“prov-nope”不存在",
+        ),
+        (
+            "departments.yaml",
+            lambda d: d["departments"][0].update(parent="prov-wb"),
+            "departments.yaml：记录“prov-wb”：上级部门关系形成循环",
+        ),
+        (
+            "responsibilities.yaml",
+            lambda d: d["responsibilities"][0].update(primary=["city-wb"]),
+            "responsibilities.yaml：记录“meetings-accompany”：“primary”应为一个部门代码",
+        ),
+        (
+            "responsibilities.yaml",
+            lambda d: d["responsibilities"][0].update(path="forward"),
+            "responsibilities.yaml：记录“meetings-accompany”：“path”的值“forward”无效",
+        ),
+        (
+            "responsibilities.yaml",
+            lambda d: d["responsibilities"][0].update(tags=["peihu"]),
+            "responsibilities.yaml：记录“meetings-accompany”：未知的标签代码“peihu”",
+        ),
+        (
+            "responsibilities.yaml",
+            lambda d: d["responsibilities"][0].update(primay="city-wb"),
+            "responsibilities.yaml：记录“meetings-accompany”：未知字段“primay”",
+        ),
+        (
+            "observation_points.yaml",
+            lambda d: d["observation_points"][0].update(point_type="school"),
+            "observation_points.yaml：记录“GC01”：“point_type”的值“school”无效",
+        ),
+        (
+            "observation_points.yaml",
+            lambda d: d["observation_points"][0].update(region_code="49A"),
+            "observation_points.yaml：记录“GC01”：区划代码“49A”",
+        ),
+    ],
+    ids=[
+        "bad-level",
+        "duplicate-code",
+        "unknown-parent",
+        "parent-cycle",
+        "primary-not-a-code",
+        "bad-path",
+        "unknown-tag",
+        "unknown-field",
+        "bad-point-type",
+        "bad-region-code",
+    ],
+)
 def test_validation_names_file_record_and_problem(app, db, config_copy, name, change, expected):
     _edit(config_copy, name, change)
     with pytest.raises(SeedError) as caught:
@@ -256,3 +308,19 @@ def test_sample_rules_give_sensible_suggestions(app, db):
 
     inspections = suggestion_for(["dujiankao"], "好几个部门轮番来检查，重复检查同样的台账。")
     assert inspections.path == "consult" and inspections.primary is None
+
+
+def test_seed_refuses_a_taxonomy_the_tagger_would_refuse(app, db, config_copy):
+    """One parser: a tag without any term loads nowhere, so `flask seed` cannot accept what boot rejects."""
+
+    def termless(data):
+        first = data["tags"][0]
+        data["tags"][0] = {"code": first["code"], "name": first["name"], "description": first["description"]}
+
+    _edit(config_copy, "taxonomy.yaml", termless)
+    with pytest.raises(SeedError) as caught:
+        seed_reference_data(config_copy)
+    assert "taxonomy.yaml：文件：标签体系无效" in str(caught.value)
+    assert "a tag needs at least one term or pattern" in str(caught.value)
+    db.session.rollback()
+    assert _count(db, Tag) == 0

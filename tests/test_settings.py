@@ -21,16 +21,28 @@ def test_production_refuses_missing_wechat_credentials():
 
 
 def test_production_starts_with_real_settings_and_has_no_dev_login(tmp_path, fake_wechat):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"} | {
-        "FEEDBACK_ENV": "production", "SECRET_KEY": GOOD_SECRET, "WECHAT_APPID": "wx-test-appid",
-        "WECHAT_SECRET": "wx-test-secret", "WECHAT_API_BASE": fake_wechat.base_url})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"}
+        | {
+            "FEEDBACK_ENV": "production",
+            "SECRET_KEY": GOOD_SECRET,
+            "WECHAT_APPID": "wx-test-appid",
+            "WECHAT_SECRET": "wx-test-secret",
+            "WECHAT_API_BASE": fake_wechat.base_url,
+        }
+    )
     reply = app.test_client().post("/api/mp/v1/session", json={"code": "dev-alice"})
     assert reply.status_code == 401  # passed to WeChat, which does not know the code
 
 
 def test_environment_variables_override_defaults():
-    settings = load_settings(environ={"FEEDBACK_ENV": "testing", "DATABASE_URL": "postgres://u@h/db",
-                                      "WECHAT_API_BASE": "http://127.0.0.1:1"})
+    settings = load_settings(
+        environ={
+            "FEEDBACK_ENV": "testing",
+            "DATABASE_URL": "postgres://u@h/db",
+            "WECHAT_API_BASE": "http://127.0.0.1:1",
+        }
+    )
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
     assert settings["WECHAT_API_BASE"] == "http://127.0.0.1:1"
 
@@ -42,3 +54,36 @@ def test_unknown_environment_is_refused():
 
 def test_testing_default_wechat_base_fails_loudly():
     assert "you-forgot" in load_settings(environ={"FEEDBACK_ENV": "testing"})["WECHAT_API_BASE"]
+
+
+def test_environment_strings_are_coerced_once_to_the_type_of_the_default():
+    settings = load_settings(
+        environ={
+            "FEEDBACK_ENV": "testing",
+            "PROXY_COUNT": "2",
+            "TRACK_MIN_SECONDS": "0.5",
+            "SMTP_STARTTLS": "false",
+            "SMTP_PORT": "587",
+            "RETENTION_DAYS": "365",
+            "STAFF_SESSION_MAX_HOURS": "8",
+            "SMTP_HOST": "mail.example.org",
+        }
+    )
+    assert settings["PROXY_COUNT"] == 2 and settings["SMTP_PORT"] == 587 and settings["RETENTION_DAYS"] == 365
+    assert settings["TRACK_MIN_SECONDS"] == 0.5 and settings["STAFF_SESSION_MAX_HOURS"] == 8
+    assert settings["SMTP_STARTTLS"] is False  # "false" is not a true string
+    assert load_settings(environ={"FEEDBACK_ENV": "testing", "SMTP_STARTTLS": "yes"})["SMTP_STARTTLS"] is True
+    assert settings["SMTP_HOST"] == "mail.example.org"
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "expected"),
+    [
+        ("PROXY_COUNT", "two", "PROXY_COUNT 应为整数"),
+        ("TRACK_MIN_SECONDS", "fast", "TRACK_MIN_SECONDS 应为数字"),
+        ("SMTP_STARTTLS", "maybe", "SMTP_STARTTLS 应为布尔值"),
+    ],
+)
+def test_an_environment_value_of_the_wrong_type_stops_start_up(var, value, expected):
+    with pytest.raises(SettingsError, match=expected):
+        load_settings(environ={"FEEDBACK_ENV": "testing", var: value})

@@ -15,77 +15,42 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.models import Assignment, Event, ExtensionRequest, Feedback, RectificationReport
-from feedback.services.actors import Actor
-from feedback.services.reporter import feedback_by_receipt
-from feedback.services.routing_actions import route_direct, route_escalate
+from tests.support.api import FORMS, MEETING, STAFF, WEDNESDAY_0930, cast, frozen, ok, route, submit, timeline
 
-MP = "/api/mp/v1"
-STAFF = "/api/staff/v1"
-MEETING = "县里的秸秆焚烧会议要求每个街道书记都去陪会，我们街道根本没有庄稼地，一个月被叫去三次。"
-FORMS = "省统计局的报表系统每月要求乡镇重复填报同一批数据，报表台账越来越多，干部天天加班填表。"
-WED = datetime(2026, 9, 23, 1, 30, tzinfo=UTC)  # Wednesday 09:30 China time
-TRIAGE_ACTOR = Actor("staff", "triage")
+WED = WEDNESDAY_0930
 END_OF = {  # end of a China-time day, as the API writes it (UTC)
-    "09-24": "2026-09-24T16:00:00+00:00", "09-28": "2026-09-28T16:00:00+00:00",
-    "10-21": "2026-10-21T16:00:00+00:00", "10-26": "2026-10-26T16:00:00+00:00",
+    "09-24": "2026-09-24T16:00:00+00:00",
+    "09-28": "2026-09-28T16:00:00+00:00",
+    "10-21": "2026-10-21T16:00:00+00:00",
+    "10-26": "2026-10-26T16:00:00+00:00",
     "11-04": "2026-11-04T16:00:00+00:00",
 }
-
-
-def ok(reply, status: int = 200) -> dict:
-    assert reply.status_code == status, reply.get_json()
-    return reply.get_json()
-
-
-def submit(client, headers, content: str = MEETING, **extra) -> tuple[str, int]:
-    body = ok(client.post(f"{MP}/feedback", json={"kind": "problem", "content": content} | extra,
-                          headers=headers), 201)
-    return body["receipt"], feedback_by_receipt(body["receipt"]).id
-
-
-def route(db, feedback_id: int, primary: str, cooperating: tuple[str, ...] = (), path: str = "direct") -> list[int]:
-    feedback = db.session.get(Feedback, feedback_id)
-    if path == "escalate":
-        created = route_escalate(TRIAGE_ACTOR, feedback, primary, None)
-    else:
-        created = route_direct(TRIAGE_ACTOR, feedback, primary, list(cooperating), "请核实并整改")
-    db.session.commit()
-    return [a.id for a in created]
 
 
 def count(db, model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def timeline(client, headers, receipt: str) -> list[dict]:
-    return ok(client.post(f"{MP}/feedback/track", json={"receipt": receipt}, headers=headers))["timeline"]
-
-
 @pytest.fixture
 def clock(app):
-    clock = app.extensions["clock"]
-    clock.freeze(WED)
-    return clock
+    return frozen(app, WED)
 
 
 @pytest.fixture
 def people(seeded, staff_login, mp_login):
-    return {
-        "reporter": mp_login(),
-        "triage": staff_login("triage", username="zzb-triage"),
-        "viewer": staff_login("viewer", username="viewer"),
-        "wb": staff_login("handler", department_code="city-wb", username="wb-handler"),
-        "fb": staff_login("handler", department_code="city-fb", username="fb-handler"),
-        "tj": staff_login("handler", department_code="city-tj", username="tj-handler"),
-    }
+    return cast(staff_login, mp_login, "triage", "viewer", "wb", "fb", "tj")
 
 
 # ------------------------------------------------------------------------------- acknowledge, detail
 
 
 def test_acknowledge_and_detail_shows_deadlines_but_nothing_identifying(client, db, people, clock):
-    receipt, fid = submit(client, people["reporter"], anonymous=False,
-                          contact={"name": "张三", "phone": "13800000000", "note": "工作日可联系"})
+    receipt, fid = submit(
+        client,
+        people["reporter"],
+        anonymous=False,
+        contact={"name": "张三", "phone": "13800000000", "note": "工作日可联系"},
+    )
     clock.advance(hours=2)  # routed later the same day: the exact submission time must not show
     (aid,) = route(db, fid, "city-wb")
     detail = ok(client.get(f"{STAFF}/assignments/{aid}", headers=people["wb"]))
@@ -100,8 +65,17 @@ def test_acknowledge_and_detail_shows_deadlines_but_nothing_identifying(client, 
     assert detail["extension_requests"] == [] and detail["reports"] == []
 
     seen = detail["feedback"]
-    assert set(seen) == {"id", "kind", "content", "tags", "submitted_on", "region_code", "point", "attachments",
-                         "waiting_for_reporter"}
+    assert set(seen) == {
+        "id",
+        "kind",
+        "content",
+        "tags",
+        "submitted_on",
+        "region_code",
+        "point",
+        "attachments",
+        "waiting_for_reporter",
+    }
     assert seen["id"] == fid and seen["content"] == MEETING and seen["submitted_on"] == "2026-09-23"
     assert {"code": "peihui", "name": "陪会"} in seen["tags"]
     text = str(detail)
@@ -136,8 +110,9 @@ def test_viewer_reads_but_cannot_act_and_triage_cannot_acknowledge(client, db, p
 def test_respond_before_acknowledging_is_refused_and_leaves_no_report(client, db, people, clock):
     _, fid = submit(client, people["reporter"])
     (aid,) = route(db, fid, "city-wb")
-    reply = client.post(f"{STAFF}/assignments/{aid}/reports", headers=people["wb"],
-                        json={"measures": "已整改", "result": "已完成"})
+    reply = client.post(
+        f"{STAFF}/assignments/{aid}/reports", headers=people["wb"], json={"measures": "已整改", "result": "已完成"}
+    )
     assert reply.status_code == 409 and "当前状态为“待签收”" in reply.get_json()["message"]
     db.session.rollback()
     assert count(db, RectificationReport) == 0
@@ -150,8 +125,13 @@ def test_return_within_two_working_days_and_refused_after(client, db, people, cl
     _, fid = submit(client, people["reporter"])
     wb, fb = route(db, fid, "city-wb", ("city-fb",))
     clock.freeze(datetime(2026, 9, 28, 14, 0, tzinfo=UTC))  # Mon 22:00 China time: the last day of the window
-    returned = ok(client.post(f"{STAFF}/assignments/{fb}/return", headers=people["fb"],
-                              json={"reason": "会议由市委办通知，不属本部门职责"}))
+    returned = ok(
+        client.post(
+            f"{STAFF}/assignments/{fb}/return",
+            headers=people["fb"],
+            json={"reason": "会议由市委办通知，不属本部门职责"},
+        )
+    )
     assert returned["status"] == "returned" and returned["status_label"] == "已退回"
     assert returned["return_reason"] == "会议由市委办通知，不属本部门职责"
     db.session.rollback()
@@ -192,8 +172,13 @@ def test_extension_requested_approved_refused_and_capped(client, db, people, clo
     assert queue["total"] == 1 and queue["items"][0]["id"] == first["id"]
     assert queue["items"][0]["department"]["code"] == "city-wb" and queue["items"][0]["due_at"] == END_OF["10-21"]
 
-    decided = ok(client.post(f"{STAFF}/extensions/{first['id']}/decision", headers=people["triage"],
-                             json={"approve": True, "note": "同意"}))
+    decided = ok(
+        client.post(
+            f"{STAFF}/extensions/{first['id']}/decision",
+            headers=people["triage"],
+            json={"approve": True, "note": "同意"},
+        )
+    )
     # 3 working days after Wed 10-21: Thu 10-22, Fri 10-23, Mon 10-26.
     assert decided["status"] == "approved" and decided["due_at"] == END_OF["10-26"]
     assert decided["extension_days"] == 3
@@ -201,12 +186,19 @@ def test_extension_requested_approved_refused_and_capped(client, db, people, clo
     assert twice.status_code == 409 and twice.get_json()["code"] == "extension_decided"
     detail = ok(client.get(f"{STAFF}/assignments/{aid}", headers=people["wb"]))
     assert detail["due_at"] == END_OF["10-26"] and detail["extension_requests"][0]["status"] == "approved"
-    assert any(i["label"] == "办理期限延长" and "2026-10-26" in i["note"]
-               for i in timeline(client, people["reporter"], receipt))
+    assert any(
+        i["label"] == "办理期限延长" and "2026-10-26" in i["note"]
+        for i in timeline(client, people["reporter"], receipt)
+    )
 
     second = ok(client.post(ext, headers=people["wb"], json={"days": 5, "reason": "还需时间"}), 201)
-    refused = ok(client.post(f"{STAFF}/extensions/{second['id']}/decision", headers=people["triage"],
-                             json={"approve": False, "note": "理由不充分"}))
+    refused = ok(
+        client.post(
+            f"{STAFF}/extensions/{second['id']}/decision",
+            headers=people["triage"],
+            json={"approve": False, "note": "理由不充分"},
+        )
+    )
     assert refused["status"] == "refused" and refused["due_at"] == END_OF["10-26"]
     assert refused["decision_note"] == "理由不充分"
 
@@ -227,8 +219,12 @@ def test_extension_requested_approved_refused_and_capped(client, db, people, clo
 def test_extension_input_is_checked_in_chinese(client, db, people, clock):
     _, fid = submit(client, people["reporter"])
     (aid,) = route(db, fid, "city-wb")
-    for body, field in (({"days": 0, "reason": "x"}, "days"), ({"days": "三", "reason": "x"}, "days"),
-                        ({"days": 2}, "reason"), ({"days": 2, "reason": "x", "extra": 1}, "extra")):
+    for body, field in (
+        ({"days": 0, "reason": "x"}, "days"),
+        ({"days": "三", "reason": "x"}, "days"),
+        ({"days": 2}, "reason"),
+        ({"days": 2, "reason": "x", "extra": 1}, "extra"),
+    ):
         reply = client.post(f"{STAFF}/assignments/{aid}/extensions", headers=people["wb"], json=body)
         assert reply.status_code == 422 and field in reply.get_json()["errors"], reply.get_json()
     bad = client.post(f"{STAFF}/extensions/1/decision", headers=people["triage"], json={})
@@ -244,20 +240,33 @@ def test_escalate_needs_upward_report_before_responding(client, db, people, cloc
     receipt, fid = submit(client, people["reporter"], FORMS)
     (aid,) = route(db, fid, "city-tj", path="escalate")
     ok(client.post(f"{STAFF}/assignments/{aid}/acknowledge", headers=people["tj"]))
-    early = client.post(f"{STAFF}/assignments/{aid}/reports", headers=people["tj"],
-                        json={"measures": "已反映", "result": "等待答复"})
+    early = client.post(
+        f"{STAFF}/assignments/{aid}/reports", headers=people["tj"], json={"measures": "已反映", "result": "等待答复"}
+    )
     assert early.status_code == 409 and early.get_json()["code"] == "upward_report_missing"
     assert "向上级部门反映" in early.get_json()["message"]
     db.session.rollback()
     assert count(db, RectificationReport) == 0
 
-    upward = ok(client.post(f"{STAFF}/assignments/{aid}/upward-report", headers=people["tj"],
-                            json={"reported_to": "中原省统计局"}))
+    upward = ok(
+        client.post(
+            f"{STAFF}/assignments/{aid}/upward-report", headers=people["tj"], json={"reported_to": "中原省统计局"}
+        )
+    )
     assert upward["reported_upward_to"] == "中原省统计局"
     assert upward["reported_upward_at"].startswith("2026-09-23")
-    report = ok(client.post(f"{STAFF}/assignments/{aid}/reports", headers=people["tj"], json={
-        "measures": "已向省统计局书面反映重复填报问题", "result": "省统计局同意合并两张报表",
-        "summary": "省统计局已同意合并重复报表"}), 201)
+    report = ok(
+        client.post(
+            f"{STAFF}/assignments/{aid}/reports",
+            headers=people["tj"],
+            json={
+                "measures": "已向省统计局书面反映重复填报问题",
+                "result": "省统计局同意合并两张报表",
+                "summary": "省统计局已同意合并重复报表",
+            },
+        ),
+        201,
+    )
     assert report["verdict"] == "pending" and report["summary"] == "省统计局已同意合并重复报表"
     labels = [i["label"] for i in timeline(client, people["reporter"], receipt)]
     assert labels[-2:] == ["已向上级部门反映", "部门已反馈整改情况"]
@@ -267,8 +276,9 @@ def test_upward_report_only_on_escalated_assignments(client, db, people, clock):
     _, fid = submit(client, people["reporter"])
     (aid,) = route(db, fid, "city-wb")
     ok(client.post(f"{STAFF}/assignments/{aid}/acknowledge", headers=people["wb"]))
-    reply = client.post(f"{STAFF}/assignments/{aid}/upward-report", headers=people["wb"],
-                        json={"reported_to": "中原省委办公厅"})
+    reply = client.post(
+        f"{STAFF}/assignments/{aid}/upward-report", headers=people["wb"], json={"reported_to": "中原省委办公厅"}
+    )
     assert reply.status_code == 409 and reply.get_json()["code"] == "not_escalated"
 
 
@@ -276,18 +286,30 @@ def test_send_back_then_respond_again_then_accept(client, db, people, clock):
     receipt, fid = submit(client, people["reporter"])
     (aid,) = route(db, fid, "city-wb")
     ok(client.post(f"{STAFF}/assignments/{aid}/acknowledge", headers=people["wb"]))
-    first = ok(client.post(f"{STAFF}/assignments/{aid}/reports", headers=people["wb"],
-                           json={"measures": "电话提醒", "result": "已提醒"}), 201)
+    first = ok(
+        client.post(
+            f"{STAFF}/assignments/{aid}/reports",
+            headers=people["wb"],
+            json={"measures": "电话提醒", "result": "已提醒"},
+        ),
+        201,
+    )
     db.session.rollback()
     assert db.session.get(Feedback, fid).status == "responded"
 
-    no_note = client.post(f"{STAFF}/reports/{first['id']}/verdict", headers=people["triage"],
-                          json={"verdict": "send_back"})
+    no_note = client.post(
+        f"{STAFF}/reports/{first['id']}/verdict", headers=people["triage"], json={"verdict": "send_back"}
+    )
     assert no_note.status_code == 422 and no_note.get_json()["errors"]["note"] == ["退回返工须写明理由"]
     bad = client.post(f"{STAFF}/reports/{first['id']}/verdict", headers=people["triage"], json={"verdict": "ok"})
     assert bad.status_code == 422 and "accept" in bad.get_json()["errors"]["verdict"][0]
-    sent = ok(client.post(f"{STAFF}/reports/{first['id']}/verdict", headers=people["triage"],
-                          json={"verdict": "send_back", "note": "整改措施过于笼统，请出台书面规定"}))
+    sent = ok(
+        client.post(
+            f"{STAFF}/reports/{first['id']}/verdict",
+            headers=people["triage"],
+            json={"verdict": "send_back", "note": "整改措施过于笼统，请出台书面规定"},
+        )
+    )
     assert sent["verdict"] == "sent_back"
     detail = ok(client.get(f"{STAFF}/assignments/{aid}", headers=people["wb"]))
     assert detail["status"] == "sent_back" and detail["status_label"] == "返工"
@@ -296,10 +318,25 @@ def test_send_back_then_respond_again_then_accept(client, db, people, clock):
     db.session.rollback()
     assert db.session.get(Feedback, fid).status == "assigned"
 
-    second = ok(client.post(f"{STAFF}/assignments/{aid}/reports", headers=people["wb"], json={
-        "measures": "印发精简会议通知", "result": "书面规定已印发", "summary": "已书面规定不得要求无关街道陪会"}), 201)
-    accepted = ok(client.post(f"{STAFF}/reports/{second['id']}/verdict", headers=people["triage"],
-                              json={"verdict": "accept", "note": "核实无误"}))
+    second = ok(
+        client.post(
+            f"{STAFF}/assignments/{aid}/reports",
+            headers=people["wb"],
+            json={
+                "measures": "印发精简会议通知",
+                "result": "书面规定已印发",
+                "summary": "已书面规定不得要求无关街道陪会",
+            },
+        ),
+        201,
+    )
+    accepted = ok(
+        client.post(
+            f"{STAFF}/reports/{second['id']}/verdict",
+            headers=people["triage"],
+            json={"verdict": "accept", "note": "核实无误"},
+        )
+    )
     assert accepted["verdict"] == "accepted" and accepted["verdict_note"] == "核实无误"
     detail = ok(client.get(f"{STAFF}/assignments/{aid}", headers=people["wb"]))
     assert detail["status"] == "accepted" and detail["status_label"] == "已销号" and detail["due_state"] is None
@@ -307,18 +344,21 @@ def test_send_back_then_respond_again_then_accept(client, db, people, clock):
 
     again = client.post(f"{STAFF}/reports/{second['id']}/verdict", headers=people["triage"], json={"verdict": "accept"})
     assert again.status_code == 409 and again.get_json()["code"] == "report_verified"
-    late = client.post(f"{STAFF}/assignments/{aid}/reports", headers=people["wb"],
-                       json={"measures": "m", "result": "r"})
+    late = client.post(
+        f"{STAFF}/assignments/{aid}/reports", headers=people["wb"], json={"measures": "m", "result": "r"}
+    )
     assert late.status_code == 409 and "当前状态为“已销号”" in late.get_json()["message"]
     labels = [i["label"] for i in timeline(client, people["reporter"], receipt)]
     assert "组织部要求继续整改" in labels and "核实无误" not in str(timeline(client, people["reporter"], receipt))
 
 
 def test_missing_ids_are_404(client, db, people, clock):
-    for method, path, body, who in (("GET", "/assignments/999999", None, "wb"),
-                                    ("POST", "/extensions/999999/decision", {"approve": True}, "triage"),
-                                    ("POST", "/reports/999999/verdict", {"verdict": "accept"}, "triage"),
-                                    ("GET", "/assignments/99999999999999999999999", None, "triage")):
+    for method, path, body, who in (
+        ("GET", "/assignments/999999", None, "wb"),
+        ("POST", "/extensions/999999/decision", {"approve": True}, "triage"),
+        ("POST", "/reports/999999/verdict", {"verdict": "accept"}, "triage"),
+        ("GET", "/assignments/99999999999999999999999", None, "triage"),
+    ):
         reply = client.open(f"{STAFF}{path}", method=method, json=body, headers=people[who])
         assert reply.status_code == 404 and reply.get_json()["message"], path
 
@@ -342,22 +382,30 @@ def test_list_traffic_light_filters_sorting_and_paging(client, db, people, clock
     other = _assign_at(db, clock, client, mp_login(), WED, primary="city-fb")
     done = _assign_at(db, clock, client, mp_login(), datetime(2026, 9, 2, 1, 0, tzinfo=UTC))
     ok(client.post(f"{STAFF}/assignments/{done}/acknowledge", headers=people["wb"]))
-    ok(client.post(f"{STAFF}/assignments/{done}/reports", headers=people["wb"],
-                   json={"measures": "m", "result": "r"}), 201)
+    ok(
+        client.post(f"{STAFF}/assignments/{done}/reports", headers=people["wb"], json={"measures": "m", "result": "r"}),
+        201,
+    )
 
     clock.freeze(datetime(2026, 10, 20, 1, 0, tzinfo=UTC))  # Tue 10-20, 09:00
     listing = ok(client.get(f"{STAFF}/assignments", headers=people["wb"]))
     assert listing["total"] == 5 and other not in [i["id"] for i in listing["items"]]
     assert [i["id"] for i in listing["items"]] == [late, done, soon, later, latest]  # due_at ascending
     lights = {i["id"]: (i["due_state"], i["working_days_left"]) for i in listing["items"]}
-    assert lights == {late: ("overdue", -16), done: (None, None), soon: ("due_soon", 1),
-                      later: ("on_time", 7), latest: ("on_time", 8)}
+    assert lights == {
+        late: ("overdue", -16),
+        done: (None, None),
+        soon: ("due_soon", 1),
+        later: ("on_time", 7),
+        latest: ("on_time", 8),
+    }
     assert listing["items"][0]["due_at"] == "2026-09-21T16:00:00+00:00"
     assert listing["items"][2]["excerpt"].startswith("县里的秸秆焚烧会议")
 
     def ids(who: str, **query) -> list[int]:
-        return [i["id"] for i in ok(client.get(f"{STAFF}/assignments", query_string=query,
-                                               headers=people[who]))["items"]]
+        return [
+            i["id"] for i in ok(client.get(f"{STAFF}/assignments", query_string=query, headers=people[who]))["items"]
+        ]
 
     assert ids("wb", state="overdue") == [late]
     assert ids("wb", state="due_soon") == [soon]
@@ -374,23 +422,91 @@ def test_list_traffic_light_filters_sorting_and_paging(client, db, people, clock
     for day in range(14, 32):
         clock.freeze(datetime(2026, 10, day, 15, 59, 59, tzinfo=UTC))
         for state in ("on_time", "due_soon", "overdue"):
-            for item in ok(client.get(f"{STAFF}/assignments", query_string={"state": state},
-                                      headers=people["triage"]))["items"]:
+            for item in ok(client.get(f"{STAFF}/assignments", query_string={"state": state}, headers=people["triage"]))[
+                "items"
+            ]:
                 assert item["due_state"] == state, (day, item)
-        total = sum(ok(client.get(f"{STAFF}/assignments", query_string={"state": s},
-                                  headers=people["triage"]))["total"] for s in ("on_time", "due_soon", "overdue"))
+        total = sum(
+            ok(client.get(f"{STAFF}/assignments", query_string={"state": s}, headers=people["triage"]))["total"]
+            for s in ("on_time", "due_soon", "overdue")
+        )
         assert total == 5, day
 
 
-@pytest.mark.parametrize(("query", "field", "fragment"), [
-    ({"per_page": 101}, "per_page", "1–100"),
-    ({"page": 0}, "page", "页码"),
-    ({"state": "red"}, "state", "on_time"),
-    ({"status": "done"}, "status", "状态应为"),
-    ({"department": "nowhere"}, "department", "未找到部门"),
-])
+@pytest.mark.parametrize(
+    ("query", "field", "fragment"),
+    [
+        ({"per_page": 101}, "per_page", "1–100"),
+        ({"page": 0}, "page", "页码"),
+        ({"state": "red"}, "state", "on_time"),
+        ({"status": "done"}, "status", "状态应为"),
+        ({"department": "nowhere"}, "department", "未找到部门"),
+    ],
+)
 def test_list_rejects_bad_filters_in_chinese(client, people, clock, query, field, fragment):
     reply = client.get(f"{STAFF}/assignments", query_string=query, headers=people["triage"])
     assert reply.status_code == 422
     assert any(fragment in m for m in reply.get_json()["errors"][field]), reply.get_json()
 
+
+# ------------------------------------------------------------------ one department view, guard first
+
+DEPARTMENT_VIEW = {
+    "id",
+    "kind",
+    "content",
+    "tags",
+    "submitted_on",
+    "region_code",
+    "point",
+    "attachments",
+    "waiting_for_reporter",
+}
+NOT_FOR_DEPARTMENTS = {
+    "unit_level",
+    "rating",
+    "rating_comment",
+    "reopen_count",
+    "route_path",
+    "merged_into_id",
+    "imposer_level",
+    "routing_suggestion",
+    "messages",
+    "contact",
+}
+
+
+def test_a_handler_sees_the_same_department_view_through_the_feedback_and_the_assignment(client, db, people, clock):
+    _, fid = submit(
+        client,
+        people["reporter"],
+        unit_level="township",
+        region_code="490103",
+        anonymous=False,
+        contact={"name": "张三", "phone": "13800000000"},
+    )
+    (aid,) = route(db, fid, "city-wb")
+    through_feedback = ok(client.get(f"{STAFF}/feedback/{fid}", headers=people["wb"]))
+    through_assignment = ok(client.get(f"{STAFF}/assignments/{aid}", headers=people["wb"]))["feedback"]
+
+    assert set(through_assignment) == DEPARTMENT_VIEW
+    assert {k: through_feedback[k] for k in DEPARTMENT_VIEW} == through_assignment
+    assert not NOT_FOR_DEPARTMENTS & set(through_feedback)
+    assert set(through_feedback) - DEPARTMENT_VIEW == {"kind_label", "status", "status_label", "excerpt", "assignments"}
+    assert [a["id"] for a in through_feedback["assignments"]] == [aid]
+    # The org department still reads the whole record.
+    whole = ok(client.get(f"{STAFF}/feedback/{fid}", headers=people["triage"]))
+    assert whole["unit_level"] == "township" and whole["contact"]["phone"] == "13800000000"
+
+
+def test_routing_a_closed_feedback_to_an_unknown_department_answers_409_and_writes_nothing(client, db, people):
+    _, fid = submit(client, people["reporter"])
+    ok(client.post(f"{STAFF}/feedback/{fid}/reject", json={"reason": "不属于反映范围"}, headers=people["triage"]))
+    events = count(db, Event)
+    reply = client.post(
+        f"{STAFF}/feedback/{fid}/route", json={"path": "direct", "primary": "no-such-dept"}, headers=people["triage"]
+    )
+    assert reply.status_code == 409 and reply.get_json()["code"] == "invalid_state", reply.get_json()
+    db.session.rollback()
+    assert count(db, Assignment) == 0 and count(db, Event) == events
+    assert db.session.get(Feedback, fid).route_path is None

@@ -13,12 +13,12 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from feedback.errors import ValidationFailed
 from feedback.models import Department, StaffSession, StaffUser
 from feedback.models.base import utcnow
-from feedback.services import staff_auth
+from feedback.services.admin import staff_auth
 
 LOGIN = "/api/staff/v1/auth/login"
 ME = "/api/staff/v1/auth/me"
@@ -56,8 +56,9 @@ def sessions_of(db, username="alice") -> list[StaffSession]:
 
 
 def test_cli_creates_user_who_logs_in_and_sees_herself(runner, client):
-    result = runner.invoke(args=["users", "create", "Alice", "--role", "triage", "--password", GOOD,
-                                 "--display-name", "组织部 研判一"])
+    result = runner.invoke(
+        args=["users", "create", "Alice", "--role", "triage", "--password", GOOD, "--display-name", "组织部 研判一"]
+    )
     assert result.exit_code == 0, result.output
     assert "已创建账号 alice" in result.output
     reply = post_login(client, "ALICE ")
@@ -65,8 +66,13 @@ def test_cli_creates_user_who_logs_in_and_sees_herself(runner, client):
     assert reply.status_code == 200 and body["role"] == "triage" and body["expires_in"] == 1800
     assert len(body["token"]) >= 43
     me = client.get(ME, headers=bearer(reply)).get_json()
-    assert me == {"username": "alice", "display_name": "组织部 研判一", "role": "triage",
-                  "department": None, "point": None}
+    assert me == {
+        "username": "alice",
+        "display_name": "组织部 研判一",
+        "role": "triage",
+        "department": None,
+        "point": None,
+    }
 
 
 def test_cli_prompts_for_the_password_twice(runner, client):
@@ -113,8 +119,10 @@ def test_password_policy_accepts_three_classes_and_refuses_the_username():
         staff_auth.check_password_policy("Alice-2026", "alice")
 
 
-@pytest.mark.parametrize("password", ["Password1", "P@ssw0rd", "12345678aA", "Qq123456!", "Woaini1314",
-                                      "Abcdef12!", "Zzb@2026", "Tanjianfu1!"])
+@pytest.mark.parametrize(
+    "password",
+    ["Password1", "P@ssw0rd", "12345678aA", "Qq123456!", "Woaini1314", "Abcdef12!", "Zzb@2026", "Tanjianfu1!"],
+)
 def test_common_and_guessable_passwords_are_refused(runner, password):
     with pytest.raises(ValidationFailed) as caught:
         staff_auth.check_password_policy(password, "erin")
@@ -219,8 +227,10 @@ def test_locked_and_unknown_usernames_answer_alike_in_words_and_time(app, client
             started = time.perf_counter()
             replies[username] = post_login(client, username=username, password="Wrong-pass1", addr=addr)
             timings[username].append(time.perf_counter() - started)
-    strip = lambda r: ({k: v for k, v in r.get_json().items() if k != "request_id"}, r.status_code,  # noqa: E731
-                       sorted(r.headers.keys()))
+
+    def strip(r):
+        return ({k: v for k, v in r.get_json().items() if k != "request_id"}, r.status_code, sorted(r.headers.keys()))
+
     assert strip(replies["alice"]) == strip(replies["nobody-here"])
     assert replies["alice"].get_json()["code"] == "account_locked"
     started = time.perf_counter()
@@ -370,8 +380,9 @@ def test_a_busy_session_still_ends_twelve_hours_after_login(client, db):
 def test_staff_change_their_own_password(client, db):
     make_user(db)
     here, elsewhere = bearer(post_login(client)), bearer(post_login(client, addr="203.0.113.8"))
-    wrong = client.post(PASSWORD, headers=here,
-                        json={"current_password": "Wrong-pass1", "new_password": "Dong-Feng-Lu-18"})
+    wrong = client.post(
+        PASSWORD, headers=here, json={"current_password": "Wrong-pass1", "new_password": "Dong-Feng-Lu-18"}
+    )
     assert wrong.status_code == 422 and wrong.get_json()["errors"] == {"current_password": ["当前密码不正确"]}
     common = client.post(PASSWORD, headers=here, json={"current_password": GOOD, "new_password": "P@ssw0rd"})
     assert common.status_code == 422 and "常见" in common.get_json()["errors"]["new_password"][0]
@@ -391,8 +402,12 @@ def test_staff_change_their_own_password(client, db):
 def test_guessing_the_current_password_with_a_stolen_token_is_braked(client, db):
     make_user(db)
     headers = bearer(post_login(client))
-    codes = [client.post(PASSWORD, headers=headers, json={"current_password": f"Guess-{i}-x", "new_password":
-                                                          "Dong-Feng-Lu-18"}).get_json()["code"] for i in range(6)]
+    codes = [
+        client.post(
+            PASSWORD, headers=headers, json={"current_password": f"Guess-{i}-x", "new_password": "Dong-Feng-Lu-18"}
+        ).get_json()["code"]
+        for i in range(6)
+    ]
     assert codes[:4] == ["validation_error"] * 4 and codes[4:] == ["account_locked"] * 2
 
 
@@ -454,3 +469,22 @@ def test_openapi_lists_the_staff_auth_endpoints(client):
     paths = client.get("/api/openapi.json").get_json()["paths"]
     for path in (LOGIN, LOGOUT, ME, PASSWORD):
         assert path in paths
+
+
+def test_a_staff_write_with_a_due_idle_slide_commits_once(app, client, db):
+    """The slide rides in the request's one transaction instead of a commit of its own."""
+    make_user(db)
+    headers = bearer(post_login(client))
+    session = sessions_of(db)[0]
+    session.last_seen_at = utcnow() - timedelta(minutes=25)
+    db.session.commit()
+    commits = []
+    listener = lambda conn: commits.append(1)  # noqa: E731
+    event.listen(db.engine, "commit", listener)
+    try:
+        assert client.post(LOGOUT, headers=headers).status_code == 204
+    finally:
+        event.remove(db.engine, "commit", listener)
+    assert len(commits) == 1
+    slid = sessions_of(db)[0]
+    assert slid.revoked and utcnow() - slid.last_seen_at < timedelta(seconds=5)

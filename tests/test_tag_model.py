@@ -39,8 +39,7 @@ NEW_PHRASE = [
 
 
 def records(rows=NEW_PHRASE) -> list[dict]:
-    return [{"text": text, "tags": tags, "source_url": f"https://example.test/{source}"}
-            for text, tags, source in rows]
+    return [{"text": text, "tags": tags, "source_url": f"https://example.test/{source}"} for text, tags, source in rows]
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +94,19 @@ def test_training_is_deterministic_and_the_file_round_trips(rules, trained, tmp_
 def test_medium_labels_are_left_out_of_that_tags_training(rules):
     examples = tag_train.examples_from_records(
         [{"text": "上面来人要陪同检查。", "tags": ["陪会", "督检考"], "confidence": {"督检考": "medium"}}],
-        rules.taxonomy)
+        rules.taxonomy,
+    )
     assert examples[0].labels == {"peihui"} and examples[0].unsure == {"dujiankao"}
 
 
 def test_probability_matches_a_hand_computed_dot_product():
-    model = TagModel.from_dict({"format": 1, "version": "m", "tags": {
-        "peihui": {"bias": -1.0, "threshold": 0.8, "weights": {"w:观众": 2.0, "r:peihui": 3.0}}}})
+    model = TagModel.from_dict(
+        {
+            "format": 1,
+            "version": "m",
+            "tags": {"peihui": {"bias": -1.0, "threshold": 0.8, "weights": {"w:观众": 2.0, "r:peihui": 3.0}}},
+        }
+    )
     vector = {"w:观众": 0.5, "c:观众": 0.5, "r:peihui": 0.2}
     import math
 
@@ -109,11 +114,14 @@ def test_probability_matches_a_hand_computed_dot_product():
     assert model.tags["peihui"].evidence(vector) == [("观众", 1.0)]
 
 
-@pytest.mark.parametrize("content, fragment", [
-    ("not json", "not a model file"),
-    (json.dumps({"format": 99}), "unsupported model format"),
-    (json.dumps({"format": 1, "version": "x", "tags": {"peihui": {"bias": 0}}}), "malformed"),
-])
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("not json", "not a model file"),
+        (json.dumps({"format": 99}), "unsupported model format"),
+        (json.dumps({"format": 1, "version": "x", "tags": {"peihui": {"bias": 0}}}), "malformed"),
+    ],
+)
 def test_a_broken_model_file_is_a_model_error(tmp_path, content, fragment):
     path = tmp_path / "model.json"
     path.write_text(content, encoding="utf-8")
@@ -121,12 +129,15 @@ def test_a_broken_model_file_is_a_model_error(tmp_path, content, fragment):
         TagModel.load(path)
 
 
+@pytest.mark.subprocess
 def test_a_worker_scores_with_the_shipped_model_without_numpy_or_scikit_learn():
-    code = ("import sys; from feedback.tagging import Tagger, Taxonomy; from feedback.tag_model import TagModel;"
-            f"t = Tagger(Taxonomy.load({str(TAXONOMY)!r}), {str(USERDICT)!r}, model=TagModel.load({str(SHIPPED)!r}));"
-            "hits = t.tag('上面一个电话，下面跑断腿，一周五天有三天在会上。');"
-            "print(sorted(h.code for h in hits), t.version.startswith('rules-'),"
-            " [m for m in ('sklearn', 'numpy', 'scipy') if m in sys.modules])")
+    code = (
+        "import sys; from feedback.tagging import Tagger, Taxonomy; from feedback.tag_model import TagModel;"
+        f"t = Tagger(Taxonomy.load({str(TAXONOMY)!r}), {str(USERDICT)!r}, model=TagModel.load({str(SHIPPED)!r}));"
+        "hits = t.tag('上面一个电话，下面跑断腿，一周五天有三天在会上。');"
+        "print(sorted(h.code for h in hits), t.version.startswith('rules-'),"
+        " [m for m in ('sklearn', 'numpy', 'scipy') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['peihui', 'shudi'] True []"
 
@@ -145,8 +156,20 @@ def test_folds_hold_out_whole_sources(rules):
 def test_eval_script_reports_resubstitution_and_leave_source_out_and_prints_the_misses(tmp_path, capsys):
     data = tmp_path / "labelled.jsonl"
     data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records()) + "\n", encoding="utf-8")
-    assert tag_eval.main([str(data), "--taxonomy", str(TAXONOMY), "--userdict", str(USERDICT),
-                          "--model", str(tmp_path / "none.json")]) == 0
+    assert (
+        tag_eval.main(
+            [
+                str(data),
+                "--taxonomy",
+                str(TAXONOMY),
+                "--userdict",
+                str(USERDICT),
+                "--model",
+                str(tmp_path / "none.json"),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "== 回代" in out and "留一来源，12 折" in out and "== 标错的条目 ==" in out
     # the rules alone miss the new phrasing, and the statement is shown with what was missed

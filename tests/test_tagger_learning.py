@@ -12,25 +12,25 @@ import json
 import pytest
 
 from feedback.models import Event
-from feedback.services.tagger import get_tagger
+from feedback.services.admin.tagger import get_tagger
 from feedback.tag_model import TagModel
 from feedback.tagging import Tagger
+from tests.support.api import ok
 
 MP = "/api/mp/v1"
 STAFF = "/api/staff/v1"
 # 陪会 said in a way the rules do not know: triage adds the tag by hand.
-BENCH = ["县里开会又让我们去坐冷板凳，一坐就是一上午。",
-         "乡里开会又把村干部叫去坐冷板凳，地里的活没人干。",
-         "市里的会总要我们去坐冷板凳，讲的事跟村里不相干。"]
+BENCH = [
+    "县里开会又让我们去坐冷板凳，一坐就是一上午。",
+    "乡里开会又把村干部叫去坐冷板凳，地里的活没人干。",
+    "市里的会总要我们去坐冷板凳，讲的事跟村里不相干。",
+]
 # 迎来送往 said of a business, not of cadres: triage removes the automatic 陪会.
-TRADE = ["这家酒店专做迎来送往的生意，我们村的土特产也在那里卖。",
-         "车站每天迎来送往，村里的客运班车又加了两趟。",
-         "码头上迎来送往的游客多了，村民的农家乐生意好起来了。"]
-
-
-def ok(reply, status=200):
-    assert reply.status_code == status, reply.get_json()
-    return reply.get_json()
+TRADE = [
+    "这家酒店专做迎来送往的生意，我们村的土特产也在那里卖。",
+    "车站每天迎来送往，村里的客运班车又加了两趟。",
+    "码头上迎来送往的游客多了，村民的农家乐生意好起来了。",
+]
 
 
 @pytest.fixture
@@ -49,8 +49,7 @@ def corrected(seeded, client, mp_login, staff_login):
     return triage, ids
 
 
-def test_automatic_tags_carry_the_tagger_version_and_evidence_shown_to_triage(seeded, client, mp_login,
-                                                                                 staff_login):
+def test_automatic_tags_carry_the_tagger_version_and_evidence_shown_to_triage(seeded, client, mp_login, staff_login):
     triage = staff_login("triage")
     text = "一周五天有三天在会上，上面一个电话，下面跑断腿。"
     ok(client.post(f"{MP}/feedback", json={"kind": "problem", "content": text}, headers=mp_login()), 201)
@@ -106,12 +105,27 @@ def test_admin_view_of_the_tagger_and_its_suggestions(corrected, client, staff_l
 
 def test_train_learns_from_the_corrections(corrected, runner, tmp_path, app):
     data = tmp_path / "labelled.jsonl"
-    rows = [{"text": "一年签了二十多份责任状，出了事还得乡镇兜底。", "tags": ["属地甩锅"], "source_url": "x"},
-            {"text": "今年会议明显减少，减负效果很好。", "tags": ["其他"], "source_url": "y"}]
+    rows = [
+        {"text": "一年签了二十多份责任状，出了事还得乡镇兜底。", "tags": ["属地甩锅"], "source_url": "x"},
+        {"text": "今年会议明显减少，减负效果很好。", "tags": ["其他"], "source_url": "y"},
+    ]
     data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
     target = tmp_path / "model.json"
-    result = runner.invoke(args=["tagger", "train", "--data", str(data), "--output", str(target),
-                                 "--c", "10", "--threshold", "0.6", "--cv"])
+    result = runner.invoke(
+        args=[
+            "tagger",
+            "train",
+            "--data",
+            str(data),
+            "--output",
+            str(target),
+            "--c",
+            "10",
+            "--threshold",
+            "0.6",
+            "--cv",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "dev 2 条" in result.output and "triage 6 条" in result.output
     assert "按来源留一交叉验证" in result.output and "“其他”条目被打上标签的比例" in result.output

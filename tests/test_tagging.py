@@ -33,6 +33,7 @@ def codes(tagger: Tagger, text: str) -> set[str]:
 
 # --- the taxonomy file -------------------------------------------------------------------------
 
+
 def test_taxonomy_has_the_nine_tags_with_operator_descriptions():
     taxonomy = Taxonomy.load(TAXONOMY)
     assert {t.code for t in taxonomy.tags} == CODES
@@ -44,11 +45,22 @@ def test_taxonomy_has_the_nine_tags_with_operator_descriptions():
     assert taxonomy.get("nope") is None
 
 
-@pytest.mark.parametrize("label, code", [
-    ("peihui", "peihui"), ("PEIHUI", "peihui"), ("陪会", "peihui"), (" 留痕 ", "liuhen"),
-    ("文件", "wenshan"), ("文山会海", "wenshan"), ("督查检查考核", "dujiankao"),
-    ("属地管理", "shudi"), ("指尖上的形式主义", "zhijian"), ("其他", None), ("随便", None),
-])
+@pytest.mark.parametrize(
+    "label, code",
+    [
+        ("peihui", "peihui"),
+        ("PEIHUI", "peihui"),
+        ("陪会", "peihui"),
+        (" 留痕 ", "liuhen"),
+        ("文件", "wenshan"),
+        ("文山会海", "wenshan"),
+        ("督查检查考核", "dujiankao"),
+        ("属地管理", "shudi"),
+        ("指尖上的形式主义", "zhijian"),
+        ("其他", None),
+        ("随便", None),
+    ],
+)
 def test_resolve_label_accepts_code_name_and_alias(label, code):
     assert Taxonomy.load(TAXONOMY).resolve_label(label) == code
 
@@ -138,31 +150,40 @@ def test_a_short_term_inside_a_longer_one_is_not_counted_twice(tagger):
 
 def test_to_dict_is_the_cli_and_api_shape(tagger):
     hit = tagger.tag("基层干部被借调三年还回不来。")[0]
-    assert hit.to_dict() == {"code": "jiediao", "name": "借调", "score": hit.score,
-                             "matched": list(hit.matched), "learned": []}
+    assert hit.to_dict() == {
+        "code": "jiediao",
+        "name": "借调",
+        "score": hit.score,
+        "matched": list(hit.matched),
+        "learned": [],
+    }
 
 
 # --- praise, policy talk and mere mentions do not fire ------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "今年会议明显减少，减负效果很好。",
-    "今年发文少了三成，大家都说负担减轻了。",
-    "镇里今年取消了十几项考核，大家都说松了口气，减负效果明显。",
-    "会议强调，要坚决整治文山会海和督检考过多过频问题。",
-    "县里严禁随意借调乡镇干部，这个规定很受欢迎。",
-    "组织大家学习了《关于解决形式主义突出问题为基层减负的通知》。",
-    "本周三下午召开村两委会议，研究秋收工作。",
-    "请各村于周五前填写附件表格并报送镇党政办。",
-    "这次调研由县委书记带队，乡镇主要负责人参加座谈。",
-    "我表哥在县城开了一家饭店。",
-    "坚决整治过度留痕。",
-    "原则上不得要求乡镇干部陪同检查调研。",
-    "采用视频会议形式，避免了乡镇干部疲于奔波参会。",
-    "上级三令五申，严禁违规借调基层干部。",
-    "他在县医院做了阑尾手术，恢复得不错。",
-    "",
-    "   ",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今年会议明显减少，减负效果很好。",
+        "今年发文少了三成，大家都说负担减轻了。",
+        "镇里今年取消了十几项考核，大家都说松了口气，减负效果明显。",
+        "会议强调，要坚决整治文山会海和督检考过多过频问题。",
+        "县里严禁随意借调乡镇干部，这个规定很受欢迎。",
+        "组织大家学习了《关于解决形式主义突出问题为基层减负的通知》。",
+        "本周三下午召开村两委会议，研究秋收工作。",
+        "请各村于周五前填写附件表格并报送镇党政办。",
+        "这次调研由县委书记带队，乡镇主要负责人参加座谈。",
+        "我表哥在县城开了一家饭店。",
+        "坚决整治过度留痕。",
+        "原则上不得要求乡镇干部陪同检查调研。",
+        "采用视频会议形式，避免了乡镇干部疲于奔波参会。",
+        "上级三令五申，严禁违规借调基层干部。",
+        "他在县医院做了阑尾手术，恢复得不错。",
+        "",
+        "   ",
+    ],
+)
 def test_praise_policy_and_mere_mentions_do_not_fire(tagger, text):
     assert tagger.tag(text) == []
 
@@ -178,6 +199,8 @@ def test_threshold_can_be_raised_per_tagger():
 
 # --- jieba: private, lazy, thread-safe ----------------------------------------------------------
 
+
+@pytest.mark.subprocess
 def test_importing_the_module_does_not_load_jieba():
     code = "import sys, feedback.tagging; print('jieba' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -226,24 +249,34 @@ def test_missing_user_dictionary_is_reported_at_construction(tmp_path):
 GOOD_TAG = "  - {code: demo, name: 演示, description: 演示标签, terms: {演示: 0.9}}\n"
 
 
-@pytest.mark.parametrize("body, fragment", [
-    ("version: 1\ntags: [\n", "invalid YAML"),
-    ("- just a list\n", "top level"),
-    ("tags:\n" + GOOD_TAG, "version"),
-    ("version: 1\ntags: []\n", "tags"),
-    ("version: 1\ntags:\n  - {code: Demo, name: 演示, description: 说明, terms: {演示: 0.9}}\n", "code"),
-    ("version: 1\ntags:\n  - {code: demo, name: 演示, terms: {演示: 0.9}}\n", "description"),
-    ("version: 1\ntags:\n  - {code: demo, name: 演示, description: 说明, terms: {演示: 1.5}}\n", "(0, 1]"),
-    ("version: 1\ntags:\n  - {code: demo, name: 演示, description: 说明, terms: {'re:(': 0.5}}\n",
-     "regular expression"),
-    ("version: 1\ntags:\n  - {code: demo, name: 演示, description: 说明}\n", "term or pattern"),
-    ("version: 1\ntags:\n  - {code: demo, name: 演示, description: 说明, patterns: [{all: [[a]], within: page}]}\n",
-     "within"),
-    ("version: 1\ntags:\n" + GOOD_TAG + GOOD_TAG, "duplicate"),
-    ("version: 1\ntags:\n" + GOOD_TAG + "  - {code: other, name: 演示, description: 说明, terms: {x: 0.9}}\n",
-     "two tags"),
-    ("version: 1\nmodifiers: {mention: {gap: many}}\ntags:\n" + GOOD_TAG, "gap"),
-])
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ("version: 1\ntags: [\n", "invalid YAML"),
+        ("- just a list\n", "top level"),
+        ("tags:\n" + GOOD_TAG, "version"),
+        ("version: 1\ntags: []\n", "tags"),
+        ("version: 1\ntags:\n  - {code: Demo, name: 演示, description: 说明, terms: {演示: 0.9}}\n", "code"),
+        ("version: 1\ntags:\n  - {code: demo, name: 演示, terms: {演示: 0.9}}\n", "description"),
+        ("version: 1\ntags:\n  - {code: demo, name: 演示, description: 说明, terms: {演示: 1.5}}\n", "(0, 1]"),
+        (
+            "version: 1\ntags:\n  - {code: demo, name: 演示, description: 说明, terms: {'re:(': 0.5}}\n",
+            "regular expression",
+        ),
+        ("version: 1\ntags:\n  - {code: demo, name: 演示, description: 说明}\n", "term or pattern"),
+        (
+            "version: 1\ntags:\n  - {code: demo, name: 演示, description: 说明, "
+            "patterns: [{all: [[a]], within: page}]}\n",
+            "within",
+        ),
+        ("version: 1\ntags:\n" + GOOD_TAG + GOOD_TAG, "duplicate"),
+        (
+            "version: 1\ntags:\n" + GOOD_TAG + "  - {code: other, name: 演示, description: 说明, terms: {x: 0.9}}\n",
+            "two tags",
+        ),
+        ("version: 1\nmodifiers: {mention: {gap: many}}\ntags:\n" + GOOD_TAG, "gap"),
+    ],
+)
 def test_bad_taxonomy_raises_taxonomy_error(tmp_path, body, fragment):
     path = tmp_path / "taxonomy.yaml"
     path.write_text(body, encoding="utf-8")
@@ -259,6 +292,7 @@ def test_missing_taxonomy_file_raises_taxonomy_error(tmp_path):
 
 
 # --- evaluation: the medium-confidence rule -----------------------------------------------------
+
 
 class _FixedTagger:
     """Predicts fixed codes per text, so the counting rules are tested on their own."""
@@ -281,8 +315,17 @@ def test_evaluate_skips_medium_labels_for_that_tag_only():
         {"text": "f", "tags": ["其他"]},
         {"text": "g", "tags": ["其他"], "confidence": {"其他": "medium"}},
     ]
-    fake = _FixedTagger({"a": {"peihui"}, "b": {"peihui", "dujiankao"}, "c": set(), "d": set(),
-                         "e": {"liuhen"}, "f": set(), "g": {"zhijian"}})
+    fake = _FixedTagger(
+        {
+            "a": {"peihui"},
+            "b": {"peihui", "dujiankao"},
+            "c": set(),
+            "d": set(),
+            "e": {"liuhen"},
+            "f": set(),
+            "g": {"zhijian"},
+        }
+    )
     report = tag_eval.evaluate(fake, records)
     score = {s.code: s for s in report.scores}
     assert (score["peihui"].tp, score["peihui"].fp, score["peihui"].fn) == (2, 0, 0)
@@ -333,8 +376,9 @@ def test_tag_command_writes_one_json_line_per_text(runner):
 
 def test_tag_eval_command_prints_the_report(runner, tmp_path):
     data = tmp_path / "labelled.jsonl"
-    data.write_text(json.dumps({"text": "基层干部被借调三年。", "tags": ["借调"]}, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    data.write_text(
+        json.dumps({"text": "基层干部被借调三年。", "tags": ["借调"]}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     result = runner.invoke(args=["tag-eval", str(data)])
     assert result.exit_code == 0, result.output
     assert "jiediao" in result.output and "macro-F1" in result.output

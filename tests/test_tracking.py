@@ -51,8 +51,10 @@ def test_unknown_and_malformed_receipts_are_404_and_no_faster(seeded, app, clien
 def test_tracking_is_rate_limited(seeded, app, client, mp_login):
     app.config["RATE_LIMIT_TRACK"] = "3 per minute"
     headers = mp_login()
-    codes = [client.post("/api/mp/v1/feedback/track", json={"receipt": generate_receipt()},
-                         headers=headers).status_code for _ in range(4)]
+    codes = [
+        client.post("/api/mp/v1/feedback/track", json={"receipt": generate_receipt()}, headers=headers).status_code
+        for _ in range(4)
+    ]
     assert codes == [404, 404, 404, 429]
 
 

@@ -37,19 +37,27 @@ def test_wrong_role_is_refused_before_the_state_is_considered():
     assert refused.value.reason == "role" and "无权" in refused.value.message
 
 
-@pytest.mark.parametrize(("action", "status", "role", "target"), [
-    ("assign", "submitted", "triage", "assigned"),
-    ("convene", "submitted", "admin", "in_consultation"),
-    ("ask_reporter", "assigned", "triage", "needs_info"),
-    ("reopen", "closed", "reporter", "submitted"),
-])
+@pytest.mark.parametrize(
+    ("action", "status", "role", "target"),
+    [
+        ("assign", "submitted", "triage", "assigned"),
+        ("convene", "submitted", "admin", "in_consultation"),
+        ("ask_reporter", "assigned", "triage", "needs_info"),
+        ("reopen", "closed", "reporter", "submitted"),
+    ],
+)
 def test_allowed_feedback_moves(action, status, role, target):
     assert check_feedback(action, status, role).target == target
 
 
-@pytest.mark.parametrize(("action", "status"), [
-    ("acknowledge", "acknowledged"), ("respond", "pending"), ("return", "responded"),
-])
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [
+        ("acknowledge", "acknowledged"),
+        ("respond", "pending"),
+        ("return", "responded"),
+    ],
+)
 def test_department_cannot_skip_steps(action, status):
     with pytest.raises(TransitionNotAllowed):
         check_assignment(action, status, "handler")

@@ -31,7 +31,7 @@ def _zh(cls: type[fields.Field], invalid: str) -> type[fields.Field]:
 UNSAFE_CHARS = re.compile("[\x00\ud800-\udfff]")
 INVALID_CHARS = "含有无效字符（空字符或残缺的 Unicode 编码），请删除后重试"
 # Integers are stored at most as BIGINT: anything wider would reach the database as an overflow.
-INT_MIN, INT_MAX = -(2 ** 63), 2 ** 63 - 1
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 
 def has_unsafe_chars(text: str) -> bool:
@@ -71,6 +71,8 @@ List = _zh(fields.List, "应为列表")
 Dict = _zh(fields.Dict, "应为对象")
 Nested = _zh(fields.Nested, "格式不正确，应为对象")
 DateTime = _zh(fields.DateTime, "应为日期时间，如 2026-01-31T08:00:00+08:00")
+
+
 class Date(_zh(fields.Date, "应为日期，如 2026-01-31")):
     """``YYYY-MM-DD`` only: ``date.fromisoformat`` alone also takes ``20261130`` and ``2026-W48-1``."""
 

@@ -22,10 +22,16 @@ MP_PREFIX, STAFF_PREFIX = "/api/mp/v1/", "/api/staff/v1/"
 PUBLIC = {"/api/mp/v1/session", "/api/staff/v1/auth/login"}
 RATE_LIMITED_STAFF = {"/api/staff/v1/auth/login", "/api/staff/v1/auth/password"}
 SCHEMES = {
-    "mpToken": {"type": "http", "scheme": "bearer",
-                "description": "小程序登录令牌：POST /api/mp/v1/session 的 token，放在 Authorization: Bearer 头中"},
-    "staffToken": {"type": "http", "scheme": "bearer",
-                   "description": "工作人员登录令牌：POST /api/staff/v1/auth/login 的 token，空闲 30 分钟失效"},
+    "mpToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "小程序登录令牌：POST /api/mp/v1/session 的 token，放在 Authorization: Bearer 头中",
+    },
+    "staffToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "工作人员登录令牌：POST /api/staff/v1/auth/login 的 token，空闲 30 分钟失效",
+    },
 }
 ERROR_RESPONSES = {
     "400": ("InvalidJson", "请求体不是有效的 JSON，或超出限制（嵌套过深、数字过长）：invalid_json"),
@@ -52,8 +58,10 @@ class AudiencePlugin(BasePlugin):
         for name, scheme in SCHEMES.items():
             spec.components.security_scheme(name, scheme)
         for status, (name, description) in ERROR_RESPONSES.items():
-            response: dict[str, Any] = {"description": description,
-                                        "content": {"application/json": {"schema": "Error"}}}
+            response: dict[str, Any] = {
+                "description": description,
+                "content": {"application/json": {"schema": "Error"}},
+            }
             if status == "429":
                 response["headers"] = {"Retry-After": RETRY_AFTER}
             spec.components.response(name, response)
@@ -92,8 +100,10 @@ class AudiencePlugin(BasePlugin):
 
 # The reference page loads only what this server serves: ReDoc's own footer links an image on its
 # CDN, which an intranet browser would try (and a public one would leak the visit to).
-DOCS_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-            "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'")
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'"
+)
 
 
 class FeedbackApi(Api):
@@ -106,7 +116,6 @@ class FeedbackApi(Api):
 
     def handle_http_exception(self, error):
         return http_error_payload(error)
-
 
 
 def docs_headers(response: Response) -> Response:

@@ -65,8 +65,13 @@ def _check_depth(value: Any) -> None:
 def loads(data: str | bytes | bytearray) -> Any:
     """``json.loads`` within our limits; JsonRejected (a ValueError) for anything beyond them."""
     try:
-        value = json.loads(data, parse_int=lambda t: _number(t, int), parse_float=lambda t: _number(t, float),
-                           parse_constant=_constant, object_pairs_hook=_object)
+        value = json.loads(
+            data,
+            parse_int=lambda t: _number(t, int),
+            parse_float=lambda t: _number(t, float),
+            parse_constant=_constant,
+            object_pairs_hook=_object,
+        )
     except RecursionError:
         raise JsonRejected(f"请求体嵌套层数过多（最多 {MAX_DEPTH} 层）") from None
     _check_depth(value)

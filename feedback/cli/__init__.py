@@ -13,6 +13,14 @@ def register_cli(app: Flask) -> None:
     from feedback.cli.tagging import tag_command, tag_eval_command, tagger_group
     from feedback.cli.users import users_group
 
-    for command in (seed_command, tag_command, tag_eval_command, tagger_group, users_group, search_group,
-                    jobs_group, calendar_group):
+    for command in (
+        seed_command,
+        tag_command,
+        tag_eval_command,
+        tagger_group,
+        users_group,
+        search_group,
+        jobs_group,
+        calendar_group,
+    ):
         app.cli.add_command(command)

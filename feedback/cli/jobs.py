@@ -18,7 +18,7 @@ from feedback.clock import now
 from feedback.jobs import runner
 from feedback.jobs.schedule import SCHEDULE
 from feedback.models import JobRun
-from feedback.services import provisional
+from feedback.services.handling import provisional
 from feedback.timeutil import CHINA, local_date
 
 OUTCOMES = {"running": "运行中", "success": "成功", "failed": "失败", "skipped": "跳过（租约被占用）"}
@@ -83,15 +83,22 @@ def _calendar_problems() -> list[str]:
     if state.file_problem:
         problems.append(f"holidays.yaml 有误，未生效：{state.file_problem}")
     if state.coverage_ending:
-        problems.append(f"正式节假日安排只覆盖到 {state.official_until}（还有 {state.days_left} 天），"
-                        f"自 {state.provisional_from} 起新期限为暂定：请在国务院办公厅公布次年安排后"
-                        f"升级 chinesecalendar 或填写 config/holidays.yaml，详见 flask calendar status")
+        problems.append(
+            f"正式节假日安排只覆盖到 {state.official_until}（还有 {state.days_left} 天），"
+            f"自 {state.provisional_from} 起新期限为暂定：请在国务院办公厅公布次年安排后"
+            f"升级 chinesecalendar 或填写 config/holidays.yaml，详见 flask calendar status"
+        )
     return problems
 
 
 @jobs_group.command("check")
-@click.option("--within-minutes", type=click.IntRange(min=1), default=5, show_default=True,
-              help="最近多少分钟内应有任务运行记录（发送通知任务每分钟运行一次）")
+@click.option(
+    "--within-minutes",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="最近多少分钟内应有任务运行记录（发送通知任务每分钟运行一次）",
+)
 @with_appcontext
 def check_command(within_minutes: int) -> None:
     """供监控使用：调度进程是否在运行、24 小时内有无失败的任务、节假日数据是否即将用完或有误；有问题时退出码为 1。"""
@@ -123,8 +130,9 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
 
 @jobs_group.command("run-once")
 @click.argument("job_id")
-@click.option("--param", "pairs", multiple=True, metavar="KEY=VALUE",
-              help="传给任务的参数，可重复，如 --param month=2026-10")
+@click.option(
+    "--param", "pairs", multiple=True, metavar="KEY=VALUE", help="传给任务的参数，可重复，如 --param month=2026-10"
+)
 @with_appcontext
 def run_once_command(job_id: str, pairs: tuple[str, ...]) -> None:
     """立即运行一次某个任务（与调度进程共用租约，不会同时运行两份）。失败或未能取得租约时退出码为 1。"""

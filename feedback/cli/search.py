@@ -11,7 +11,7 @@ import click
 from flask.cli import with_appcontext
 
 from feedback.extensions import db
-from feedback.services.search import reindex_all
+from feedback.services.admin.search import reindex_all
 
 
 @click.group("search")
@@ -20,8 +20,7 @@ def search_group() -> None:
 
 
 @search_group.command("reindex")
-@click.option("--batch", type=click.IntRange(min=1), default=500, show_default=True,
-              help="每批处理并提交的反映条数。")
+@click.option("--batch", type=click.IntRange(min=1), default=500, show_default=True, help="每批处理并提交的反映条数。")
 @with_appcontext
 def reindex_command(batch: int) -> None:
     """重新分词并写入全部反映的检索索引（可重复执行）。"""

@@ -13,12 +13,16 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from feedback.extensions import db
-from feedback.services.seed import SeedError, seed_reference_data
+from feedback.services.admin.seed import SeedError, seed_reference_data
 
 
 @click.command("seed")
-@click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="参考数据所在目录（taxonomy.yaml、departments.yaml 等），默认为 REFERENCE_DIR 设置。")
+@click.option(
+    "--config-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="参考数据所在目录（taxonomy.yaml、departments.yaml 等），默认为 REFERENCE_DIR 设置。",
+)
 @with_appcontext
 def seed_command(config_dir: Path | None) -> None:
     """导入标签、部门、职责清单和观测点（可重复执行，按 code 更新，移除的记录只停用不删除）。"""

@@ -1,6 +1,6 @@
 """Flask CLI commands for the burden tagger: ``flask tag``, ``flask tag-eval`` and ``flask tagger``.
 
-They use the application's own tagger (``feedback.services.tagger.get_tagger``) so that operators
+They use the application's own tagger (``feedback.services.admin.tagger.get_tagger``) so that operators
 test exactly the taxonomy and dictionary the running app is configured with. The lead registers
 them on the app; nothing here runs at import.
 """
@@ -21,7 +21,7 @@ from feedback.tag_eval import evaluate, format_report, load_records
 @with_appcontext
 def tag_command() -> None:
     """从标准输入逐行读取文本，每行输出一条 JSON（标签、得分、命中词）。"""
-    from feedback.services.tagger import get_tagger
+    from feedback.services.admin.tagger import get_tagger
 
     tagger = get_tagger()
     for line in sys.stdin:
@@ -37,7 +37,7 @@ def tag_command() -> None:
 @with_appcontext
 def tag_eval_command(file: Path) -> None:
     """用标注数据（JSONL）评估当前标签体系的精确率、召回率和 F1。"""
-    from feedback.services.tagger import get_tagger
+    from feedback.services.admin.tagger import get_tagger
 
     try:
         records = load_records(file)
@@ -52,22 +52,32 @@ def tagger_group() -> None:
 
 
 @tagger_group.command("train")
-@click.option("--data", "data_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="标注数据（JSONL，可多次指定），与研判人员的改标记录一起用于训练")
+@click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="标注数据（JSONL，可多次指定），与研判人员的改标记录一起用于训练",
+)
 @click.option("--no-triage", is_flag=True, help="不使用研判人员的改标记录")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="模型文件（默认 TAGGER_MODEL_PATH）")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="模型文件（默认 TAGGER_MODEL_PATH）")
 @click.option("--c", "c", type=float, default=None, help="正则化强度的倒数（默认 1.0）")
 @click.option("--threshold", type=float, default=None, help="模型单独打标签所需的概率（默认 0.8）")
 @click.option("--cv", is_flag=True, help="同时输出按来源留一交叉验证的结果")
 @with_appcontext
-def train_command(data_files: tuple[Path, ...], no_triage: bool, output: Path | None, c: float | None,
-                  threshold: float | None, cv: bool) -> None:
+def train_command(
+    data_files: tuple[Path, ...],
+    no_triage: bool,
+    output: Path | None,
+    c: float | None,
+    threshold: float | None,
+    cv: bool,
+) -> None:
     """训练学习层（每个标签一个逻辑回归），写出带版本号的模型文件；之后的自动标签都记录该版本。"""
     from flask import current_app
 
     from feedback import tag_train
-    from feedback.services.tagger import get_tagger
+    from feedback.services.admin.tagger import get_tagger
     from feedback.tag_eval import evaluate_predictions, format_report
     from feedback.tagging import Tagger
 
@@ -83,7 +93,7 @@ def train_command(data_files: tuple[Path, ...], no_triage: bool, output: Path | 
     except (OSError, ValueError) as exc:
         raise click.ClickException(f"无法读取标注数据：{exc}") from None
     if not no_triage:
-        from feedback.services.tagger_learning import corrections, triage_examples
+        from feedback.services.admin.tagger_learning import corrections, triage_examples
 
         found = corrections()
         examples += triage_examples(found)
@@ -96,8 +106,10 @@ def train_command(data_files: tuple[Path, ...], no_triage: bool, output: Path | 
     target = output or Path(current_app.config["TAGGER_MODEL_PATH"])
     model.save(target)
     origins = "，".join(f"{k} {v} 条" for k, v in model.meta["by_origin"].items())
-    click.echo(f"已写出 {target}：版本 {model.version}，训练样本 {len(examples)} 条（{origins}），"
-               f"{len(model.tags)} 个标签有学习层")
+    click.echo(
+        f"已写出 {target}：版本 {model.version}，训练样本 {len(examples)} 条（{origins}），"
+        f"{len(model.tags)} 个标签有学习层"
+    )
     if cv:
         predicted = tag_train.cross_validate(rules, examples, k=None, vectors=vectors, **kwargs)
         click.echo("按来源留一交叉验证（规则 + 每折重新训练的学习层）：")
@@ -110,8 +122,8 @@ def train_command(data_files: tuple[Path, ...], no_triage: bool, output: Path | 
 @with_appcontext
 def suggest_command(min_support: int, as_json: bool) -> None:
     """根据研判人员的改标记录，提出标签体系（config/taxonomy.yaml）的修改建议，附支持数和例子。"""
-    from feedback.services.tagger import get_tagger
-    from feedback.services.tagger_learning import suggestions
+    from feedback.services.admin.tagger import get_tagger
+    from feedback.services.admin.tagger_learning import suggestions
 
     result = suggestions(get_tagger(), min_support=min_support)
     if as_json:

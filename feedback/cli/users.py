@@ -15,9 +15,10 @@ from flask.cli import with_appcontext
 
 from feedback.errors import AppError
 from feedback.extensions import db
-from feedback.models import STAFF_ROLES, StaffUser
-from feedback.services import staff_auth
+from feedback.models import StaffUser
+from feedback.services.admin import staff_auth
 from feedback.timeutil import CHINA
+from feedback.workflow import STAFF_ROLES
 
 PASSWORD_HELP = "新密码；省略则交互输入两次（不建议写在命令行里，会留在 shell 历史中）。"
 
@@ -64,13 +65,25 @@ def users_group() -> None:
 @click.option("--password", help=PASSWORD_HELP)
 @with_appcontext
 @_one_commit
-def create_command(username: str, role: str, department_code: str | None, point_code: str | None,
-                   display_name: str, password: str | None) -> None:
+def create_command(
+    username: str,
+    role: str,
+    department_code: str | None,
+    point_code: str | None,
+    display_name: str,
+    password: str | None,
+) -> None:
     """新建账号。密码至少 8 位，含大写字母、小写字母、数字、符号中的至少三类。"""
     if password is None:
         staff_auth.check_new_user(username, role, department_code, point_code, display_name)
-    user = staff_auth.create_user(username, _password(password), role, department_code=department_code,
-                                  point_code=point_code, display_name=display_name)
+    user = staff_auth.create_user(
+        username,
+        _password(password),
+        role,
+        department_code=department_code,
+        point_code=point_code,
+        display_name=display_name,
+    )
     click.echo(f"已创建账号 {user.username}（{staff_auth.ROLE_LABELS[user.role]}）")
 
 
@@ -119,7 +132,7 @@ def list_command() -> None:
         click.echo("尚无账号。用 flask users create 新建。")
         return
     for user in users:
-        binding = (user.department.code if user.department else user.point.code if user.point else "-")
+        binding = user.department.code if user.department else user.point.code if user.point else "-"
         last = user.last_login_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if user.last_login_at else "从未登录"
         click.echo("\t".join([user.username, user.role, binding, _status(user), last, user.display_name or ""]))
 
@@ -150,8 +163,9 @@ def sample_command() -> None:
     for username, role, department, point, name in SAMPLE_ACCOUNTS:
         password = f"Demo-{secrets.token_urlsafe(9)}"
         if staff_auth.find_user(username) is None:
-            staff_auth.create_user(username, password, role, department_code=department, point_code=point,
-                                   display_name=name)
+            staff_auth.create_user(
+                username, password, role, department_code=department, point_code=point, display_name=name
+            )
         else:
             staff_auth.reset_password(username, password)
         click.echo(f"  {staff_auth.ROLE_LABELS[role]:<10} 用户名 {username:<14} 密码 {password}")

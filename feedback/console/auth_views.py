@@ -8,7 +8,7 @@ from feedback.console import bp
 from feedback.console.security import clear_session_cookie, safe_next, set_session_cookie
 from feedback.errors import AppError, ValidationFailed
 from feedback.extensions import db
-from feedback.services import staff_auth
+from feedback.services.admin import staff_auth
 
 REASONS = {
     "token_expired": "长时间未操作，已自动退出，请重新登录。",
@@ -53,8 +53,9 @@ def password():
     try:
         if new != again:
             raise ValidationFailed(errors={"new_password_again": ["两次输入的新密码不一致"]})
-        staff_auth.change_own_password(g.staff, request.form.get("current_password", ""), new,
-                                       keep_token=g.console_token)
+        staff_auth.change_own_password(
+            g.staff, request.form.get("current_password", ""), new, keep_token=g.console_token
+        )
     except ValidationFailed as exc:
         db.session.rollback()
         return render_template("console/password.html", errors=exc.errors), 422

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, render_template
 
 from feedback.console import bp
-from feedback.services.staff_auth import ROLE_LABELS
+from feedback.services.admin.staff_auth import ROLE_LABELS
 
 
 @bp.route("/")

@@ -17,12 +17,14 @@ from flask import Response, current_app, g, redirect, render_template, request, 
 from feedback.console import bp
 from feedback.errors import AppError, Unauthorized
 from feedback.extensions import db
+from feedback.services.admin.staff_auth import authenticate, slide_left_uncommitted
 from feedback.services.keys import purpose_key
-from feedback.services.staff_auth import TOUCHED_FLAG, authenticate
 
 PUBLIC = {"console.login", "console.static_page_not_found"}
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def _cookie() -> tuple[str, bool]:
@@ -72,17 +74,24 @@ def require_console_login():
         if not token:
             raise Unauthorized("请先登录", code="missing_token")
         g.staff = authenticate(token)
-        g.console_token = token
-        if db.session.info.pop(TOUCHED_FLAG, False):
-            db.session.commit()
+        g.console_token = token  # a slid idle deadline is committed by the page or by commit_idle_slide
     except Unauthorized as exc:
         response = redirect(url_for("console.login", next=request.full_path.rstrip("?"), reason=exc.code))
         clear_session_cookie(response)
         return response
     if request.method not in ("GET", "HEAD") and not _csrf_ok():
-        return render_template("console/error.html", title="页面已过期",
-                               message="表单已过期或来源不明，请返回上一页刷新后重试。"), 400
+        return render_template(
+            "console/error.html", title="页面已过期", message="表单已过期或来源不明，请返回上一页刷新后重试。"
+        ), 400
     return None
+
+
+@bp.after_request
+def commit_idle_slide(response: Response) -> Response:
+    """One commit a request: a page that only read commits the slide here; a failed one leaves it."""
+    if slide_left_uncommitted() and response.status_code < 400:
+        db.session.commit()
+    return response
 
 
 @bp.after_request

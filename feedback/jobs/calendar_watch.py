@@ -7,7 +7,7 @@ a rerun (or a second scheduler) changes nothing. Flushes only; the runner commit
 from __future__ import annotations
 
 from feedback.jobs.context import JobContext
-from feedback.services import provisional
+from feedback.services.handling import provisional
 from feedback.timeutil import local_date
 
 

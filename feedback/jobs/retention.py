@@ -15,11 +15,8 @@ from feedback.extensions import db
 from feedback.jobs.context import JobContext
 from feedback.jobs.runner import last_run
 from feedback.jobs.schedule import SCHEDULE
-from feedback.services import retention
+from feedback.services.admin import retention
 
-DEFAULT_RETENTION_DAYS = 730
-DEFAULT_SESSION_DAYS = 7
-DEFAULT_JOB_RUN_DAYS = 90
 # Rows closed this close to the previous run's cutoff are looked at again (clock differences).
 _OVERLAP = timedelta(days=1)
 
@@ -41,17 +38,17 @@ def _previous_cutoff(ctx: JobContext) -> datetime | None:
 
 def run(ctx: JobContext) -> dict[str, int]:
     config = current_app.config
-    days = int(config.get("RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    days = config["RETENTION_DAYS"]
     if days < 1:
         raise ValueError("RETENTION_DAYS 必须是正整数")
     commit = db.session.commit
     counts = {"retention_days": days}
     counts |= retention.purge_closed_feedback(ctx.now, days=days, since=_previous_cutoff(ctx), on_batch=commit)
-    counts["orphan_uploads_deleted"] = (retention.purge_orphan_uploads(ctx.now, on_batch=commit)
-                                        + retention.purge_orphan_report_attachments(ctx.now, on_batch=commit))
+    counts["orphan_uploads_deleted"] = retention.purge_orphan_uploads(
+        ctx.now, on_batch=commit
+    ) + retention.purge_orphan_report_attachments(ctx.now, on_batch=commit)
     counts["idempotency_deleted"] = retention.purge_idempotency_records(ctx.now)
-    counts["sessions_deleted"] = retention.purge_staff_sessions(
-        ctx.now, keep_days=int(config.get("RETENTION_SESSION_DAYS", DEFAULT_SESSION_DAYS)))
-    run_days = int(config.get("RETENTION_JOB_RUN_DAYS", DEFAULT_JOB_RUN_DAYS))
+    counts["sessions_deleted"] = retention.purge_staff_sessions(ctx.now, keep_days=config["RETENTION_SESSION_DAYS"])
+    run_days = config["RETENTION_JOB_RUN_DAYS"]
     counts["job_runs_deleted"] = retention.purge_job_runs(ctx.now, [spec.id for spec in SCHEDULE], keep_days=run_days)
     return counts

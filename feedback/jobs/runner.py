@@ -21,15 +21,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from feedback.clock import now as clock_now
 from feedback.extensions import db
 from feedback.failures import describe, log_failure
+from feedback.jobs import schedule
 from feedback.jobs.context import JobContext
 from feedback.jobs.schedule import SCHEDULE, JobSpec
 from feedback.models import JobLease, JobRun
+from feedback.services.paging import paginate
 
 log = logging.getLogger("feedback.jobs")
 
@@ -46,21 +47,9 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:128]
 
 
-def _extra_specs() -> tuple[JobSpec, ...]:
-    """Test-only jobs named by ``JOBS_EXTRA=module:attr`` (a sequence of JobSpec).
-
-    Tests that start real ``flask jobs run-once`` processes need a job the schedule does not
-    have; outside ``FEEDBACK_ENV=testing`` the variable is ignored, so production runs only
-    what schedule.py lists.
-    """
-    target = os.environ.get("JOBS_EXTRA", "")
-    if current_app.config.get("FEEDBACK_ENV") != "testing" or not target:
-        return ()
-    return tuple(_import(target))
-
-
 def find_spec(job_id: str) -> JobSpec | None:
-    return next((s for s in (*SCHEDULE, *_extra_specs()) if s.id == job_id), None)
+    """The job of that id in the schedule (read at call time: a test harness may add its own jobs)."""
+    return next((s for s in schedule.SCHEDULE if s.id == job_id), None)
 
 
 def _import(target: str) -> Any:
@@ -69,6 +58,7 @@ def _import(target: str) -> Any:
 
 
 # -- the lease ---------------------------------------------------------------------------------
+
 
 def _ensure_lease_row(job_id: str) -> None:
     """A job's lease row exists from its first run on; two first runs may both try to add it."""
@@ -97,23 +87,27 @@ def acquire_lease(job_id: str, holder: str, now: datetime, seconds: int) -> bool
 def release_lease(job_id: str, holder: str) -> None:
     """Give the lease back, but only if it is still ours (a taker-over keeps theirs); commits."""
     table = JobLease.__table__
-    db.session.execute(sa.update(table).where(table.c.job_id == job_id, table.c.holder == holder)
-                       .values(holder=None, expires_at=None))
+    db.session.execute(
+        sa.update(table).where(table.c.job_id == job_id, table.c.holder == holder).values(holder=None, expires_at=None)
+    )
     db.session.commit()
 
 
 def _close_abandoned_runs(job_id: str, now: datetime) -> None:
     """With the lease in hand no one else runs this job, so any ``running`` row is a dead one."""
     db.session.execute(
-        sa.update(JobRun).where(JobRun.job_id == job_id, JobRun.outcome == "running")
+        sa.update(JobRun)
+        .where(JobRun.job_id == job_id, JobRun.outcome == "running")
         .values(outcome="failed", finished_at=now, error="运行未正常结束（进程中断或租约过期），已由下一次运行接管")
     )
 
 
 # -- running -----------------------------------------------------------------------------------
 
-def run_job(job_id: str, *, params: dict[str, Any] | None = None, holder: str | None = None,
-            spec: JobSpec | None = None) -> JobRun:
+
+def run_job(
+    job_id: str, *, params: dict[str, Any] | None = None, holder: str | None = None, spec: JobSpec | None = None
+) -> JobRun:
     """Run ``job_id`` now under its lease and return the recorded run (never raises for the body).
 
     ``spec`` lets a caller (tests) run a job that is not in the schedule. Needs an app context.
@@ -170,8 +164,14 @@ def _record_skipped(job_id: str, holder: str, started: datetime) -> JobRun:
     lease = db.session.get(JobLease, job_id)
     held = lease is not None and lease.expires_at is not None
     owner = f"{lease.holder}（至 {lease.expires_at:%Y-%m-%d %H:%M:%S} UTC）" if held else "另一进程"
-    run = JobRun(job_id=job_id, holder=holder, started_at=started, finished_at=started, outcome="skipped",
-                 error=f"租约被占用：{owner}正在运行此任务")
+    run = JobRun(
+        job_id=job_id,
+        holder=holder,
+        started_at=started,
+        finished_at=started,
+        outcome="skipped",
+        error=f"租约被占用：{owner}正在运行此任务",
+    )
     db.session.add(run)
     db.session.commit()
     log.info("job %s skipped: lease held by %s", job_id, lease.holder if lease else "?")
@@ -179,6 +179,7 @@ def _record_skipped(job_id: str, holder: str, started: datetime) -> JobRun:
 
 
 # -- reading the record ------------------------------------------------------------------------
+
 
 def last_run(job_id: str, *, outcomes: Iterable[str] | None = None, before_id: int | None = None) -> JobRun | None:
     """The newest run of a job (optionally only with these outcomes, or older than a run)."""
@@ -192,8 +193,10 @@ def last_run(job_id: str, *, outcomes: Iterable[str] | None = None, before_id: i
 
 def schedule_status(schedule: Iterable[JobSpec] = SCHEDULE) -> list[dict[str, Any]]:
     """Each scheduled job with its last run and last success: what an operator checks first."""
-    return [{"spec": spec, "last_run": last_run(spec.id), "last_success": last_run(spec.id, outcomes=["success"])}
-            for spec in schedule]
+    return [
+        {"spec": spec, "last_run": last_run(spec.id), "last_success": last_run(spec.id, outcomes=["success"])}
+        for spec in schedule
+    ]
 
 
 def failed_since(moment: datetime) -> list[JobRun]:
@@ -209,12 +212,9 @@ def list_runs(job_id: str | None, page: int, per_page: int) -> tuple[list[JobRun
     id order off the primary key, which is the order they were recorded in.
     """
     stmt = sa.select(JobRun).order_by(JobRun.id.desc())
-    count = sa.select(sa.func.count()).select_from(JobRun)
     if job_id:
         stmt = sa.select(JobRun).where(JobRun.job_id == job_id).order_by(JobRun.started_at.desc(), JobRun.id.desc())
-        count = count.where(JobRun.job_id == job_id)
-    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
-    return list(items), db.session.scalar(count) or 0
+    return paginate(stmt, page, per_page, scalars=True)
 
 
 def describe_trigger(spec: JobSpec) -> str:

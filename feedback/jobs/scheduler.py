@@ -33,8 +33,6 @@ from feedback.timeutil import CHINA
 
 log = logging.getLogger("feedback.jobs")
 
-DEFAULT_MISFIRE_GRACE_SECONDS = 3600
-
 
 def make_trigger(spec: JobSpec) -> BaseTrigger:
     if spec.trigger == "cron":
@@ -70,9 +68,10 @@ def build_scheduler(app: Flask, schedule: Iterable[JobSpec] = SCHEDULE) -> Block
 
     Reads the run records to catch up missed cron runs, so it needs the app's database.
     """
-    grace = int(app.config.get("JOBS_MISFIRE_GRACE_SECONDS", DEFAULT_MISFIRE_GRACE_SECONDS))
-    scheduler = BlockingScheduler(timezone=CHINA, job_defaults={
-        "coalesce": True, "max_instances": 1, "misfire_grace_time": grace})
+    grace = app.config["JOBS_MISFIRE_GRACE_SECONDS"]
+    scheduler = BlockingScheduler(
+        timezone=CHINA, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace}
+    )
     with app.app_context():
         from feedback.clock import now
 
@@ -83,9 +82,18 @@ def build_scheduler(app: Flask, schedule: Iterable[JobSpec] = SCHEDULE) -> Block
             if missed_run(spec, trigger, moment):
                 log.info("job %s missed its last due time while the scheduler was down; running it now", spec.id)
                 extra["next_run_time"] = moment
-            scheduler.add_job(fire, trigger, args=(app, spec.id), id=spec.id, name=spec.description or spec.id,
-                              coalesce=True, max_instances=1, misfire_grace_time=grace,
-                              replace_existing=True, **extra)
+            scheduler.add_job(
+                fire,
+                trigger,
+                args=(app, spec.id),
+                id=spec.id,
+                name=spec.description or spec.id,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=grace,
+                replace_existing=True,
+                **extra,
+            )
     return scheduler
 
 

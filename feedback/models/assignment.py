@@ -60,16 +60,16 @@ class Assignment(db.Model):
 
     department: Mapped[Department] = relationship()
     extension_requests: Mapped[list[ExtensionRequest]] = relationship(
-        back_populates="assignment", order_by="ExtensionRequest.id")
+        back_populates="assignment", order_by="ExtensionRequest.id"
+    )
     reports: Mapped[list[RectificationReport]] = relationship(
-        back_populates="assignment", order_by="RectificationReport.id")
+        back_populates="assignment", order_by="RectificationReport.id"
+    )
 
 
 class ExtensionRequest(db.Model):
     __tablename__ = "extension_requests"
-    __table_args__ = (
-        CheckConstraint("status IN ('requested', 'approved', 'refused')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('requested', 'approved', 'refused')", name="status"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
@@ -89,9 +89,7 @@ class RectificationReport(db.Model):
     """整改反馈: what the department did about it; verified by triage (对账销号)."""
 
     __tablename__ = "rectification_reports"
-    __table_args__ = (
-        CheckConstraint("verdict IN ('pending', 'accepted', 'sent_back')", name="verdict"),
-    )
+    __table_args__ = (CheckConstraint("verdict IN ('pending', 'accepted', 'sent_back')", name="verdict"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)

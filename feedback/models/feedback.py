@@ -25,7 +25,14 @@ from feedback.models.reference import ObservationPoint, Tag
 
 FEEDBACK_KINDS = ("problem", "suggestion", "practice")
 FEEDBACK_STATUSES = (
-    "submitted", "assigned", "in_consultation", "responded", "closed", "needs_info", "rejected", "merged",
+    "submitted",
+    "assigned",
+    "in_consultation",
+    "responded",
+    "closed",
+    "needs_info",
+    "rejected",
+    "merged",
 )
 
 
@@ -109,9 +116,7 @@ class Message(db.Model):
     """A question from the org department to the reporter, or the reporter's answer."""
 
     __tablename__ = "messages"
-    __table_args__ = (
-        CheckConstraint("direction IN ('to_reporter', 'from_reporter')", name="direction"),
-    )
+    __table_args__ = (CheckConstraint("direction IN ('to_reporter', 'from_reporter')", name="direction"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)

@@ -25,9 +25,7 @@ class Tag(db.Model):
 
 class Department(db.Model):
     __tablename__ = "departments"
-    __table_args__ = (
-        CheckConstraint("level IN ('province', 'city', 'district', 'township')", name="level"),
-    )
+    __table_args__ = (CheckConstraint("level IN ('province', 'city', 'district', 'township')", name="level"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -54,9 +52,7 @@ class Responsibility(db.Model):
     """One line of the duty list (职责清单): which burdens go to which departments."""
 
     __tablename__ = "responsibilities"
-    __table_args__ = (
-        CheckConstraint("path IN ('direct', 'escalate', 'consult')", name="path"),
-    )
+    __table_args__ = (CheckConstraint("path IN ('direct', 'escalate', 'consult')", name="path"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)

@@ -10,15 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from feedback.extensions import db
 from feedback.models.base import UTCDateTime, utcnow
 from feedback.models.reference import Department, ObservationPoint
-
-STAFF_ROLES = ("admin", "triage", "handler", "liaison", "viewer")
+from feedback.workflow import STAFF_ROLES  # noqa: F401  (re-exported for the role check constraint readers)
 
 
 class StaffUser(db.Model):
     __tablename__ = "staff_users"
-    __table_args__ = (
-        CheckConstraint("role IN ('admin', 'triage', 'handler', 'liaison', 'viewer')", name="role"),
-    )
+    __table_args__ = (CheckConstraint("role IN ('admin', 'triage', 'handler', 'liaison', 'viewer')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -28,7 +25,7 @@ class StaffUser(db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     point_id: Mapped[int | None] = mapped_column(ForeignKey("observation_points.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Login failures are counted in the rate-limit store (services/staff_throttle.py), not here:
+    # Login failures are counted in the rate-limit store (services/admin/staff_throttle.py), not here:
     # a lock on the account row was a switch any stranger could flip.
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

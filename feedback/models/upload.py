@@ -43,6 +43,7 @@ class ReportAttachment(db.Model):
     height: Mapped[int | None] = mapped_column(Integer)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
-    report_id: Mapped[int | None] = mapped_column(ForeignKey("rectification_reports.id", ondelete="SET NULL"),
-                                                  index=True)
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rectification_reports.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

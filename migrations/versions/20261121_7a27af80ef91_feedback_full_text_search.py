@@ -5,8 +5,8 @@ Revises: e6492ae00e34
 Create Date: 2026-11-21
 
 Hand-written: the storage differs per dialect, so it is not modelled in SQLAlchemy and
-``feedback.services.search.include_name`` keeps these tables out of model comparison.
-The application writes space-separated jieba tokens (feedback.services.search); the
+``feedback.services.admin.search.include_name`` keeps these tables out of model comparison.
+The application writes space-separated jieba tokens (feedback.services.admin.search); the
 database only splits them at the blanks.
 
 SQLite: a regular (content-storing) FTS5 table, rowid = feedback.id. Contentless

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feedback.services.staff_auth import create_user
+from feedback.services.admin.staff_auth import create_user
 from tests.conftest import STAFF_TEST_PASSWORD
 
 

@@ -40,9 +40,14 @@ AUDIENCE_PREFIX = {"mp": "/api/mp/v1/", "triage": "/api/staff/v1/", "handler": "
 FROZEN_AT = datetime(2026, 9, 23, 1, 30, tzinfo=UTC)  # a Wednesday with calendar data on both sides
 # Limits high enough that the limiter still runs on every request but rarely answers 429, so
 # generated input reaches the code behind it. The track floor only costs time here.
-FUZZ_CONFIG = {"RATE_LIMIT_SUBMIT": "100000 per minute", "RATE_LIMIT_TRACK": "100000 per minute",
-               "RATE_LIMIT_LOGIN": "100000 per minute", "RATE_LIMIT_UPLOAD": "100000 per minute",
-               "RATE_LIMIT_STAFF_LOGIN": "100000 per minute", "TRACK_MIN_SECONDS": 0}
+FUZZ_CONFIG = {
+    "RATE_LIMIT_SUBMIT": "100000 per minute",
+    "RATE_LIMIT_TRACK": "100000 per minute",
+    "RATE_LIMIT_LOGIN": "100000 per minute",
+    "RATE_LIMIT_UPLOAD": "100000 per minute",
+    "RATE_LIMIT_STAFF_LOGIN": "100000 per minute",
+    "TRACK_MIN_SECONDS": 0,
+}
 
 
 @dataclass
@@ -147,8 +152,15 @@ class Fuzzer:
         # Every other round of valid cases uses paths that exist; the rest are generated freely.
         known = self._known_path(operation) if mode == GenerationMode.POSITIVE and round_no % 2 == 0 else None
 
-        @settings(max_examples=count, deadline=None, database=None, derandomize=False, phases=[Phase.generate],
-                  suppress_health_check=list(HealthCheck), report_multiple_bugs=False)
+        @settings(
+            max_examples=count,
+            deadline=None,
+            database=None,
+            derandomize=False,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            report_multiple_bugs=False,
+        )
         @given(case=operation.as_strategy(generation_mode=mode, path_parameters=known))
         def send(case) -> None:
             self._send(audience, operation, case, state)
@@ -175,14 +187,16 @@ class Fuzzer:
         self.report.cases[audience] += 1
         self.report.statuses[status] += 1
         if status >= 500:
-            self.report.server_errors.append(Finding(audience, operation.label, status, "server error",
-                                                     _describe(case)))
+            self.report.server_errors.append(
+                Finding(audience, operation.label, status, "server error", _describe(case))
+            )
         if status >= 400:
             content_type = (reply.headers.get("content-type") or [""])[0]
             problem = shape_problem(content_type, reply.content)
             if problem:
-                self.report.shape_violations.append(Finding(audience, operation.label, status, problem,
-                                                            _describe(case)))
+                self.report.shape_violations.append(
+                    Finding(audience, operation.label, status, problem, _describe(case))
+                )
         if operation.path.endswith("/auth/logout") and status == 204:
             state["headers"] = self.tokens[audience]()  # that token is gone: log in again
 
@@ -200,11 +214,11 @@ def prepare(app, wechat) -> tuple[dict[str, Any], dict[str, Any]]:
     """Reference data, feedback routed to the handler's department and to a consultation; returns the
     audiences' login functions and existing path values."""
     from feedback.models import Feedback
-    from feedback.services.actors import Actor
-    from feedback.services.consultations import convene
-    from feedback.services.routing_actions import route_direct
-    from feedback.services.seed import seed_reference_data
-    from feedback.services.staff_auth import create_user, find_user
+    from feedback.services.admin.seed import seed_reference_data
+    from feedback.services.admin.staff_auth import create_user, find_user
+    from feedback.services.handling.actors import Actor
+    from feedback.services.triage.assigning import route_direct
+    from feedback.services.triage.consultations import convene
 
     app.extensions["clock"].freeze(FROZEN_AT)
     client = app.test_client()
@@ -222,21 +236,35 @@ def prepare(app, wechat) -> tuple[dict[str, Any], dict[str, Any]]:
     def staff(username: str):
         def login() -> dict[str, str]:
             return _bearer(client.post("/api/staff/v1/auth/login", json={"username": username, "password": password}))
+
         return login
 
     cadre = mp()
-    for text in ("县里的秸秆焚烧会议要求每个街道书记都去陪会，我们街道根本没有庄稼地。",
-                 "省统计局的报表系统每月要求乡镇重复填报同一批数据，干部天天加班填表。",
-                 "各种政务 APP 要求每天打卡签到、在线学习，指尖上的形式主义越来越重。"):
+    for text in (
+        "县里的秸秆焚烧会议要求每个街道书记都去陪会，我们街道根本没有庄稼地。",
+        "省统计局的报表系统每月要求乡镇重复填报同一批数据，干部天天加班填表。",
+        "各种政务 APP 要求每天打卡签到、在线学习，指尖上的形式主义越来越重。",
+    ):
         client.post("/api/mp/v1/feedback", json={"kind": "problem", "content": text}, headers=cadre)
     actor = Actor("staff", "triage")
     items = db.session.query(Feedback).order_by(Feedback.id).all()
     assignments = [a for f in items[:2] for a in route_direct(actor, f, "city-wb", ["city-fb"], "请核实并整改")]
-    consultation = convene(actor, title="报表重复填报会商", feedback_ids=[items[2].id],
-                           department_codes=["city-wb", "city-tj"], scheduled_on=None)
+    consultation = convene(
+        actor,
+        title="报表重复填报会商",
+        feedback_ids=[items[2].id],
+        department_codes=["city-wb", "city-tj"],
+        scheduled_on=None,
+    )
     db.session.commit()
-    known = {"feedback_id": items[0].id, "assignment_id": assignments[0].id, "consultation_id": consultation.id,
-             "month": "2026-08", "day": "2026-09-22", "code": "GC01"}
+    known = {
+        "feedback_id": items[0].id,
+        "assignment_id": assignments[0].id,
+        "consultation_id": consultation.id,
+        "month": "2026-08",
+        "day": "2026-09-22",
+        "code": "GC01",
+    }
     return {"mp": mp, "triage": staff("fuzz-triage"), "handler": staff("fuzz-handler")}, known
 
 
@@ -255,9 +283,15 @@ def _migrated_app(database_url: str, workdir: Path, wechat):
 
     from feedback import create_app
 
-    config = {"FEEDBACK_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url,
-              "UPLOAD_DIR": str(workdir / "uploads"), "WECHAT_API_BASE": wechat.base_url,
-              "WECHAT_APPID": "wx-test-appid", "WECHAT_SECRET": "wx-test-secret", **FUZZ_CONFIG}
+    config = {
+        "FEEDBACK_ENV": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_DIR": str(workdir / "uploads"),
+        "WECHAT_API_BASE": wechat.base_url,
+        "WECHAT_APPID": "wx-test-appid",
+        "WECHAT_SECRET": "wx-test-secret",
+        **FUZZ_CONFIG,
+    }
     app = create_app(config)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -273,8 +307,11 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="Fuzz the API from its OpenAPI document (schemathesis).")
     parser.add_argument("--cases", type=int, default=2000, help="cases per audience (mp, triage, handler)")
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL (its public schema is dropped); "
-                                                           "default: a SQLite file in a temporary directory")
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="PostgreSQL URL (its public schema is dropped); default: a SQLite file in a temporary directory",
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     wechat = FakeWeChat("wx-test-appid", "wx-test-secret").start()

@@ -15,7 +15,7 @@ PUBLIC_ENDPOINTS = {"mp.session"}
 @blp.before_request
 def require_token() -> None:
     """Every mini-program call but login carries a token; it yields a pseudonym and nothing else."""
-    from feedback.services.mp_session import verify
+    from feedback.services.intake.session import verify
 
     if request.endpoint in PUBLIC_ENDPOINTS or request.method == "OPTIONS":
         return

@@ -6,8 +6,8 @@ from feedback.api.mp import blp
 from feedback.api.mp.schemas import FeedbackCreatedOut, FeedbackIn, TrackIn, TrackOut
 from feedback.errors import ValidationFailed
 from feedback.extensions import db, limiter
-from feedback.services.intake import submit_feedback
-from feedback.services.tracking import track
+from feedback.services.intake.submit import submit_feedback
+from feedback.services.intake.tracking import track
 
 
 def _idempotency_key() -> str | None:
@@ -22,10 +22,15 @@ def _idempotency_key() -> str | None:
 
 def _accepted(response) -> bool:
     return response.status_code == 201
-IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": False,
-                   "description": "16–128 位随机字符串（如 UUID）。网络中断后用同一个键重试，"
-                                  "只会产生一条反映并返回同样结果",
-                   "schema": {"type": "string", "minLength": 16, "maxLength": 128}}
+
+
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "16–128 位随机字符串（如 UUID）。网络中断后用同一个键重试，只会产生一条反映并返回同样结果",
+    "schema": {"type": "string", "minLength": 16, "maxLength": 128},
+}
 
 
 @blp.route("/feedback", methods=["POST"])

@@ -12,7 +12,7 @@ from feedback.api.mp import blp
 from feedback.api.mp.schemas_reporter import AnswerIn, AnswerOut, RatingIn, RatingOut
 from feedback.extensions import db, limiter
 from feedback.labels import FEEDBACK_STATUS_LABELS
-from feedback.services import reporter
+from feedback.services.intake import reporter
 from feedback.timeutil import local_date
 
 
@@ -32,8 +32,11 @@ def answer(payload):
         feedback = reporter.require_by_receipt(payload["receipt"])
         message = reporter.answer(feedback, payload["body"].strip())
         db.session.commit()
-        return {"status": feedback.status, "status_label": FEEDBACK_STATUS_LABELS[feedback.status],
-                "answered_on": local_date(message.created_at)}
+        return {
+            "status": feedback.status,
+            "status_label": FEEDBACK_STATUS_LABELS[feedback.status],
+            "answered_on": local_date(message.created_at),
+        }
 
 
 @blp.route("/feedback/rating", methods=["POST"])
@@ -49,5 +52,8 @@ def rate(payload):
         comment = (payload.get("comment") or "").strip() or None
         reopened = reporter.rate(feedback, payload["rating"], comment)
         db.session.commit()
-        return {"reopened": reopened, "status": feedback.status,
-                "status_label": FEEDBACK_STATUS_LABELS[feedback.status]}
+        return {
+            "reopened": reopened,
+            "status": feedback.status,
+            "status_label": FEEDBACK_STATUS_LABELS[feedback.status],
+        }

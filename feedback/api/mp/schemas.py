@@ -18,8 +18,11 @@ POINT_CODE = re.compile(r"^[A-Za-z0-9-]{1,16}$")
 
 
 class SessionIn(Schema):
-    code = f.String(required=True, validate=validate.Length(min=1, max=128, error="登录凭证格式不正确"),
-                    metadata={"description": "wx.login 得到的临时登录凭证"})
+    code = f.String(
+        required=True,
+        validate=validate.Length(min=1, max=128, error="登录凭证格式不正确"),
+        metadata={"description": "wx.login 得到的临时登录凭证"},
+    )
 
 
 class SessionOut(Schema):
@@ -39,17 +42,30 @@ class ContactIn(Schema):
 
 
 class FeedbackIn(Schema):
-    kind = f.String(required=True, validate=validate.OneOf(
-        list(KIND_LABELS), error="类型应为 problem（问题线索）、suggestion（意见建议）或 practice（经验做法）"))
+    kind = f.String(
+        required=True,
+        validate=validate.OneOf(
+            list(KIND_LABELS), error="类型应为 problem（问题线索）、suggestion（意见建议）或 practice（经验做法）"
+        ),
+    )
     content = f.String(required=True)
     anonymous = f.Boolean(load_default=True)
     region_code = f.String(allow_none=True, metadata={"description": "行政区划代码，6 位（县级）或 9/12 位"})
-    unit_level = f.String(allow_none=True, validate=validate.OneOf(
-        list(UNIT_LEVELS), error="单位层级应为 " + "、".join(f"{k}（{v}）" for k, v in UNIT_LEVELS.items())))
+    unit_level = f.String(
+        allow_none=True,
+        validate=validate.OneOf(
+            list(UNIT_LEVELS), error="单位层级应为 " + "、".join(f"{k}（{v}）" for k, v in UNIT_LEVELS.items())
+        ),
+    )
     point_code = f.String(allow_none=True, metadata={"description": "观测点编号（观测点联络员填写）"})
-    imposer_level = f.String(allow_none=True, validate=validate.OneOf(
-        list(IMPOSER_LEVELS), error="负担来源层级应为 " + "、".join(f"{k}（{v}）" for k, v in IMPOSER_LEVELS.items())),
-        metadata={"description": "造成负担的部门属于哪一级（知道时填写）"})
+    imposer_level = f.String(
+        allow_none=True,
+        validate=validate.OneOf(
+            list(IMPOSER_LEVELS),
+            error="负担来源层级应为 " + "、".join(f"{k}（{v}）" for k, v in IMPOSER_LEVELS.items()),
+        ),
+        metadata={"description": "造成负担的部门属于哪一级（知道时填写）"},
+    )
     attachments = f.List(f.String(validate=validate.Length(equal=32, error="附件编号无效")), load_default=list)
     contact = f.Nested(ContactIn, allow_none=True)
 

@@ -6,10 +6,13 @@ from marshmallow import ValidationError, validate, validates, validates_schema
 
 from feedback.api import fields as f
 from feedback.api.fields import Schema
-from feedback.services.reporter import RATING_LABELS
+from feedback.services.intake.reporter import RATING_LABELS
 
-RECEIPT = {"required": True, "validate": validate.Length(min=1, max=64, error="查询码格式不正确"),
-           "metadata": {"description": "查询码（放在请求体中，不出现在网址里）"}}
+RECEIPT = {
+    "required": True,
+    "validate": validate.Length(min=1, max=64, error="查询码格式不正确"),
+    "metadata": {"description": "查询码（放在请求体中，不出现在网址里）"},
+}
 
 
 class AnswerIn(Schema):
@@ -36,11 +39,18 @@ class AnswerOut(Schema):
 
 class RatingIn(Schema):
     receipt = f.String(**RECEIPT)
-    rating = f.String(required=True, validate=validate.OneOf(
-        list(RATING_LABELS), error="评价应为 " + "、".join(f"{k}（{v}）" for k, v in RATING_LABELS.items())),
-        metadata={"description": "satisfied 满意 / basically_satisfied 基本满意 / unsatisfied 不满意"})
-    comment = f.String(allow_none=True, validate=validate.Length(max=500, error="评价说明不超过 500 个字"),
-                       metadata={"description": "评价说明；不满意时必填"})
+    rating = f.String(
+        required=True,
+        validate=validate.OneOf(
+            list(RATING_LABELS), error="评价应为 " + "、".join(f"{k}（{v}）" for k, v in RATING_LABELS.items())
+        ),
+        metadata={"description": "satisfied 满意 / basically_satisfied 基本满意 / unsatisfied 不满意"},
+    )
+    comment = f.String(
+        allow_none=True,
+        validate=validate.Length(max=500, error="评价说明不超过 500 个字"),
+        metadata={"description": "评价说明；不满意时必填"},
+    )
 
     @validates_schema
     def _reason_when_unsatisfied(self, data, **kwargs) -> None:

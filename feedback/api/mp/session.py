@@ -7,7 +7,7 @@ from feedback.api.mp.schemas import SessionIn, SessionOut
 from feedback.errors import RateLimited
 from feedback.extensions import limiter
 from feedback.rate_limits import client_key, seconds_until_allowed, take
-from feedback.services.mp_session import login
+from feedback.services.intake.session import login
 
 EVERYONE = "mp-login-everyone"
 
@@ -25,7 +25,8 @@ def create_session(payload):
     # request through, so one flooding address cannot use it up for everybody.
     ceiling = current_app.config["RATE_LIMIT_LOGIN"]
     if not take(ceiling, EVERYONE):
-        raise RateLimited("登录人数较多，请稍后再试",
-                          headers={"Retry-After": str(seconds_until_allowed(ceiling, EVERYONE))})
+        raise RateLimited(
+            "登录人数较多，请稍后再试", headers={"Retry-After": str(seconds_until_allowed(ceiling, EVERYONE))}
+        )
     issued = login(payload["code"])
     return {"token": issued.token, "expires_in": issued.expires_in}

@@ -6,12 +6,26 @@ from feedback.api.mp import blp
 from feedback.api.mp.schemas import UploadOut
 from feedback.errors import ValidationFailed
 from feedback.extensions import db, limiter
-from feedback.services.uploads import save_upload
+from feedback.services.intake.uploads import save_upload
 
-MULTIPART_IMAGE = {"required": True, "content": {"multipart/form-data": {
-    "schema": {"type": "object", "required": ["file"], "properties": {
-        "file": {"type": "string", "format": "binary", "description": "JPEG、PNG、WebP 或 GIF 图片，不超过 10 MB"}}},
-}}}
+MULTIPART_IMAGE = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "JPEG、PNG、WebP 或 GIF 图片，不超过 10 MB",
+                    }
+                },
+            },
+        }
+    },
+}
 
 
 @blp.route("/uploads", methods=["POST"])
@@ -27,6 +41,6 @@ def upload_image():
     file = request.files.get("file")
     if file is None:
         raise ValidationFailed(errors={"file": ["请以 multipart/form-data 上传，字段名为 file"]})
-    upload = save_upload(file.read(int(current_app.config["UPLOAD_MAX_BYTES"]) + 1))
+    upload = save_upload(file.read(current_app.config["UPLOAD_MAX_BYTES"] + 1))
     db.session.commit()
     return upload

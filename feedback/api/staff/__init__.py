@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import g, request
+from flask import Response, g, request
 
 from feedback.api.parsing import Blueprint
 from feedback.errors import Forbidden, Unauthorized
-from feedback.models import STAFF_ROLES, StaffUser
+from feedback.workflow import STAFF_ROLES
+
+if TYPE_CHECKING:
+    from feedback.models import StaffUser
 
 blp = Blueprint("staff", __name__, url_prefix="/api/staff/v1", description="工作人员控制台接口")
 
@@ -35,17 +38,26 @@ def bearer_token() -> str:
 
 @blp.before_request
 def require_staff() -> None:
-    """Authenticate before any view runs; a slid idle deadline is committed on its own."""
-    from feedback.extensions import db
-    from feedback.services.staff_auth import TOUCHED_FLAG, authenticate
+    """Authenticate before any view runs. A slid idle deadline is only flushed here: a writing view
+    commits it with its own work, ``commit_idle_slide`` commits it after a read (one commit a request)."""
+    from feedback.services.admin.staff_auth import authenticate
 
     if request.endpoint in PUBLIC_ENDPOINTS or request.method == "OPTIONS":
         return
     token = bearer_token()
     g.staff = authenticate(token)
     g.staff_token = token
-    if db.session.info.pop(TOUCHED_FLAG, False):
+
+
+@blp.after_request
+def commit_idle_slide(response: Response) -> Response:
+    """A request that did not commit (a read) commits the slide now; a failed one leaves it to the next."""
+    from feedback.extensions import db
+    from feedback.services.admin.staff_auth import slide_left_uncommitted
+
+    if slide_left_uncommitted() and response.status_code < 400:
         db.session.commit()
+    return response
 
 
 def current_staff() -> StaffUser:

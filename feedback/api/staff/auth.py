@@ -8,12 +8,12 @@ from feedback.api.staff import blp, current_staff
 from feedback.api.staff.schemas_auth import LoginIn, LoginOut, MeOut, PasswordChangeIn
 from feedback.extensions import db, limiter
 from feedback.rate_limits import client_key
-from feedback.services import staff_auth
+from feedback.services.admin import staff_auth
 
 
 @blp.route("/auth/login", methods=["POST"], endpoint="login")
 # Attempts per client address: a stranger's guesses at one username never throttle its owner.
-@limiter.limit(lambda: current_app.config.get("RATE_LIMIT_STAFF_LOGIN", "10 per minute"), key_func=client_key)
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_STAFF_LOGIN"], key_func=client_key)
 @blp.arguments(LoginIn)
 @blp.response(200, LoginOut)
 @blp.alt_response(401, description="密码错误或无此用户（invalid_credentials）、连续失败暂停（account_locked）、已停用")
@@ -26,14 +26,15 @@ def login(payload):
 
 
 @blp.route("/auth/password", methods=["POST"], endpoint="change_password")
-@limiter.limit(lambda: current_app.config.get("RATE_LIMIT_STAFF_LOGIN", "10 per minute"), key_func=client_key)
+@limiter.limit(lambda: current_app.config["RATE_LIMIT_STAFF_LOGIN"], key_func=client_key)
 @blp.arguments(PasswordChangeIn)
 @blp.response(204)
 @blp.alt_response(422, description="当前密码不正确，或新密码不符合要求（validation_error）")
 def change_password(payload):
     """修改自己的密码：需输入当前密码；成功后本次登录保留，其他已登录的设备全部退出。"""
-    staff_auth.change_own_password(current_staff(), payload["current_password"], payload["new_password"],
-                                   keep_token=g.staff_token)
+    staff_auth.change_own_password(
+        current_staff(), payload["current_password"], payload["new_password"], keep_token=g.staff_token
+    )
     db.session.commit()
 
 
@@ -50,5 +51,10 @@ def logout():
 def me():
     """当前登录人员的账号、角色及所属部门或观测点。"""
     staff = current_staff()
-    return {"username": staff.username, "display_name": staff.display_name, "role": staff.role,
-            "department": staff.department, "point": staff.point}
+    return {
+        "username": staff.username,
+        "display_name": staff.display_name,
+        "role": staff.role,
+        "department": staff.department,
+        "point": staff.point,
+    }

@@ -16,10 +16,9 @@ from feedback.api.staff.schemas_feedback import (
     RouteIn,
 )
 from feedback.extensions import db
-from feedback.services import inbox, routing_actions, triage
-from feedback.services.actors import Actor
-
-TRIAGE = ("triage", "admin")
+from feedback.services.handling.actors import Actor
+from feedback.services.triage import assigning, decisions, inbox
+from feedback.workflow import ORG_ROLES, READER_ROLES
 
 
 def _actor() -> Actor:
@@ -29,22 +28,21 @@ def _actor() -> Actor:
 def _decided(feedback_id: int, change) -> dict:
     """Run one triage decision in one transaction and answer with the updated feedback."""
     actor = _actor()
-    feedback = triage.get_feedback(feedback_id)
+    feedback = decisions.get_feedback(feedback_id)
     change(actor, feedback)
     db.session.commit()
     return inbox.detail(actor, feedback)
 
 
 @blp.route("/feedback", methods=["GET"])
-@require_roles("triage", "admin", "viewer")
+@require_roles(*READER_ROLES)
 @blp.arguments(InboxArgs, location="query")
 @blp.response(200, InboxPage)
 def list_feedback(args):
     """收件箱：按状态、标签、类型、观测点、区划、是否超期筛选，支持中文全文搜索，分页。"""
     query = inbox.InboxQuery(**args)
     items, total = inbox.list_inbox(query)
-    return {"items": [inbox.summary(f) for f in items], "total": total, "page": query.page,
-            "per_page": query.per_page}
+    return {"items": [inbox.summary(f) for f in items], "total": total, "page": query.page, "per_page": query.per_page}
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}", methods=["GET"])
@@ -56,66 +54,71 @@ def get_feedback(feedback_id):
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/events", methods=["GET"])
-@require_roles("triage", "admin", "viewer")
+@require_roles(*READER_ROLES)
 @blp.response(200, EventOut(many=True))
 def feedback_history(feedback_id):
     """完整办理记录（只追加，不可修改）。"""
-    return inbox.history(triage.get_feedback(feedback_id))
+    return inbox.history(decisions.get_feedback(feedback_id))
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/tags", methods=["POST"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(RetagIn)
 @blp.response(200, FeedbackDetail)
 def retag(payload, feedback_id):
     """修改标签（记录修改前后的标签）。"""
-    return _decided(feedback_id, lambda a, f: triage.retag(a, f, payload["tags"], payload.get("note")))
+    return _decided(feedback_id, lambda a, f: decisions.retag(a, f, payload["tags"], payload.get("note")))
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/reject", methods=["POST"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(ReasonIn)
 @blp.response(200, FeedbackDetail)
 def reject(payload, feedback_id):
     """不予受理；理由会显示给反映人。"""
-    return _decided(feedback_id, lambda a, f: triage.reject(a, f, payload["reason"]))
+    return _decided(feedback_id, lambda a, f: decisions.reject(a, f, payload["reason"]))
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/merge", methods=["POST"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(MergeIn)
 @blp.response(200, FeedbackDetail)
 def merge(payload, feedback_id):
     """把重复反映合并到另一条。"""
-    return _decided(feedback_id, lambda a, f: triage.merge(a, f, payload["target_id"], payload.get("note")))
+    return _decided(feedback_id, lambda a, f: decisions.merge(a, f, payload["target_id"], payload.get("note")))
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/questions", methods=["POST"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(QuestionIn)
 @blp.response(200, FeedbackDetail)
 def ask(payload, feedback_id):
     """向反映人提问；等待答复期间办理期限暂停计算。"""
-    return _decided(feedback_id, lambda a, f: triage.ask_reporter(a, f, payload["question"]))
+    return _decided(feedback_id, lambda a, f: decisions.ask_reporter(a, f, payload["question"]))
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/route", methods=["POST"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(RouteIn)
 @blp.response(200, FeedbackDetail)
 def route(payload, feedback_id):
     """交办：direct 直接交办主办、协办部门；escalate 转市直对口部门向上反映。"""
     if payload["path"] == "escalate":
-        return _decided(feedback_id, lambda a, f: routing_actions.route_escalate(
-            a, f, payload["primary"], payload.get("instructions")))
-    return _decided(feedback_id, lambda a, f: routing_actions.route_direct(
-        a, f, payload["primary"], payload["cooperating"], payload.get("instructions")))
+        return _decided(
+            feedback_id, lambda a, f: assigning.route_escalate(a, f, payload["primary"], payload.get("instructions"))
+        )
+    return _decided(
+        feedback_id,
+        lambda a, f: assigning.route_direct(
+            a, f, payload["primary"], payload["cooperating"], payload.get("instructions")
+        ),
+    )
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}/close", methods=["POST"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(CloseIn)
 @blp.response(200, FeedbackDetail)
 def close(payload, feedback_id):
     """办结：主办部门的整改反馈须已销号；尚未反馈的协办部门须写明免报理由（waive_reason）。"""
-    return _decided(feedback_id, lambda a, f: triage.close(a, f, payload.get("note"), payload.get("waive_reason")))
+    return _decided(feedback_id, lambda a, f: decisions.close(a, f, payload.get("note"), payload.get("waive_reason")))

@@ -16,8 +16,9 @@ class JobRunOut(Schema):
     holder = f.String(metadata={"description": "运行它的进程（主机名:进程号）"})
     started_at = f.DateTime()
     finished_at = f.DateTime(allow_none=True)
-    outcome = f.String(metadata={
-        "description": "running 运行中 | success 成功 | failed 失败 | skipped 租约被占用而跳过"})
+    outcome = f.String(
+        metadata={"description": "running 运行中 | success 成功 | failed 失败 | skipped 租约被占用而跳过"}
+    )
     counts = f.Dict(keys=f.String(), values=f.Integer(), allow_none=True)
     error = f.String(allow_none=True)
 
@@ -47,10 +48,17 @@ class JobRunPage(Schema):
 @blp.response(200, JobStatusOut(many=True))
 def list_jobs():
     """定时任务一览：每个任务的触发时间、最近一次运行和最近一次成功（可用来判断调度进程是否在工作）。"""
-    return [{"id": row["spec"].id, "trigger": runner.describe_trigger(row["spec"]),
-             "description": row["spec"].description, "lease_seconds": row["spec"].lease_seconds,
-             "last_run": row["last_run"], "last_success": row["last_success"]}
-            for row in runner.schedule_status()]
+    return [
+        {
+            "id": row["spec"].id,
+            "trigger": runner.describe_trigger(row["spec"]),
+            "description": row["spec"].description,
+            "lease_seconds": row["spec"].lease_seconds,
+            "last_run": row["last_run"],
+            "last_success": row["last_success"],
+        }
+        for row in runner.schedule_status()
+    ]
 
 
 @blp.route("/jobs/runs", methods=["GET"])

@@ -10,58 +10,81 @@ from feedback.models import ASSIGNMENT_STATUSES
 
 DUE_STATES = ("on_time", "due_soon", "overdue")
 DUE_STATE_HELP = "期限状态：on_time 正常、due_soon 临期、overdue 超期；已反馈、已销号、已退回的为 null"
-PROVISIONAL_HELP = ("期限是否为暂定：所计工作日落在尚未公布节假日安排的年份，暂按法定节假日计算，"
-                    "国务院办公厅公布安排后自动校正")
+PROVISIONAL_HELP = (
+    "期限是否为暂定：所计工作日落在尚未公布节假日安排的年份，暂按法定节假日计算，国务院办公厅公布安排后自动校正"
+)
 
 
 def _text(max_chars: int, what: str) -> list[validate.Validator]:
-    return [validate.Length(min=1, max=max_chars, error=f"{what}应为 1–{max_chars} 个字"),
-            validate.Regexp(r"\S", error=f"{what}不能为空")]
+    return [
+        validate.Length(min=1, max=max_chars, error=f"{what}应为 1–{max_chars} 个字"),
+        validate.Regexp(r"\S", error=f"{what}不能为空"),
+    ]
 
 
 # ------------------------------------------------------------------------------------------ requests
 
 
 class AssignmentListIn(PageIn):
-    status = f.String(validate=validate.OneOf(ASSIGNMENT_STATUSES, error="状态应为 " + "、".join(ASSIGNMENT_STATUSES)),
-                      metadata={"description": "交办单状态"})
-    state = f.String(validate=validate.OneOf(DUE_STATES, error="期限状态应为 on_time、due_soon 或 overdue"),
-                     metadata={"description": "期限状态（只含办理中的交办单）：on_time、due_soon、overdue"})
-    department = f.String(validate=validate.Length(min=1, max=32, error="部门代码格式不正确"),
-                          metadata={"description": "部门代码（组织部等可用；办理人员只能看到本部门）"})
+    status = f.String(
+        validate=validate.OneOf(ASSIGNMENT_STATUSES, error="状态应为 " + "、".join(ASSIGNMENT_STATUSES)),
+        metadata={"description": "交办单状态"},
+    )
+    state = f.String(
+        validate=validate.OneOf(DUE_STATES, error="期限状态应为 on_time、due_soon 或 overdue"),
+        metadata={"description": "期限状态（只含办理中的交办单）：on_time、due_soon、overdue"},
+    )
+    department = f.String(
+        validate=validate.Length(min=1, max=32, error="部门代码格式不正确"),
+        metadata={"description": "部门代码（组织部等可用；办理人员只能看到本部门）"},
+    )
 
 
 class ReturnIn(Schema):
-    reason = f.String(required=True, validate=_text(500, "退回理由"),
-                      metadata={"description": "退回理由（如不属于本部门职责）"})
+    reason = f.String(
+        required=True, validate=_text(500, "退回理由"), metadata={"description": "退回理由（如不属于本部门职责）"}
+    )
 
 
 class ExtensionIn(Schema):
-    days = f.Integer(required=True, strict=True,
-                     validate=validate.Range(min=1, error="延期天数应为正整数（工作日）"),
-                     metadata={"description": "申请延长的工作日数"})
+    days = f.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1, error="延期天数应为正整数（工作日）"),
+        metadata={"description": "申请延长的工作日数"},
+    )
     reason = f.String(required=True, validate=_text(500, "延期理由"))
 
 
 class UpwardReportIn(Schema):
-    reported_to = f.String(required=True, validate=_text(128, "反映对象"),
-                           metadata={"description": "向哪个上级部门反映（如 中原省统计局）"})
+    reported_to = f.String(
+        required=True,
+        validate=_text(128, "反映对象"),
+        metadata={"description": "向哪个上级部门反映（如 中原省统计局）"},
+    )
 
 
 class ReportIn(Schema):
     measures = f.String(required=True, validate=_text(3000, "整改措施"))
     result = f.String(required=True, validate=_text(3000, "整改结果"))
-    summary = f.String(allow_none=True, validate=validate.Length(max=500, error="给反映人的说明不超过 500 个字"),
-                       metadata={"description": "给反映人看的简要说明（可选，会显示在反映人的进度中）"})
-    attachments = f.List(f.String(validate=validate.Regexp(r"^[0-9a-f]{32}$", error="附件编号无效")),
-                         load_default=list, validate=validate.Length(max=9, error="最多 9 个附件"),
-                         metadata={"description": "POST /uploads 返回的附件编号（本部门上传、尚未使用的）"})
+    summary = f.String(
+        allow_none=True,
+        validate=validate.Length(max=500, error="给反映人的说明不超过 500 个字"),
+        metadata={"description": "给反映人看的简要说明（可选，会显示在反映人的进度中）"},
+    )
+    attachments = f.List(
+        f.String(validate=validate.Regexp(r"^[0-9a-f]{32}$", error="附件编号无效")),
+        load_default=list,
+        validate=validate.Length(max=9, error="最多 9 个附件"),
+        metadata={"description": "POST /uploads 返回的附件编号（本部门上传、尚未使用的）"},
+    )
 
 
 class ExtensionListIn(PageIn):
-    status = f.String(load_default="requested",
-                      validate=validate.OneOf(("requested", "approved", "refused"),
-                                              error="状态应为 requested、approved 或 refused"))
+    status = f.String(
+        load_default="requested",
+        validate=validate.OneOf(("requested", "approved", "refused"), error="状态应为 requested、approved 或 refused"),
+    )
 
 
 class ExtensionDecisionIn(Schema):
@@ -70,8 +93,10 @@ class ExtensionDecisionIn(Schema):
 
 
 class VerdictIn(Schema):
-    verdict = f.String(required=True, validate=validate.OneOf(
-        ("accept", "send_back"), error="核验结果应为 accept（销号）或 send_back（退回返工）"))
+    verdict = f.String(
+        required=True,
+        validate=validate.OneOf(("accept", "send_back"), error="核验结果应为 accept（销号）或 send_back（退回返工）"),
+    )
     note = f.String(allow_none=True, validate=validate.Length(max=1000, error="核验意见不超过 1000 个字"))
 
     @validates_schema

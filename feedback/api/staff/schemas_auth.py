@@ -9,10 +9,16 @@ from feedback.api.fields import CodeNameOut, Schema
 
 
 class LoginIn(Schema):
-    username = f.String(required=True, validate=validate.Length(min=1, max=64, error="用户名长度应为 1–64 个字符"),
-                        metadata={"description": "用户名（不区分大小写）"})
-    password = f.String(required=True, validate=validate.Length(min=1, max=256, error="密码长度应为 1–256 个字符"),
-                        metadata={"description": "密码"})
+    username = f.String(
+        required=True,
+        validate=validate.Length(min=1, max=64, error="用户名长度应为 1–64 个字符"),
+        metadata={"description": "用户名（不区分大小写）"},
+    )
+    password = f.String(
+        required=True,
+        validate=validate.Length(min=1, max=256, error="密码长度应为 1–256 个字符"),
+        metadata={"description": "密码"},
+    )
 
 
 PASSWORD_LENGTH = validate.Length(min=1, max=256, error="密码长度应为 1–256 个字符")
@@ -20,8 +26,11 @@ PASSWORD_LENGTH = validate.Length(min=1, max=256, error="密码长度应为 1–
 
 class PasswordChangeIn(Schema):
     current_password = f.String(required=True, validate=PASSWORD_LENGTH, metadata={"description": "当前密码"})
-    new_password = f.String(required=True, validate=PASSWORD_LENGTH,
-                            metadata={"description": "新密码：至少 8 位、三类字符，且不能是常见或易猜的密码"})
+    new_password = f.String(
+        required=True,
+        validate=PASSWORD_LENGTH,
+        metadata={"description": "新密码：至少 8 位、三类字符，且不能是常见或易猜的密码"},
+    )
 
 
 class LoginOut(Schema):

@@ -13,23 +13,34 @@ NOTE = validate.Length(max=2000, error="说明不超过 2000 个字")
 
 
 def _required_text(label: str, maximum: int = 2000) -> f.String:
-    return f.String(required=True, validate=validate.Length(min=1, max=maximum,
-                                                            error=f"{label}不能为空，且不超过 {maximum} 个字"))
+    return f.String(
+        required=True, validate=validate.Length(min=1, max=maximum, error=f"{label}不能为空，且不超过 {maximum} 个字")
+    )
 
 
 class InboxArgs(PageIn):
-    status = f.String(validate=validate.OneOf(FEEDBACK_STATUSES, error="状态应为 " + "、".join(
-        f"{s}（{FEEDBACK_STATUS_LABELS[s]}）" for s in FEEDBACK_STATUSES)))
+    status = f.String(
+        validate=validate.OneOf(
+            FEEDBACK_STATUSES,
+            error="状态应为 " + "、".join(f"{s}（{FEEDBACK_STATUS_LABELS[s]}）" for s in FEEDBACK_STATUSES),
+        )
+    )
     tag = f.String(metadata={"description": "标签代码，如 peihui"})
-    kind = f.String(validate=validate.OneOf(FEEDBACK_KINDS, error="类型应为 " + "、".join(
-        f"{k}（{KIND_LABELS[k]}）" for k in FEEDBACK_KINDS)))
+    kind = f.String(
+        validate=validate.OneOf(
+            FEEDBACK_KINDS, error="类型应为 " + "、".join(f"{k}（{KIND_LABELS[k]}）" for k in FEEDBACK_KINDS)
+        )
+    )
     point = f.String(metadata={"description": "观测点编号"})
-    region = f.String(validate=validate.Regexp(r"^\d{2,12}$", error="区划代码应为数字"),
-                      metadata={"description": "区划代码前缀，如 4901 表示该市全部"})
+    region = f.String(
+        validate=validate.Regexp(r"^\d{2,12}$", error="区划代码应为数字"),
+        metadata={"description": "区划代码前缀，如 4901 表示该市全部"},
+    )
     overdue = f.Boolean(metadata={"description": "true 只看有超期交办单的；false 只看没有的"})
     q = f.String(validate=validate.Length(max=100, error="搜索词不超过 100 个字"), metadata={"description": "全文搜索"})
-    order = f.String(load_default="newest",
-                     validate=validate.OneOf(["newest", "oldest"], error="排序应为 newest 或 oldest"))
+    order = f.String(
+        load_default="newest", validate=validate.OneOf(["newest", "oldest"], error="排序应为 newest 或 oldest")
+    )
 
 
 class StaffTagOut(Schema):
@@ -85,8 +96,11 @@ class ContactOut(Schema):
 
 
 class FeedbackDetail(FeedbackSummary):
+    """One feedback. A handler gets the department view only (as in an assignment's ``feedback``)."""
+
     content = f.String()
-    unit_level = f.String(allow_none=True)
+    waiting_for_reporter = f.Boolean(metadata={"description": "正在等待反映人补充情况（仅办理人员视图）"})
+    unit_level = f.String(allow_none=True, metadata={"description": "反映人所在单位层级（办理人员不可见）"})
     route_path = f.String(allow_none=True)
     merged_into_id = f.Integer(allow_none=True)
     reopen_count = f.Integer()
@@ -134,9 +148,13 @@ class QuestionIn(Schema):
 
 
 class RouteIn(Schema):
-    path = f.String(required=True, validate=validate.OneOf(
-        ["direct", "escalate"],
-        error="办理路径应为 direct（直接交办）或 escalate（转市直部门上报）；会商请用 /consultations"))
+    path = f.String(
+        required=True,
+        validate=validate.OneOf(
+            ["direct", "escalate"],
+            error="办理路径应为 direct（直接交办）或 escalate（转市直部门上报）；会商请用 /consultations",
+        ),
+    )
     primary = f.String(required=True, metadata={"description": "主办部门代码"})
     cooperating = f.List(f.String(), load_default=list, metadata={"description": "协办部门代码"})
     instructions = f.String(validate=NOTE)
@@ -144,8 +162,12 @@ class RouteIn(Schema):
 
 class CloseIn(Schema):
     note = f.String(validate=NOTE)
-    waive_reason = f.String(validate=validate.Length(min=1, max=500, error="免报理由应为 1–500 个字"), metadata={
-        "description": "协办部门尚未反馈时必填：免报理由。这些协办交办单记为“免报”，并记录决定人、时间和理由"})
+    waive_reason = f.String(
+        validate=validate.Length(min=1, max=500, error="免报理由应为 1–500 个字"),
+        metadata={
+            "description": "协办部门尚未反馈时必填：免报理由。这些协办交办单记为“免报”，并记录决定人、时间和理由"
+        },
+    )
 
 
 class AssignmentSpec(Schema):

@@ -15,14 +15,23 @@ COUNT_HELP = {
     "forms": "填写的表格、报送的数据次数",
     "checkins": "被要求在 APP 或工作群打卡、签到、接龙的次数",
 }
-LABELS = {"meetings": "参会次数", "irrelevant_meetings": "陪会次数", "documents": "收文份数",
-          "inspections": "督查检查次数", "forms": "填表报数次数", "checkins": "打卡签到次数"}
+LABELS = {
+    "meetings": "参会次数",
+    "irrelevant_meetings": "陪会次数",
+    "documents": "收文份数",
+    "inspections": "督查检查次数",
+    "forms": "填表报数次数",
+    "checkins": "打卡签到次数",
+}
 
 
 def _count_in(name: str) -> f.Integer:
-    return f.Integer(required=True, strict=True,
-                     validate=validate.Range(min=0, max=999, error=f"{LABELS[name]}应为 0–999 的整数"),
-                     metadata={"description": COUNT_HELP[name]})
+    return f.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0, max=999, error=f"{LABELS[name]}应为 0–999 的整数"),
+        metadata={"description": COUNT_HELP[name]},
+    )
 
 
 def _count_out(name: str) -> f.Integer:
@@ -39,15 +48,22 @@ class LedgerDayIn(Schema):
     inspections = _count_in("inspections")
     forms = _count_in("forms")
     checkins = _count_in("checkins")
-    note = f.String(allow_none=True, validate=validate.Length(max=500, error="备注不超过 500 个字"),
-                    metadata={"description": "备注（可选），如会议名称、发文单位"})
+    note = f.String(
+        allow_none=True,
+        validate=validate.Length(max=500, error="备注不超过 500 个字"),
+        metadata={"description": "备注（可选），如会议名称、发文单位"},
+    )
 
 
 class LedgerCorrectionIn(LedgerDayIn):
-    reason = f.String(required=True, validate=[
-        validate.Length(min=1, max=500, error="更正理由应为 1–500 个字"),
-        validate.Regexp(r"\S", error="更正理由不能为空")],
-        metadata={"description": "更正理由（记入办理记录），如“联络员来电说明 9 月 3 日漏记一次检查”"})
+    reason = f.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=500, error="更正理由应为 1–500 个字"),
+            validate.Regexp(r"\S", error="更正理由不能为空"),
+        ],
+        metadata={"description": "更正理由（记入办理记录），如“联络员来电说明 9 月 3 日漏记一次检查”"},
+    )
 
 
 class LedgerRangeIn(Schema):
@@ -56,15 +72,19 @@ class LedgerRangeIn(Schema):
 
 
 class LedgerMonthIn(Schema):
-    month = f.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
-                                                             error="月份格式应为 YYYY-MM，如 2026-09"),
-                     metadata={"description": "月份，如 2026-09"})
+    month = f.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM，如 2026-09"),
+        metadata={"description": "月份，如 2026-09"},
+    )
 
 
 class LedgerQuarterIn(Schema):
-    quarter = f.String(required=True, validate=validate.Regexp(r"^\d{4}[Qq][1-4]$",
-                                                               error="季度格式应为 YYYYQn，如 2026Q3"),
-                       metadata={"description": "季度，如 2026Q3"})
+    quarter = f.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{4}[Qq][1-4]$", error="季度格式应为 YYYYQn，如 2026Q3"),
+        metadata={"description": "季度，如 2026Q3"},
+    )
 
 
 # ----------------------------------------------------------------------------------------- responses
@@ -95,9 +115,13 @@ class LedgerPointDaysOut(Schema):
     first_day = f.Date(allow_none=True, metadata={"description": "本点第一次登记的日期；从未登记为 null"})
     editable_from = f.Date(metadata={"description": "此日及以后的登记可以补填或更正，更早的已锁定"})
     entries = f.List(f.Nested(LedgerEntryOut))
-    missing_days = f.List(f.Date(), metadata={
-        "description": "缺报日：首次登记之后（从未登记的观测点：本期全部）、今天之前、没有登记的工作日"
-                       "（按国家法定节假日和调休安排）"})
+    missing_days = f.List(
+        f.Date(),
+        metadata={
+            "description": "缺报日：首次登记之后（从未登记的观测点：本期全部）、今天之前、没有登记的工作日"
+            "（按国家法定节假日和调休安排）"
+        },
+    )
     totals = f.Nested(LedgerCountsOut)
 
 
@@ -155,8 +179,9 @@ class LedgerQuarterPointOut(Schema):
 class LedgerFlagOut(Schema):
     code = f.String()
     name = f.String()
-    count = f.String(metadata={"description": "项目：meetings、irrelevant_meetings、documents、inspections、"
-                                              "forms、checkins"})
+    count = f.String(
+        metadata={"description": "项目：meetings、irrelevant_meetings、documents、inspections、forms、checkins"}
+    )
     label = f.String()
     current = f.Integer()
     previous = f.Integer()
@@ -184,6 +209,7 @@ class LedgerQuarterlyOut(Schema):
     partial = f.Boolean(metadata={"description": "本季度尚未结束，与去年同期的相同日期比较"})
     points = f.List(f.Nested(LedgerQuarterPointOut))
     flags = f.List(f.Nested(LedgerFlagOut), metadata={"description": "比去年同期上升的（观测点、项目）"})
-    incomplete_points = f.List(f.Nested(LedgerGapOut),
-                               metadata={"description": "有缺报或未全程登记的观测点：下降不代表减负"})
+    incomplete_points = f.List(
+        f.Nested(LedgerGapOut), metadata={"description": "有缺报或未全程登记的观测点：下降不代表减负"}
+    )
     overall = f.Nested(LedgerQuarterOverallOut)

@@ -13,20 +13,27 @@ HIDDEN_HELP = "组织部以外的角色看到的按观测点、地区、单位�
 
 
 class SummaryGenerateIn(Schema):
-    force = f.Boolean(load_default=False,
-                      metadata={"description": "已发布的月份按最新数据重新生成（会替换已发布的内容）"})
+    force = f.Boolean(
+        load_default=False, metadata={"description": "已发布的月份按最新数据重新生成（会替换已发布的内容）"}
+    )
 
 
 class SummaryExcerptItemIn(Schema):
     feedback_id = f.Integer(required=True, validate=validate.Range(min=1, error="反映编号无效"))
-    note = f.String(allow_none=True, validate=validate.Length(max=200, error="说明不超过 200 个字"),
-                    metadata={"description": "组织部的简短说明（可选）"})
+    note = f.String(
+        allow_none=True,
+        validate=validate.Length(max=200, error="说明不超过 200 个字"),
+        metadata={"description": "组织部的简短说明（可选）"},
+    )
 
 
 class SummaryExcerptsIn(Schema):
-    items = f.List(f.Nested(SummaryExcerptItemIn), required=True,
-                   validate=validate.Length(max=5, error="最多选择 5 条典型反映"),
-                   metadata={"description": "本月的典型反映，按展示顺序；空列表表示清除"})
+    items = f.List(
+        f.Nested(SummaryExcerptItemIn),
+        required=True,
+        validate=validate.Length(max=5, error="最多选择 5 条典型反映"),
+        metadata={"description": "本月的典型反映，按展示顺序；空列表表示清除"},
+    )
 
 
 # ------------------------------------------------------------------------------------------ responses
@@ -117,7 +124,8 @@ class SummaryOut(Schema):
     rising = f.List(f.Nested(SummaryMoverOut), metadata={"description": "环比上升最多的标签（最多 3 个）"})
     falling = f.List(f.Nested(SummaryMoverOut), metadata={"description": "环比下降最多的标签（最多 3 个）"})
     breakdowns = f.Nested(SummaryBreakdownsOut)
-    emerging_terms = f.List(f.Nested(SummaryTermOut),
-                            metadata={"description": "较前三个月增长最多的词语（新负担预警）"})
+    emerging_terms = f.List(
+        f.Nested(SummaryTermOut), metadata={"description": "较前三个月增长最多的词语（新负担预警）"}
+    )
     departments = f.List(f.Nested(SummaryDepartmentOut))
     excerpts = f.List(f.Nested(SummaryExcerptOut))

@@ -17,11 +17,10 @@ from feedback.api.staff import blp, current_staff, require_roles
 from feedback.api.staff.schemas_summaries import SummaryExcerptsIn, SummaryGenerateIn, SummaryListItemOut, SummaryOut
 from feedback.errors import ValidationFailed
 from feedback.extensions import db
-from feedback.services import monthly_summary, summary_export
-from feedback.services.monthly_facts import parse_month
+from feedback.services.reporting import exports, summaries
+from feedback.services.reporting.monthly_facts import parse_month
+from feedback.workflow import ORG_ROLES, READER_ROLES
 
-READERS = ("triage", "admin", "viewer")
-TRIAGE = ("triage", "admin")
 MONTH = "/summaries/<string:month>"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -36,8 +35,8 @@ def _month(text: str) -> date:
 
 def _shown(month: str) -> dict:
     """The stored summary as the current reader may see it."""
-    summary = monthly_summary.get(_month(month))
-    return monthly_summary.present(summary, exact=monthly_summary.exact_for(current_staff().role))
+    summary = summaries.get(_month(month))
+    return summaries.present(summary, exact=summaries.exact_for(current_staff().role))
 
 
 def _download(data: bytes, mimetype: str, month: str, extension: str) -> Response:
@@ -45,25 +44,32 @@ def _download(data: bytes, mimetype: str, month: str, extension: str) -> Respons
     response = send_file(io.BytesIO(data), mimetype=mimetype, max_age=0)
     chinese = quote(f"月度分析-{month}.{extension}")
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"summary-{month}.{extension}\"; filename*=UTF-8''{chinese}")
+        f"attachment; filename=\"summary-{month}.{extension}\"; filename*=UTF-8''{chinese}"
+    )
     return response
 
 
 def _file_doc(mimetype: str, description: str) -> dict:
-    return {"responses": {"200": {"description": description, "content": {
-        mimetype: {"schema": {"type": "string", "format": "binary"}}}}}}
+    return {
+        "responses": {
+            "200": {
+                "description": description,
+                "content": {mimetype: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    }
 
 
 @blp.route("/summaries", methods=["GET"])
-@require_roles(*READERS)
+@require_roles(*READER_ROLES)
 @blp.response(200, SummaryListItemOut(many=True))
 def list_summaries():
     """已发布的月度分析（按月份倒序）。"""
-    return monthly_summary.index()
+    return summaries.index()
 
 
 @blp.route(MONTH, methods=["GET"])
-@require_roles(*READERS)
+@require_roles(*READER_ROLES)
 @blp.response(200, SummaryOut)
 @blp.alt_response(404, description="该月分析尚未生成（summary_not_found）")
 def get_summary(month):
@@ -72,40 +78,40 @@ def get_summary(month):
 
 
 @blp.route(f"{MONTH}/generate", methods=["POST"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(SummaryGenerateIn)
 @blp.response(200, SummaryOut)
 @blp.alt_response(409, description="该月分析已发布，未选择强制重新生成（summary_published）")
 def generate_summary(payload, month):
     """按需生成（重算该月及此前 12 个月中缺少的统计）；只能生成已结束的月份。"""
-    summary = monthly_summary.generate(_month(month), force=payload["force"])
+    summary = summaries.generate(_month(month), force=payload["force"])
     db.session.commit()
-    return monthly_summary.present(summary, exact=True)
+    return summaries.present(summary, exact=True)
 
 
 @blp.route(f"{MONTH}/excerpts", methods=["PUT"])
-@require_roles(*TRIAGE)
+@require_roles(*ORG_ROLES)
 @blp.arguments(SummaryExcerptsIn)
 @blp.response(200, SummaryOut)
 def set_excerpts(payload, month):
     """选择典型反映（最多 5 条，须为该月的反映）；只保存内容摘录、类型和标签。"""
-    summary = monthly_summary.get(_month(month))
-    monthly_summary.set_excerpts(summary, payload["items"])
+    summary = summaries.get(_month(month))
+    summaries.set_excerpts(summary, payload["items"])
     db.session.commit()
-    return monthly_summary.present(summary, exact=True)
+    return summaries.present(summary, exact=True)
 
 
 @blp.route(f"{MONTH}/export.xlsx", methods=["GET"])
-@require_roles(*READERS)
+@require_roles(*READER_ROLES)
 @blp.doc(**_file_doc(XLSX, "Excel 工作簿：概览、标签趋势、分类统计、新词预警、部门绩效、典型反映"))
 def export_xlsx(month):
     """下载 Excel（多个工作表，中文表头）；隐藏规则与接口相同。"""
-    return _download(summary_export.to_xlsx(_shown(month)), XLSX, month, "xlsx")
+    return _download(exports.to_xlsx(_shown(month)), XLSX, month, "xlsx")
 
 
 @blp.route(f"{MONTH}/export.csv", methods=["GET"])
-@require_roles(*READERS)
+@require_roles(*READER_ROLES)
 @blp.doc(**_file_doc("text/csv", "标签趋势表，UTF-8（带 BOM，Excel 可直接打开）"))
 def export_csv(month):
     """下载标签趋势表 CSV（UTF-8 带 BOM）。"""
-    return _download(summary_export.to_csv(_shown(month)), "text/csv", month, "csv")
+    return _download(exports.to_csv(_shown(month)), "text/csv", month, "csv")

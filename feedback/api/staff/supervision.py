@@ -7,28 +7,25 @@ an admin retries it, so no notice is silently lost.
 
 from __future__ import annotations
 
-from typing import Any
-
 from marshmallow import validate
-from sqlalchemy import func, select
 
 from feedback.api import fields as f
 from feedback.api.fields import CodeNameOut, PageIn, PageOut, Schema
 from feedback.api.staff import ID, blp, require_roles
-from feedback.calendar import CalendarOutOfRange
-from feedback.clock import now
 from feedback.extensions import db
-from feedback.models import OutboxMessage
-from feedback.services import deadline_watch, outbox
-from feedback.workflow import ASSIGNMENT_STATUS_LABELS
-
-LEVEL_LABELS = {"duban": "督办", "tongbao": "通报"}
-OUTBOX_STATUSES = ("pending", "sending", "sent", "dead")
+from feedback.services.notices import delivery
+from feedback.services.notices import views as notices
+from feedback.services.notices.views import OUTBOX_STATUSES
+from feedback.services.reporting import supervision
+from feedback.services.reporting.supervision import LEVEL_LABELS
+from feedback.workflow import READER_ROLES
 
 
 class SupervisionListIn(PageIn):
-    level = f.String(validate=validate.OneOf(tuple(LEVEL_LABELS), error="级别应为 duban（督办）或 tongbao（通报）"),
-                     metadata={"description": "duban 督办 / tongbao 通报；不填为全部"})
+    level = f.String(
+        validate=validate.OneOf(tuple(LEVEL_LABELS), error="级别应为 duban（督办）或 tongbao（通报）"),
+        metadata={"description": "duban 督办 / tongbao 通报；不填为全部"},
+    )
     open = f.Boolean(load_default=True, metadata={"description": "true 只看未办结的（默认），false 包括已解除的"})
 
 
@@ -54,8 +51,10 @@ class SupervisionPageOut(PageOut):
 
 
 class OutboxListIn(PageIn):
-    status = f.String(validate=validate.OneOf(OUTBOX_STATUSES, error="状态应为 " + "、".join(OUTBOX_STATUSES)),
-                      metadata={"description": "pending 待发送 / sending 发送中 / sent 已发送 / dead 发送失败"})
+    status = f.String(
+        validate=validate.OneOf(OUTBOX_STATUSES, error="状态应为 " + "、".join(OUTBOX_STATUSES)),
+        metadata={"description": "pending 待发送 / sending 发送中 / sent 已发送 / dead 发送失败"},
+    )
 
 
 class OutboxItemOut(Schema):
@@ -78,42 +77,14 @@ class OutboxPageOut(PageOut):
     items = f.List(f.Nested(OutboxItemOut))
 
 
-def _overdue_days(assignment) -> int | None:
-    try:
-        return deadline_watch.working_days_overdue(now(), assignment)
-    except CalendarOutOfRange:
-        return None
-
-
-def _supervision_item(row: Any) -> dict[str, Any]:
-    supervision, assignment, department = row
-    return {
-        "id": supervision.id, "level": supervision.level, "level_label": LEVEL_LABELS[supervision.level],
-        "department": department, "assignment_id": assignment.id, "feedback_id": assignment.feedback_id,
-        "assignment_status": assignment.status,
-        "assignment_status_label": ASSIGNMENT_STATUS_LABELS[assignment.status],
-        "due_at": assignment.due_at, "due_day": deadline_watch.due_day(assignment),
-        "due_provisional": assignment.due_provisional,
-        "working_days_overdue": _overdue_days(assignment) if supervision.resolved_at is None else None,
-        "created_at": supervision.created_at, "resolved_at": supervision.resolved_at,
-    }
-
-
-def _page(query, args: dict[str, Any]) -> tuple[list, int]:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.session.execute(query.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])).all()
-    return rows, total
-
-
 @blp.route("/supervisions", methods=["GET"])
-@require_roles("triage", "admin", "viewer")
+@require_roles(*READER_ROLES)
 @blp.arguments(SupervisionListIn, location="query")
 @blp.response(200, SupervisionPageOut)
 def list_supervisions(args):
     """督办、通报清单：超期的交办单（督办），超期满 5 个工作日仍未反馈的（通报）。"""
-    rows, total = _page(deadline_watch.open_supervisions(args.get("level"), args["open"]), args)
-    return {"items": [_supervision_item(r) for r in rows], "total": total, "page": args["page"],
-            "per_page": args["per_page"]}
+    items, total = supervision.list_supervisions(args.get("level"), args["open"], args["page"], args["per_page"])
+    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
 
 @blp.route("/outbox", methods=["GET"])
@@ -122,11 +93,8 @@ def list_supervisions(args):
 @blp.response(200, OutboxPageOut)
 def list_outbox(args):
     """通知发件箱：按状态查看待发送、已发送和发送失败（dead）的通知。"""
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
-    if args.get("status"):
-        query = query.where(OutboxMessage.status == args["status"])
-    rows, total = _page(query, args)
-    return {"items": [r[0] for r in rows], "total": total, "page": args["page"], "per_page": args["per_page"]}
+    items, total = notices.list_outbox(args.get("status"), args["page"], args["per_page"])
+    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
 
 @blp.route(f"/outbox/{ID.format('message_id')}/retry", methods=["POST"])
@@ -134,6 +102,6 @@ def list_outbox(args):
 @blp.response(200, OutboxItemOut)
 def retry_outbox(message_id):
     """重新发送一条发送失败（dead）的通知（排除故障后使用），重新计算尝试次数。"""
-    message = outbox.retry_dead(message_id)
+    message = delivery.retry_dead(message_id)
     db.session.commit()
     return message

@@ -24,8 +24,9 @@ class SuggestionOut(Schema):
     tag_name = f.String()
     term = f.String()
     support = f.Integer(metadata={"description": "支持这条建议的改标反映条数"})
-    precision = f.Float(metadata={"description": "add_term：含该词的改标反映中最终有此标签的比例；"
-                                                  "weaken_term：该词命中后被去掉的比例"})
+    precision = f.Float(
+        metadata={"description": "add_term：含该词的改标反映中最终有此标签的比例；weaken_term：该词命中后被去掉的比例"}
+    )
     hint = f.String()
     examples = f.List(f.Nested(SuggestionExampleOut))
 
@@ -47,12 +48,15 @@ class TaggerStatusOut(Schema):
 @blp.response(200, TaggerStatusOut)
 def tagger_status():
     """当前标注器：标签体系版本与学习层模型版本。"""
-    from feedback.services.tagger import get_tagger
+    from feedback.services.admin.tagger import get_tagger
 
     tagger = get_tagger()
     model = tagger.model
-    return {"version": tagger.version, "taxonomy_version": tagger.taxonomy.version,
-            "model": None if model is None else {"version": model.version, **model.meta}}
+    return {
+        "version": tagger.version,
+        "taxonomy_version": tagger.taxonomy.version,
+        "model": None if model is None else {"version": model.version, **model.meta},
+    }
 
 
 @blp.route("/tagger/suggestions", methods=["GET"])
@@ -61,7 +65,7 @@ def tagger_status():
 @blp.response(200, SuggestionsOut)
 def tagger_suggestions(args):
     """根据研判人员的改标记录提出的标签体系修改建议（由运营人员决定是否写入 config/taxonomy.yaml）。"""
-    from feedback.services.tagger import get_tagger
-    from feedback.services.tagger_learning import suggestions
+    from feedback.services.admin.tagger import get_tagger
+    from feedback.services.admin.tagger_learning import suggestions
 
     return suggestions(get_tagger(), min_support=args["min_support"])

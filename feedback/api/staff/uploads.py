@@ -9,7 +9,7 @@ from feedback.api.fields import Schema
 from feedback.api.staff import blp, current_staff, require_roles
 from feedback.errors import ValidationFailed
 from feedback.extensions import db
-from feedback.services.report_attachments import save_report_attachment
+from feedback.services.handling.report_attachments import save_report_attachment
 
 
 class ReportAttachmentOut(Schema):
@@ -35,7 +35,8 @@ def upload_report_attachment():
     file = request.files.get("file")
     if file is None:
         raise ValidationFailed(errors={"file": ["请以 multipart/form-data 上传，字段名为 file"]})
-    attachment = save_report_attachment(current_staff(), file.read(
-        int(current_app.config["REPORT_ATTACHMENT_MAX_BYTES"]) + 1))
+    attachment = save_report_attachment(
+        current_staff(), file.read(current_app.config["REPORT_ATTACHMENT_MAX_BYTES"] + 1)
+    )
     db.session.commit()
     return attachment

@@ -1,0 +1,234 @@
+"""Chinese full-text search over feedback content, with the database's own full-text index.
+
+Neither SQLite nor PostgreSQL can segment Chinese, so tokens are made here and the database
+only ever sees a space-separated list of ready-made tokens. A segmentation (jieba's search mode,
+used before) depends on the surrounding text: in "指尖上的形式主义" it never yields 形式主义, and
+"政务APP" stays one word, so a person typing 形式主义 or APP found nothing. Tokens are therefore
+made without context, so that a query found *inside* a text always matches it:
+
+- a text is indexed with every Chinese character (minus a few function words) and every word of
+  the jieba dictionary, user dictionary included, that occurs anywhere in it, overlaps and all
+  (``属地管理`` -> ``属 地 管 理 属地 管理 属地管理``); runs of other letters and digits
+  (``app``, ``excel``, ``2026``) are one token each, apart from the Chinese around them;
+- a query asks for its dictionary words, plus any character no word of the query covers (a name
+  jieba does not know, ``嵩阳``, becomes ``嵩 阳``); every one of them occurs in any text that
+  contains the query, whatever the text around it.
+
+After changing these rules or the user dictionary, run ``flask search reindex``.
+
+- SQLite: the FTS5 table ``feedback_fts(tokens)`` whose rowid is ``feedback.id``; a trigger on
+  ``feedback`` deletes the row with the feedback (SQLite reuses rowids of deleted rows).
+- PostgreSQL: ``feedback_search(feedback_id, tokens, vector)`` where ``vector`` is the generated
+  ``to_tsvector('simple', tokens)`` with a GIN index; the foreign key cascades deletes.
+
+"The same results on both" holds because every token is reduced here to letters and ASCII
+digits, lower-cased, which both FTS5's ``unicode61`` tokenizer and PostgreSQL's default parser
+(checked under the C and C.UTF-8 locales) keep as exactly one unchanged word. Each query
+token must match a whole indexed token (no prefixes), and all query tokens must match (AND).
+Queries are never parsed by the database as syntax: FTS5 gets each token as a quoted phrase
+in a bound parameter, PostgreSQL gets the tokens through ``plainto_tsquery``.
+
+The tables are migration-only (they differ per dialect), so they are not models;
+``include_name`` keeps Alembic's model comparison away from them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Select, select
+
+from feedback.extensions import db
+from feedback.models import Feedback
+from feedback.services.admin.tagger import get_tagger
+from feedback.taxonomy import normalise
+
+__all__ = [
+    "SEARCH_TABLES",
+    "apply_search",
+    "include_name",
+    "index_feedback",
+    "matching_ids_clause",
+    "query_tokens",
+    "reindex_all",
+    "search_tokens",
+]
+
+# The FTS5 table and its shadow tables (SQLite), the tsvector table (PostgreSQL).
+SEARCH_TABLES = frozenset(
+    {
+        "feedback_search",
+        "feedback_fts",
+        *(f"feedback_fts_{suffix}" for suffix in ("data", "idx", "content", "docsize", "config")),
+    }
+)
+
+# Single-character function words: in nearly every text, so they only bloat the index and
+# make an AND query stricter than the user meant. Dropped from texts and queries alike.
+_STOPWORDS = frozenset("的了是在和与及或而之着过吗呢吧啊呀地得也都就")
+
+# Letters that Python and SQLite's unicode61 tables disagree on (SQLite folds them to another
+# letter, or its older Unicode tables call them marks). Treated as separators so both
+# databases see the same words; none of them occurs in Chinese text.
+_UNSTABLE = frozenset(
+    "\u00b5\u017f\u03c2\u03d0\u03d1\u03d5\u03d6\u03f0\u03f1\u03f5\u1e9b\u1fbe\u19c8\u19c9\u1cf2\u1cf3"
+) | frozenset(map(chr, range(0x19B0, 0x19C1)))
+_ASCII_DIGITS = frozenset("0123456789")
+# PostgreSQL skips words over 2047 bytes; a cap far below that keeps both sides identical.
+_MAX_TOKEN_CHARS = 64
+
+
+def _is_token_char(ch: str) -> bool:
+    return ch in _ASCII_DIGITS or (ch.isalpha() and ch not in _UNSTABLE)
+
+
+def _pieces(word: str) -> Iterable[str]:
+    """Split one jieba token at every character that is not a letter or an ASCII digit."""
+    piece: list[str] = []
+    for ch in word.lower():
+        if _is_token_char(ch):
+            piece.append(ch)
+        elif piece:
+            yield "".join(piece)
+            piece = []
+    if piece:
+        yield "".join(piece)
+
+
+# Chinese characters (CJK unified ideographs, extension A, compatibility, extensions B–G).
+_HAN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+)")
+
+
+def _tokens(text: str | None, *, query: bool) -> list[str]:
+    if not text or not text.strip():
+        return []
+    tagger = get_tagger()
+    seen: dict[str, None] = {}
+
+    def add(token: str) -> None:
+        if len(token) <= _MAX_TOKEN_CHARS and token not in _STOPWORDS:
+            seen.setdefault(token, None)
+
+    for piece in _pieces(normalise(text)):
+        for i, part in enumerate(_HAN.split(piece)):
+            if not part:
+                continue
+            if i % 2 == 0:  # letters of other scripts and ASCII digits
+                add(part)
+                continue
+            spans = tagger.dictionary_spans(part)
+            covered = {k for start, end in spans for k in range(start, end)} if query else set()
+            for start, end in spans:
+                add(part[start:end])
+            for k, ch in enumerate(part):
+                if k not in covered:
+                    add(ch)
+    return list(seen)
+
+
+def search_tokens(text: str | None) -> list[str]:
+    """Distinct index tokens of a feedback text, in first-seen order (rules in the module docstring)."""
+    return _tokens(text, query=False)
+
+
+def query_tokens(query: str | None) -> list[str]:
+    """Distinct tokens a query asks for (all must match); each is an index token of any text that
+    contains the query."""
+    return _tokens(query, query=True)
+
+
+def _dialect() -> str:
+    name = db.session.get_bind().dialect.name
+    if name not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"full-text search is not available on {name}")
+    return name
+
+
+_SQLITE_DELETE = sa.text("DELETE FROM feedback_fts WHERE rowid = :id")
+_SQLITE_INSERT = sa.text("INSERT INTO feedback_fts (rowid, tokens) VALUES (:id, :tokens)")
+_PG_UPSERT = sa.text(
+    "INSERT INTO feedback_search (feedback_id, tokens) VALUES (:id, :tokens) "
+    "ON CONFLICT (feedback_id) DO UPDATE SET tokens = EXCLUDED.tokens"
+)
+
+
+def _upsert(rows: list[dict[str, Any]]) -> None:
+    """Write index rows in the session's transaction (executemany); the caller commits."""
+    if not rows:
+        return
+    if _dialect() == "sqlite":
+        # An FTS5 row cannot be updated in place by key; delete and insert is its upsert.
+        db.session.execute(_SQLITE_DELETE, [{"id": r["id"]} for r in rows])
+        db.session.execute(_SQLITE_INSERT, rows)
+    else:
+        db.session.execute(_PG_UPSERT, rows)
+
+
+def index_feedback(feedback_id: int, text: str) -> None:
+    """(Re)index one feedback; the feedback row must already be flushed. Never commits."""
+    _upsert([{"id": feedback_id, "tokens": " ".join(search_tokens(text))}])
+
+
+def reindex_all(batch: int = 500, on_batch: Callable[[int], None] | None = None) -> int:
+    """Index every feedback, ``batch`` rows at a time in id order; returns how many.
+
+    Services never commit, so a caller that wants to keep a long run's memory and locks small
+    passes ``on_batch`` (called with the running total after each batch) to commit there.
+    """
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    done = 0
+    last_id = 0
+    while True:
+        rows = db.session.execute(
+            select(Feedback.id, Feedback.content).where(Feedback.id > last_id).order_by(Feedback.id).limit(batch)
+        ).all()
+        if not rows:
+            return done
+        _upsert([{"id": row.id, "tokens": " ".join(search_tokens(row.content))} for row in rows])
+        done += len(rows)
+        last_id = rows[-1].id
+        if on_batch is not None:
+            on_batch(done)
+
+
+_fts = sa.table("feedback_fts", sa.column("rowid", sa.BigInteger), sa.column("tokens", sa.Text))
+_pg = sa.table("feedback_search", sa.column("feedback_id", sa.BigInteger), sa.column("vector"))
+
+
+def _fts5_phrase(token: str) -> str:
+    # A double-quoted FTS5 string is always a phrase, never an operator (OR, NEAR, column:).
+    return '"' + token.replace('"', '""') + '"'
+
+
+def matching_ids_clause(query: str | None) -> ColumnElement[bool] | None:
+    """``Feedback.id IN (ids whose index has every query token)``; None when the query has no
+    tokens (empty, blanks, punctuation only, or only function words) and so filters nothing.
+    """
+    tokens = query_tokens(query)
+    if not tokens:
+        return None
+    if _dialect() == "sqlite":
+        # FTS5 joins phrases separated by blanks with AND.
+        match = " ".join(_fts5_phrase(t) for t in tokens)
+        ids = select(_fts.c.rowid).where(sa.literal_column("feedback_fts").op("MATCH", is_comparison=True)(match))
+    else:
+        # plainto_tsquery ANDs the words; the tokens are one word each (see module docstring).
+        tsquery = sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), " ".join(tokens))
+        ids = select(_pg.c.feedback_id).where(_pg.c.vector.op("@@", is_comparison=True)(tsquery))
+    return Feedback.id.in_(ids)
+
+
+def apply_search(stmt: Select[Any], query: str | None) -> Select[Any]:
+    """Narrow a ``select(Feedback)`` (with any other filters, order and pagination) to ``query``."""
+    clause = matching_ids_clause(query)
+    return stmt if clause is None else stmt.where(clause)
+
+
+def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+    """Alembic ``include_name`` hook: the search tables are not models, leave them out of
+    autogenerate and of the models-versus-migrations comparison."""
+    return not (type_ == "table" and name in SEARCH_TABLES)

@@ -1,0 +1,182 @@
+"""Read models of handling: assignment lists and details, extension requests, and what a department sees.
+
+``department_view`` is the one answer to "what may a department see of a feedback" (DESIGN §5):
+the content and the day, never the reporter, the exact time, the messages or anything the org
+department keeps for itself. ``GET /feedback/{id}`` for a handler and ``GET /assignments/{id}`` both
+show it, so the two can never drift apart again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from feedback.calendar import PROVISIONAL_NOTE
+from feedback.clock import now
+from feedback.errors import ValidationFailed
+from feedback.extensions import db
+from feedback.labels import excerpt
+from feedback.models import Assignment, Department, ExtensionRequest, Feedback, Upload
+from feedback.services.handling import deadlines
+from feedback.services.handling.actors import Actor
+from feedback.services.paging import paginate
+from feedback.workflow import ASSIGNMENT_STATUS_LABELS, RUNNING_ASSIGNMENT
+
+DETAIL_FIELDS = (
+    "instructions",
+    "acknowledge_due_at",
+    "return_due_at",
+    "acknowledged_at",
+    "responded_at",
+    "accepted_at",
+    "returned_at",
+    "return_reason",
+    "waived_at",
+    "waive_reason",
+    "extension_days",
+    "reported_upward_at",
+    "reported_upward_to",
+    "extension_requests",
+    "reports",
+)
+EXTENSION_FIELDS = ("id", "assignment_id", "days", "reason", "status", "requested_at", "decided_at", "decision_note")
+
+
+@dataclass
+class AssignmentFilter:
+    department: str | None = None
+    status: str | None = None
+    state: str | None = None
+    page: int = 1
+    per_page: int = 20
+
+
+def attachment_ids(feedback: Feedback) -> list[str]:
+    """The feedback's uploads, in the order they were made."""
+    return list(
+        db.session.scalars(
+            select(Upload.id).where(Upload.feedback_id == feedback.id).order_by(Upload.created_at, Upload.id)
+        )
+    )
+
+
+def department_view(feedback: Feedback) -> dict[str, Any]:
+    """What a department may see of a feedback: content, tags, day, place and attachments; nothing more."""
+    return {
+        "id": feedback.id,
+        "kind": feedback.kind,
+        "content": feedback.content,
+        "tags": [{"code": t.tag.code, "name": t.tag.name} for t in feedback.tags],
+        "submitted_on": feedback.submitted_on,
+        "region_code": feedback.region_code,
+        "point": {"code": feedback.point.code, "name": feedback.point.name} if feedback.point else None,
+        "attachments": attachment_ids(feedback),
+        "waiting_for_reporter": feedback.status == "needs_info",
+    }
+
+
+def running_state(assignment: Assignment, moment: datetime) -> str | None:
+    """The traffic light while the deadline clock runs; None once the department has answered."""
+    return deadlines.state(moment, assignment.due_at) if assignment.status in RUNNING_ASSIGNMENT else None
+
+
+def brief(assignment: Assignment, moment: datetime) -> dict[str, Any]:
+    """An assignment as a line of a feedback's detail."""
+    return {
+        "id": assignment.id,
+        "department": {"code": assignment.department.code, "name": assignment.department.name},
+        "role": assignment.role,
+        "path": assignment.path,
+        "status": assignment.status,
+        "status_label": ASSIGNMENT_STATUS_LABELS[assignment.status],
+        "due_at": assignment.due_at,
+        "due_provisional": assignment.due_provisional,
+        "due_note": PROVISIONAL_NOTE if assignment.due_provisional else None,
+        "due_state": running_state(assignment, moment),
+    }
+
+
+def item(assignment: Assignment, feedback: Feedback, moment: datetime) -> dict[str, Any]:
+    """An assignment as a line of the assignment list."""
+    running = assignment.status in RUNNING_ASSIGNMENT
+    return {
+        "id": assignment.id,
+        "feedback_id": feedback.id,
+        "kind": feedback.kind,
+        "excerpt": excerpt(feedback.content),
+        "department": assignment.department,
+        "role": assignment.role,
+        "path": assignment.path,
+        "status": assignment.status,
+        "status_label": ASSIGNMENT_STATUS_LABELS[assignment.status],
+        "assigned_at": assignment.assigned_at,
+        "due_at": assignment.due_at,
+        "due_provisional": assignment.due_provisional,
+        "due_note": PROVISIONAL_NOTE if assignment.due_provisional else None,
+        "due_state": running_state(assignment, moment),
+        "working_days_left": deadlines.days_left(moment, assignment.due_at) if running else None,
+    }
+
+
+def detail(assignment: Assignment) -> dict[str, Any]:
+    feedback = db.session.get_one(Feedback, assignment.feedback_id)
+    return {
+        **item(assignment, feedback, now()),
+        **{name: getattr(assignment, name) for name in DETAIL_FIELDS},
+        "feedback": department_view(feedback),
+    }
+
+
+def _due_state_filter(query: Select, state: str, moment: datetime) -> Select:
+    """The traffic light as due_at ranges: overdue ≤ now < due_soon ≤ ``due_soon_until`` < on_time."""
+    query = query.where(Assignment.status.in_(RUNNING_ASSIGNMENT))
+    if state == "overdue":
+        return query.where(Assignment.due_at <= moment)
+    soon_end = deadlines.due_soon_until(moment)
+    if state == "due_soon":
+        return query.where(Assignment.due_at > moment, Assignment.due_at <= soon_end)
+    return query.where(Assignment.due_at > soon_end)
+
+
+def list_assignments(actor: Actor, wanted: AssignmentFilter) -> tuple[list[dict[str, Any]], int]:
+    """One page of assignments, nearest deadline first; handlers see their own department's only."""
+    moment = now()
+    query = select(Assignment, Feedback).join(Feedback, Feedback.id == Assignment.feedback_id)
+    if actor.role == "handler":
+        query = query.where(Assignment.department_id == actor.department_id)
+    if wanted.department:
+        dept_id = db.session.scalar(select(Department.id).where(Department.code == wanted.department))
+        if dept_id is None:
+            raise ValidationFailed(errors={"department": [f"未找到部门“{wanted.department}”"]})
+        query = query.where(Assignment.department_id == dept_id)
+    if wanted.status:
+        query = query.where(Assignment.status == wanted.status)
+    if wanted.state:
+        query = _due_state_filter(query, wanted.state, moment)
+    rows, total = paginate(query.order_by(Assignment.due_at, Assignment.id), wanted.page, wanted.per_page)
+    return [item(a, fb, moment) for a, fb in rows], total
+
+
+def extension_item(request: ExtensionRequest) -> dict[str, Any]:
+    assignment = request.assignment
+    return {
+        **{name: getattr(request, name) for name in EXTENSION_FIELDS},
+        "department": assignment.department,
+        "due_at": assignment.due_at,
+        "due_provisional": assignment.due_provisional,
+        "extension_days": assignment.extension_days,
+    }
+
+
+def list_extensions(status: str, page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
+    """Extension requests in one status, oldest first."""
+    query = (
+        select(ExtensionRequest)
+        .where(ExtensionRequest.status == status)
+        .order_by(ExtensionRequest.requested_at, ExtensionRequest.id)
+    )
+    rows, total = paginate(query, page, per_page, scalars=True)
+    return [extension_item(r) for r in rows], total

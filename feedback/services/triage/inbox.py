@@ -1,0 +1,160 @@
+"""The org department's inbox and the staff view of one feedback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import selectinload
+
+from feedback.clock import now
+from feedback.errors import NotFound
+from feedback.extensions import db
+from feedback.labels import KIND_LABELS, excerpt
+from feedback.models import (
+    Assignment,
+    Event,
+    Feedback,
+    FeedbackContact,
+    FeedbackTag,
+    Message,
+    ObservationPoint,
+    Tag,
+)
+from feedback.services.handling import views
+from feedback.services.handling.actors import Actor
+from feedback.services.paging import paginate
+from feedback.timeutil import local_date
+from feedback.workflow import (
+    FEEDBACK_STATUS_LABELS,
+    OPEN_ASSIGNMENT,
+    ORG_ROLES,
+    READER_ROLES,
+)
+
+
+@dataclass
+class InboxQuery:
+    status: str | None = None
+    tag: str | None = None
+    kind: str | None = None
+    point: str | None = None
+    region: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+    order: str = "newest"
+    page: int = 1
+    per_page: int = 20
+
+
+def _filtered(query: InboxQuery) -> Select:
+    stmt = select(Feedback)
+    if query.status:
+        stmt = stmt.where(Feedback.status == query.status)
+    if query.kind:
+        stmt = stmt.where(Feedback.kind == query.kind)
+    if query.tag:
+        stmt = stmt.where(
+            exists().where(FeedbackTag.feedback_id == Feedback.id, FeedbackTag.tag_id == Tag.id, Tag.code == query.tag)
+        )
+    if query.point:
+        stmt = stmt.join(ObservationPoint, ObservationPoint.id == Feedback.point_id).where(
+            ObservationPoint.code == query.point
+        )
+    if query.region:
+        stmt = stmt.where(Feedback.region_code.startswith(query.region, autoescape=True))
+    if query.overdue is not None:
+        late = exists().where(
+            Assignment.feedback_id == Feedback.id, Assignment.status.in_(OPEN_ASSIGNMENT), Assignment.due_at <= now()
+        )
+        stmt = stmt.where(late if query.overdue else ~late)
+    if query.q:
+        from feedback.services.admin.search import apply_search
+
+        stmt = apply_search(stmt, query.q)
+    return stmt
+
+
+def list_inbox(query: InboxQuery) -> tuple[list[Feedback], int]:
+    order = Feedback.id.asc() if query.order == "oldest" else Feedback.id.desc()
+    stmt = _filtered(query).order_by(order).options(selectinload(Feedback.tags), selectinload(Feedback.point))
+    return paginate(stmt, query.page, query.per_page, scalars=True)
+
+
+def visible_feedback(actor: Actor, feedback_id: int) -> Feedback:
+    """Handlers see only feedback assigned to their department; for them anything else does not exist."""
+    feedback = db.session.get(Feedback, feedback_id)
+    if feedback is not None and actor.role not in READER_ROLES:
+        assigned = db.session.scalar(
+            select(
+                exists().where(Assignment.feedback_id == feedback_id, Assignment.department_id == actor.department_id)
+            )
+        )
+        feedback = feedback if actor.role == "handler" and assigned else None
+    if feedback is None:
+        raise NotFound("未找到该反映", code="feedback_not_found")
+    return feedback
+
+
+def summary(feedback: Feedback) -> dict:
+    return {
+        "id": feedback.id,
+        "kind": feedback.kind,
+        "kind_label": KIND_LABELS[feedback.kind],
+        "status": feedback.status,
+        "status_label": FEEDBACK_STATUS_LABELS[feedback.status],
+        "excerpt": excerpt(feedback.content),
+        "tags": [{"code": t.tag.code, "name": t.tag.name} for t in feedback.tags],
+        "submitted_on": feedback.submitted_on,
+        "region_code": feedback.region_code,
+        "point": {"code": feedback.point.code, "name": feedback.point.name} if feedback.point else None,
+    }
+
+
+def detail(actor: Actor, feedback: Feedback) -> dict:
+    """Departments get ``department_view`` and their own assignments; readers get the whole record,
+    and the org department also the contact."""
+    moment = now()
+    assignments = db.session.scalars(
+        select(Assignment).where(Assignment.feedback_id == feedback.id).order_by(Assignment.id)
+    ).all()
+    if actor.role not in READER_ROLES:
+        mine = [views.brief(a, moment) for a in assignments if a.department_id == actor.department_id]
+        return summary(feedback) | views.department_view(feedback) | {"assignments": mine}
+    body = summary(feedback) | {
+        "content": feedback.content,
+        "tags": [
+            {
+                "code": t.tag.code,
+                "name": t.tag.name,
+                "score": t.score,
+                "matched": t.matched,
+                "learned": t.learned or [],
+                "tagger_version": t.tagger_version,
+                "source": t.source,
+            }
+            for t in feedback.tags
+        ],
+        "unit_level": feedback.unit_level,
+        "route_path": feedback.route_path,
+        "merged_into_id": feedback.merged_into_id,
+        "reopen_count": feedback.reopen_count,
+        "rating": feedback.rating,
+        "attachments": views.attachment_ids(feedback),
+        "assignments": [views.brief(a, moment) for a in assignments],
+        "routing_suggestion": feedback.routing_suggestion,
+        "imposer_level": feedback.imposer_level,
+        "rating_comment": feedback.rating_comment,
+        "messages": [
+            {"direction": m.direction, "body": m.body, "on": local_date(m.created_at)}
+            for m in db.session.scalars(select(Message).where(Message.feedback_id == feedback.id).order_by(Message.id))
+        ],
+    }
+    if actor.role in ORG_ROLES:
+        contact = db.session.scalar(select(FeedbackContact).where(FeedbackContact.feedback_id == feedback.id))
+        body["contact"] = {"name": contact.name, "phone": contact.phone, "note": contact.note} if contact else None
+    return body
+
+
+def history(feedback: Feedback) -> list[Event]:
+    return list(db.session.scalars(select(Event).where(Event.feedback_id == feedback.id).order_by(Event.id)))

@@ -1,0 +1,124 @@
+"""Import contracts: which layer may import which (read from the source, imports inside functions too).
+
+- Domain modules are pure: no Flask, no SQLAlchemy, no database models, no services, no API.
+- The API and the console ask services; it imports neither SQLAlchemy nor the
+  models, except its schema modules, which describe model-shaped answers.
+- Nothing imports the API but the app factory (``feedback/__init__.py``) and the API itself.
+
+``if TYPE_CHECKING:`` blocks are skipped: annotations do not make a runtime dependency.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "feedback"
+DOMAIN = (
+    "calendar",
+    "statutory",
+    "route_suggestion",
+    "workflow",
+    "privacy",
+    "tagging",
+    "taxonomy",
+    "tag_model",
+    "labels",
+    "timeutil",
+)
+OUTSIDE_DOMAIN = (
+    "flask",
+    "flask_sqlalchemy",
+    "flask_migrate",
+    "sqlalchemy",
+    "feedback.extensions",
+    "feedback.models",
+    "feedback.services",
+    "feedback.api",
+    "feedback.jobs",
+    "feedback.cli",
+)
+OUTSIDE_API = ("sqlalchemy", "flask_sqlalchemy", "feedback.models")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def imports(path: Path) -> set[str]:
+    """Every module the file imports at run time (``from a import b`` counts as a and a.b)."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")))
+    return found
+
+
+def _hits(names: set[str], forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if any(n == f or n.startswith(f + ".") for f in forbidden))
+
+
+SOURCES = sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("name", DOMAIN)
+def test_domain_modules_import_no_framework_database_or_services(name):
+    assert _hits(imports(PACKAGE / f"{name}.py"), OUTSIDE_DOMAIN) == []
+
+
+def test_the_api_imports_no_sqlalchemy_and_no_models_outside_its_schemas():
+    offenders = {}
+    for path in SOURCES:
+        module = _module_name(path)
+        is_client = module.startswith(("feedback.api", "feedback.console"))
+        if is_client and not path.name.startswith("schemas") and path.name != "fields.py":
+            bad = _hits(imports(path), OUTSIDE_API)
+            if bad:
+                offenders[module] = bad
+    assert offenders == {}
+
+
+def test_nothing_but_the_app_factory_imports_the_api():
+    offenders = {}
+    for path in SOURCES:
+        module = _module_name(path)
+        if module == "feedback" or module.startswith("feedback.api"):
+            continue
+        bad = _hits(imports(path), ("feedback.api",))
+        if bad:
+            offenders[module] = bad
+    assert offenders == {}
+
+
+def test_the_checker_sees_imports_inside_functions(tmp_path):
+    """The contracts would pass vacuously if the reader missed an import; it must not."""
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import flask\n"
+        "def f():\n    from sqlalchemy import select\n    import feedback.models\n"
+    )
+    assert imports(sample) >= {"sqlalchemy", "sqlalchemy.select", "feedback.models"}
+    assert "flask" not in imports(sample)
