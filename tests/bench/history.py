@@ -105,9 +105,12 @@ def plan(total: int, t0: datetime) -> Plan:
 
 def _status(age_days: float, rng: random.Random) -> str:
     table = ((2, (("submitted", 80), ("needs_info", 5), ("rejected", 5), ("assigned", 10))),
-             (30, (("assigned", 45), ("in_consultation", 5), ("responded", 20), ("closed", 15),
+             (20, (("assigned", 55), ("in_consultation", 5), ("responded", 15), ("closed", 10),
                    ("needs_info", 4), ("rejected", 6), ("merged", 3), ("submitted", 2))),
-             (60, (("assigned", 15), ("in_consultation", 3), ("responded", 20), ("closed", 52),
+             # past the usual 15 working days: most departments have answered, some are overdue
+             (30, (("assigned", 12), ("in_consultation", 2), ("responded", 35), ("closed", 39),
+                   ("needs_info", 3), ("rejected", 6), ("merged", 3))),
+             (60, (("assigned", 5), ("in_consultation", 1), ("responded", 20), ("closed", 66),
                    ("needs_info", 2), ("rejected", 5), ("merged", 3))),
              (10**9, (("closed", 88), ("rejected", 6), ("merged", 4), ("assigned", 1), ("responded", 1))))
     for limit, weights in table:
