@@ -77,10 +77,13 @@ def in_process(kind: str, url: str, args, report: Report) -> list[str]:
           f"{rows.get('assignments', 0):,} assignments, {rows.get('events', 0):,} events; "
           f"t0 {info['t0']}, generated {info['generated_at']}")
 
-    print("\nFigures are CPU time, as in the issue: this process plus its PostgreSQL backends (read from /proc),\n"
-          "so that the other work on this shared machine does not count; wall time is shown beside them.\n"
-          "PostgreSQL sessions measured here run without parallel workers (their CPU could not be read);\n"
-          "the EXPLAIN plans at the end are those of the server's default settings.")
+    if kind == "PostgreSQL":
+        print("\nFigures are CPU time, as in the issue: this process plus its PostgreSQL backends (read from /proc),\n"
+              "so that the other work on this shared machine does not count; wall time is shown beside them.\n"
+              "PostgreSQL sessions measured here run without parallel workers (their CPU could not be read);\n"
+              "the EXPLAIN plans at the end are those of the server's default settings.")
+    else:
+        print("\nFigures are CPU time of this process (SQLite works in it), as in the issue; wall time beside them.")
     print("\ninbox page p50 (GET /api/staff/v1/feedback as triage, 20 per page)")
     inbox, assignments, plans = bench_app.lists(app, info, args.reps)
     for case in inbox:
