@@ -59,6 +59,24 @@ class Deadline:
 
 
 @dataclass(frozen=True)
+class _YearTable:
+    """One year's working days as running counts, so working-day arithmetic never walks the calendar.
+
+    ``before[i]`` is the number of working days among the year's first ``i`` days (``before[0] == 0``,
+    ``before[-1]`` is the year's total); ``workdays[k]`` is the day-of-year index (0 = 1 January) of the
+    year's (k+1)-th working day.
+    """
+
+    first_ordinal: int
+    before: tuple[int, ...]
+    workdays: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return self.before[-1]
+
+
+@dataclass(frozen=True)
 class YearSupplement:
     """One year's official schedule, copied by an operator before the library ships it."""
 
@@ -112,8 +130,9 @@ def _parse_year(key: Any, body: Any, source: str) -> YearSupplement:
         missing = {d: name for d, name in statutory_holidays(year).items() if d not in parsed["holidays"]}
         if missing:
             listed = "、".join(f"{name} {d}" for d, name in sorted(missing.items()))
-            raise ValueError(f"{source}：{year} 年的放假日期缺少法定节假日 {listed}，"
-                             "请照国务院办公厅通知把该年填写完整")
+            raise ValueError(
+                f"{source}：{year} 年的放假日期缺少法定节假日 {listed}，请照国务院办公厅通知把该年填写完整"
+            )
     return YearSupplement(year, parsed["holidays"], parsed["workdays"])
 
 
@@ -163,6 +182,8 @@ class WorkCalendar:
         # The library's own notion of coverage; its data tables are keyed by date.
         self._first_year = min(chinese_calendar.holidays).year
         self._last_year = max(chinese_calendar.holidays).year
+        # Built lazily per year from is_workday; the instance is replaced when the holiday file changes.
+        self._tables: dict[int, _YearTable] = {}
 
     @property
     def first_year(self) -> int:
@@ -216,12 +237,16 @@ class WorkCalendar:
         day = _local_date(_aware(start, "start"))
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"n must be a non-negative int, got {n!r}")
-        counted = 0
-        while counted < n:
-            day += timedelta(days=1)
-            if self.is_workday(day):
-                counted += 1
-        return _end_of_day(day)
+        if n == 0:
+            return _end_of_day(day)
+        first = day + timedelta(days=1)
+        year, table = first.year, self._table(first.year)
+        index = table.before[first.toordinal() - table.first_ordinal] + n - 1  # k-th workday of the year
+        while index >= table.total:
+            index -= table.total
+            year += 1
+            table = self._table(year)
+        return _end_of_day(date.fromordinal(table.first_ordinal + table.workdays[index]))
 
     def working_days_between(self, start: datetime, end: datetime) -> int:
         """Working days d with local(start) < d <= local(end): the inverse of add_working_days."""
@@ -229,11 +254,32 @@ class WorkCalendar:
         _aware(end, "end")
         if end <= start:
             return 0
-        day, last = _local_date(start), _local_date(end)
+        first, last = _local_date(start) + timedelta(days=1), _local_date(end)
+        return self._count(first, last) if first <= last else 0
+
+    def _table(self, year: int) -> _YearTable:
+        """The running counts of ``year`` (CalendarOutOfRange before the calendar's data starts)."""
+        table = self._tables.get(year)
+        if table is None:
+            self.source(year)  # raises for a year out of range, exactly as is_workday would
+            start = date(year, 1, 1)
+            days = (date(year + 1, 1, 1) - start).days
+            flags = [self.is_workday(start + timedelta(days=i)) for i in range(days)]
+            before = [0]
+            for flag in flags:
+                before.append(before[-1] + flag)
+            workdays = tuple(i for i, flag in enumerate(flags) if flag)
+            table = self._tables[year] = _YearTable(start.toordinal(), tuple(before), workdays)
+        return table
+
+    def _count(self, first: date, last: date) -> int:
+        """Working days d with first <= d <= last (first <= last); one table look-up per year spanned."""
         count = 0
-        while day < last:
-            day += timedelta(days=1)
-            count += self.is_workday(day)
+        for year in range(first.year, last.year + 1):
+            table = self._table(year)
+            lo = first.toordinal() - table.first_ordinal if year == first.year else 0
+            hi = last.toordinal() - table.first_ordinal + 1 if year == last.year else len(table.before) - 1
+            count += table.before[hi] - table.before[lo]
         return count
 
     def working_days_left(self, now: datetime, due: datetime) -> int:

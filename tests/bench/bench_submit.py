@@ -21,7 +21,11 @@ Usage
   .venv/bin/python tests/bench/bench_submit.py                       # SQLite file in a temp dir
   .venv/bin/python tests/bench/bench_submit.py --database-url postgresql://postgres@127.0.0.1:5432/bench
 The PostgreSQL database named in the URL is dropped and re-created (its name must contain
-"bench"), and dropped again at the end.
+"bench"), and dropped again at the end — unless --existing is given: then the database (PostgreSQL
+or a sqlite:/// file made by ``make bench-data``) is used as it is and the rows the run added are
+deleted at the end. Also reported: the workers' CPU time per request (/proc, over the measured
+run), their RSS after boot and after the run, and the seconds from starting gunicorn to its first
+answered request. tests/bench/run_bench.py (``make bench``) judges these against issue 12's targets.
 """
 
 from __future__ import annotations
@@ -57,6 +61,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--duration", type=int, default=20, help="seconds of measured load per server")
     p.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load before each run")
+    p.add_argument(
+        "--existing",
+        action="store_true",
+        help="use the database as it is (e.g. one filled by make bench-data); remove the added rows after",
+    )
     return p.parse_args()
 
 
@@ -68,6 +77,7 @@ def sh(cmd: list[str], env: dict, **kw) -> subprocess.CompletedProcess:
 
 
 # --- database -----------------------------------------------------------------------------
+
 
 def postgres_database(url: str, stack: ExitStack) -> None:
     """Drop and create the database named in ``url``; drop it again on exit."""
@@ -95,19 +105,44 @@ def postgres_database(url: str, stack: ExitStack) -> None:
 
 # --- servers ------------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def gunicorn(app: str, args, env: dict, log: Path, stack: ExitStack, extra: list[str] = ()) -> str:
-    """Start gunicorn in its own session (Ctrl-C reaches us, and we stop it); return its base URL."""
+def gunicorn(
+    app: str, args, env: dict, log: Path, stack: ExitStack, extra: list[str] = (), server: dict | None = None
+) -> str:
+    """Start gunicorn in its own session (Ctrl-C reaches us, and we stop it); return its base URL.
+
+    ``server``, when given, receives the master's ``pid`` and the monotonic ``started`` time.
+    """
     port = free_port()
-    cmd = [PY, "-m", "gunicorn", *extra, "--workers", str(args.workers), "--threads", str(args.threads),
-           "-k", "gthread", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--no-control-socket", app]
+    cmd = [
+        PY,
+        "-m",
+        "gunicorn",
+        *extra,
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "-k",
+        "gthread",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--no-control-socket",
+        app,
+    ]
     logfile = log.open("w")
+    started = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True)
+    if server is not None:
+        server.update(pid=proc.pid, started=started)
 
     def stop() -> None:
         if proc.poll() is None:
@@ -132,9 +167,44 @@ def gunicorn(app: str, args, env: dict, log: Path, stack: ExitStack, extra: list
     sys.exit(f"{app} did not listen within 30 s:\n{log.read_text()}")
 
 
+def worker_pids(master: int) -> list[int]:
+    """The gunicorn workers: processes whose parent is the master."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                pids.append(int(entry.name))
+    return sorted(pids)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the processes so far (/proc/<pid>/stat utime + stime)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def login(base: str) -> str:
-    req = urllib.request.Request(f"{base}/api/mp/v1/session", data=json.dumps({"code": "dev-bench"}).encode(),
-                                 headers={"Content-Type": "application/json"}, method="POST")
+    req = urllib.request.Request(
+        f"{base}/api/mp/v1/session",
+        data=json.dumps({"code": "dev-bench"}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.load(resp)["token"]
 
@@ -150,8 +220,21 @@ def to_ms(value: str) -> float:
 
 
 def wrk(url: str, args, env: dict, seconds: int) -> dict:
-    cmd = ["wrk", "--latency", "--timeout", "10s", "-t", str(args.wrk_threads), "-c", str(args.connections),
-           "-d", f"{seconds}s", "-s", str(LUA), url]
+    cmd = [
+        "wrk",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-t",
+        str(args.wrk_threads),
+        "-c",
+        str(args.connections),
+        "-d",
+        f"{seconds}s",
+        "-s",
+        str(LUA),
+        url,
+    ]
     env = env | {"BENCH_RUN": secrets.token_hex(6)}  # Idempotency-Keys never repeat across wrk runs
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
 
@@ -173,14 +256,181 @@ def wrk(url: str, args, env: dict, seconds: int) -> dict:
     }
 
 
-def measure(name: str, url: str, args, env: dict) -> dict:
+def measure(name: str, url: str, args, env: dict, master: int | None = None) -> dict:
+    """wrk's figures, plus the workers' CPU time per request over the measured run when ``master``
+    (the gunicorn master's pid) is given."""
     if args.warmup:
         wrk(url, args, env, args.warmup)  # loads jieba, fills connection pools in every worker
     print(f"measuring {name} for {args.duration}s …", flush=True)
-    return wrk(url, args, env, args.duration)
+    pids = worker_pids(master) if master else []
+    before = cpu_seconds(pids) if pids else 0.0
+    result = wrk(url, args, env, args.duration)
+    if pids and result["requests"]:
+        result["cpu_ms"] = (cpu_seconds(pids) - before) * 1000 / result["requests"]
+        result["workers"] = pids
+    return result
 
 
 # --- main ---------------------------------------------------------------------------------
+
+
+def _base_env(db_url: str, tmp: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("WECHAT_APPID", "WECHAT_SECRET", "RATELIMIT_STORAGE_URI")}
+    return env | {
+        "DATABASE_URL": db_url,
+        "FEEDBACK_ENV": "development",
+        "SECRET_KEY": secrets.token_hex(32),
+        "UPLOAD_DIR": str(tmp / "uploads"),
+        # The limiter still runs on every request, but never blocks.
+        **{
+            f"RATE_LIMIT_{name}": "1000000 per minute"
+            for name in ("SUBMIT", "SUBMIT_ATTEMPTS", "LOGIN", "LOGIN_PER_CLIENT")
+        },
+    }
+
+
+def _first_answer(base: str, server: dict) -> float:
+    """Seconds from starting gunicorn to the first answered request (a mini-programme login)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            login(base)
+            return time.monotonic() - server["started"]
+        except OSError:
+            time.sleep(0.02)
+    sys.exit("the service answered no request within 60 s")
+
+
+def _remove_bench_rows(db_url: str, since_id: int, since: float) -> None:
+    """Delete what the run added to an existing database (its feedback cascades to the rest)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import create_engine, text
+
+    from config.settings import normalise_database_url
+
+    engine = create_engine(normalise_database_url(db_url))
+    with engine.begin() as conn:
+        # Children first, by hand: SQLite enforces no cascades on a connection that did not ask for
+        # them, and on PostgreSQL the foreign-key checks are switched off for this transaction —
+        # each deleted feedback would otherwise scan 10^6 rows for the unindexed merged_into_id.
+        # A submission writes only these tables (and the idempotency record below).
+        tables = ["feedback_tags", "events", "assignments", "feedback"]
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            tables.insert(0, "feedback_search")
+        for table in tables:
+            column = "id" if table == "feedback" else "feedback_id"
+            conn.execute(text(f"DELETE FROM {table} WHERE {column} > :id"), {"id": since_id})
+        conn.execute(
+            text("DELETE FROM idempotency_records WHERE created_at >= :t"),
+            {"t": datetime.fromtimestamp(since, UTC).replace(tzinfo=None)},
+        )
+        conn.execute(text("DROP TABLE IF EXISTS bench_bare_submission"))
+    engine.dispose()
+
+
+def _max_feedback_id(db_url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    from config.settings import normalise_database_url
+
+    engine = create_engine(normalise_database_url(db_url))
+    with engine.connect() as conn:
+        value = conn.execute(text("SELECT coalesce(max(id), 0) FROM feedback")).scalar()
+    engine.dispose()
+    return int(value)
+
+
+def run_submit(args, database_url: str | None, existing: bool = False) -> dict:
+    """Both servers, one after the other, on one database; returns the figures of both.
+
+    ``existing``: the database already holds the schema, reference data and (typically) a large
+    history; it is not re-created, and the rows the run adds are deleted afterwards.
+    """
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-submit-")))
+        if database_url and database_url.startswith("sqlite"):
+            db_url, db_kind = database_url, "SQLite"
+        elif database_url:
+            if not existing:
+                postgres_database(database_url, stack)
+            db_url, db_kind = database_url, "PostgreSQL"
+        else:
+            db_url, db_kind = f"sqlite:///{tmp / 'bench.db'}", "SQLite"
+        env = _base_env(db_url, tmp)
+        if not existing:
+            print(f"preparing {db_kind} database …", flush=True)
+            sh([PY, "-m", "flask", "--app", "feedback", "db", "upgrade"], env)
+            sh([PY, "-m", "flask", "--app", "feedback", "seed"], env)
+        else:
+            since_id, since = _max_feedback_id(db_url), time.time() - 1
+            stack.callback(_remove_bench_rows, db_url, since_id, since)
+        sh([PY, str(BENCH / "bare_app.py")], env)
+
+        with ExitStack() as server_stack:
+            server: dict = {}
+            base = gunicorn("wsgi:app", args, env, tmp / "service.log", server_stack, server=server)
+            cold_start = _first_answer(base, server)
+            time.sleep(2)  # let every worker finish booting
+            workers = worker_pids(server["pid"])
+            boot_rss = max(map(rss_mb, workers))
+            service = measure(
+                "service", f"{base}/api/mp/v1/feedback", args, env | {"BENCH_TOKEN": login(base)}, server["pid"]
+            )
+            workers = worker_pids(server["pid"])
+            loaded_rss = max(map(rss_mb, workers))
+        with ExitStack() as server_stack:
+            server = {}
+            base = gunicorn(
+                "bare_app:app", args, env, tmp / "bare.log", server_stack, ["--pythonpath", str(BENCH)], server=server
+            )
+            bare = measure("bare insert", f"{base}/bare/submit", args, env, server["pid"])
+        logs = {
+            name: "".join((tmp / log).read_text().splitlines(True)[-20:])
+            for name, log in (("service", "service.log"), ("bare insert", "bare.log"))
+        }
+    return {
+        "db_kind": db_kind,
+        "service": service,
+        "bare": bare,
+        "cold_start_s": cold_start,
+        "boot_rss_mb": boot_rss,
+        "loaded_rss_mb": loaded_rss,
+        "logs": logs,
+    }
+
+
+def report_submit(args, r: dict) -> list[str]:
+    """Print the table of both runs; return the names of runs that were void (mostly non-2xx)."""
+    service, bare = r["service"], r["bare"]
+    print(
+        f"\nsettings: gunicorn --workers {args.workers} --threads {args.threads} -k gthread; "
+        f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s (+{args.warmup}s warm-up); "
+        f"database {r['db_kind']}; {os.cpu_count()} CPUs (wrk on the same machine)\n"
+    )
+    print(f"{'':14}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms/req':>11}{'requests':>10}{'non-2xx':>9}  statuses")
+    for name, x in (("service", service), ("bare insert", bare)):
+        statuses = " ".join(f"{k}:{v}" for k, v in sorted(x["statuses"].items()))
+        print(
+            f"{name:14}{x['rps']:9.1f}{x['p50']:9.1f}{x['p99']:9.1f}{x.get('cpu_ms', float('nan')):11.2f}"
+            f"{x['requests']:10}{x['non2xx']:9}  {statuses}  {x['socket_errors']}"
+        )
+    if service["rps"]:
+        print(f"\nratio bare/service req/s: {bare['rps'] / service['rps']:.1f}")
+    void = []
+    for name, x in (("service", service), ("bare insert", bare)):
+        if x["non2xx"]:
+            print(
+                f"--- {name}: {x['non2xx']} non-2xx responses; tail of its gunicorn log:\n{r['logs'][name]}",
+                file=sys.stderr,
+            )
+        if x["non2xx"] * 2 > x["requests"]:
+            void.append(name)
+    if void:
+        print(f"most responses were not 2xx for: {', '.join(void)}; the run is void", file=sys.stderr)
+    return void
+
 
 def main() -> int:
     args = parse_args()
@@ -189,53 +439,8 @@ def main() -> int:
         return 2
     sys.path.insert(0, str(ROOT))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))  # run the clean-up on kill too
-
-    with ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-submit-")))
-        if args.database_url:
-            postgres_database(args.database_url, stack)
-            db_url, db_kind = args.database_url, "PostgreSQL"
-        else:
-            db_url, db_kind = f"sqlite:///{tmp / 'bench.db'}", "SQLite"
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("WECHAT_APPID", "WECHAT_SECRET", "RATELIMIT_STORAGE_URI")}
-        env |= {"DATABASE_URL": db_url, "FEEDBACK_ENV": "development", "SECRET_KEY": secrets.token_hex(32),
-                "UPLOAD_DIR": str(tmp / "uploads"),
-                # The limiter still runs on every request, but never blocks.
-                "RATE_LIMIT_SUBMIT": "1000000 per minute", "RATE_LIMIT_LOGIN": "1000000 per minute"}
-
-        print(f"preparing {db_kind} database …", flush=True)
-        sh([PY, "-m", "flask", "--app", "feedback", "db", "upgrade"], env)
-        sh([PY, "-m", "flask", "--app", "feedback", "seed"], env)
-        sh([PY, str(BENCH / "bare_app.py")], env)
-
-        with ExitStack() as server:
-            base = gunicorn("wsgi:app", args, env, tmp / "service.log", server)
-            service = measure("service", f"{base}/api/mp/v1/feedback", args, env | {"BENCH_TOKEN": login(base)})
-        with ExitStack() as server:
-            base = gunicorn("bare_app:app", args, env, tmp / "bare.log", server, ["--pythonpath", str(BENCH)])
-            bare = measure("bare insert", f"{base}/bare/submit", args, env)
-
-        print(f"\nsettings: gunicorn --workers {args.workers} --threads {args.threads} -k gthread; "
-              f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s (+{args.warmup}s warm-up); "
-              f"database {db_kind}; {os.cpu_count()} CPUs (wrk on the same machine)\n")
-        print(f"{'':14}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}{'non-2xx':>9}  statuses")
-        for name, r in (("service", service), ("bare insert", bare)):
-            statuses = " ".join(f"{k}:{v}" for k, v in sorted(r["statuses"].items()))
-            print(f"{name:14}{r['rps']:9.1f}{r['p50']:9.1f}{r['p99']:9.1f}{r['requests']:10}{r['non2xx']:9}  "
-                  f"{statuses}  {r['socket_errors']}")
-        print(f"\nratio bare/service req/s: {bare['rps'] / service['rps']:.1f}" if service["rps"] else "")
-
-        runs = (("service", service, "service.log"), ("bare insert", bare, "bare.log"))
-        for name, r, log in runs:
-            if r["non2xx"]:
-                print(f"--- {name}: {r['non2xx']} non-2xx responses; tail of its gunicorn log:\n"
-                      + "".join((tmp / log).read_text().splitlines(True)[-20:]), file=sys.stderr)
-        failed = [name for name, r, _ in runs if r["non2xx"] * 2 > r["requests"]]
-        if failed:
-            print(f"most responses were not 2xx for: {', '.join(failed)}; the run is void", file=sys.stderr)
-            return 1
-    return 0
+    result = run_submit(args, args.database_url, existing=args.existing)
+    return 1 if report_submit(args, result) else 0
 
 
 if __name__ == "__main__":
