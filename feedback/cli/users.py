@@ -168,4 +168,4 @@ def sample_command() -> None:
             )
         else:
             staff_auth.reset_password(username, password)
-        click.echo(f"  {staff_auth.ROLE_LABELS[role]:<10} 用户名 {username:<14} 密码 {password}")
+        click.echo(f"  用户名 {username:<14} 密码 {password}  （{staff_auth.ROLE_LABELS[role]}）")
