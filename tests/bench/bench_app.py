@@ -232,7 +232,8 @@ def monthly(app, info: dict[str, str]) -> dict[str, Any]:
 
     from feedback.extensions import db
     from feedback.models import Feedback
-    from feedback.services import monthly_facts, monthly_summary
+    from feedback.services.reporting import monthly_facts
+    from feedback.services.reporting import summaries as monthly_summary
 
     month = date.fromisoformat(info["campaign_month"])
     result: dict[str, Any] = {"month": month.isoformat()}
@@ -263,7 +264,7 @@ def monthly(app, info: dict[str, str]) -> dict[str, Any]:
 def deadline_watch(app, info: dict[str, str], reps: int) -> dict[str, Any]:
     """scan(t0) — everything already done — and scan(catch_up), each rolled back after."""
     from feedback.extensions import db
-    from feedback.services import deadline_watch as watch
+    from feedback.services.notices import deadline_watch as watch
 
     t0, catch_up = datetime.fromisoformat(info["t0"]), datetime.fromisoformat(info["catch_up"])
     out: dict[str, Any] = {}

@@ -66,11 +66,11 @@ def schema(url: str) -> dict:
 
 
 def reference(app):
-    from feedback.services.search import search_tokens
     from sqlalchemy import select
 
     from feedback.extensions import db
     from feedback.models import Department, ObservationPoint, Tag
+    from feedback.services.admin.search import search_tokens
     from tests.bench.history import Reference
 
     with app.app_context():
@@ -93,8 +93,7 @@ def reference(app):
 
 
 def generate(app, total: int, writer, start: float):
-    from feedback.services.deadlines import work_calendar
-
+    from feedback.services.handling.deadlines import work_calendar
     from tests.bench.history import History, pick_t0, plan
 
     ref = reference(app)
@@ -115,11 +114,11 @@ def generate(app, total: int, writer, start: float):
 
 
 def staff_and_meta(app, history) -> dict:
-    from feedback.services.staff_auth import create_user
     from sqlalchemy import func, select, text
 
     from feedback.extensions import db
     from feedback.models import Assignment, Department
+    from feedback.services.admin.staff_auth import create_user
 
     p = history.plan
     with app.app_context():
