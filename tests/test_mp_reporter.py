@@ -131,6 +131,21 @@ def test_answer_without_a_question_is_refused(client, db, reporter, clock):
     assert reply.status_code == 409 and "当前状态为“待研判”" in reply.get_json()["message"]
 
 
+def test_answer_with_no_recorded_pause_is_a_conflict_not_a_crash(client, db, reporter, clock):
+    """A needs_info row whose pause was lost (hand-edited data) cannot say how long the clock stood."""
+    receipt, fid = submit(client, reporter)
+    ask(db, fid)
+    db.session.get(Feedback, fid).paused_at = None
+    db.session.commit()
+    reply = client.post(f"{MP}/feedback/messages", headers=reporter, json={"receipt": receipt, "body": "补充情况"})
+    assert reply.status_code == 409 and reply.get_json()["code"] == "invalid_state"
+    assert "不在等待补充情况" in reply.get_json()["message"]
+    db.session.rollback()
+    assert [m.direction for m in db.session.scalars(select(Message).where(Message.feedback_id == fid))] == [
+        "to_reporter"
+    ]
+
+
 @pytest.mark.parametrize(
     ("body", "field", "fragment"),
     [

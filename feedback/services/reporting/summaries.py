@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from datetime import date
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -149,7 +150,7 @@ def _emerging_terms(facts: _Facts, month: date) -> list[dict]:
     """Terms up most on the average of the three months before: early warning of a new burden."""
     tag_names = set(db.session.scalars(select(Tag.name)))
     before = [shift(month, -i) for i in range(TERM_BASELINE_MONTHS, 0, -1)]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for term in facts.keys([month], "term") - tag_names:
         count = facts.get(month, "term", term)
         previous = [facts.get(m, "term", term) for m in before]
