@@ -4,6 +4,7 @@
 - The API and the console ask services; it imports neither SQLAlchemy nor the
   models, except its schema modules, which describe model-shaped answers.
 - Nothing imports the API but the app factory (``feedback/__init__.py``) and the API itself.
+- No test module imports another: shared helpers live in ``tests/support``.
 - Read models (``services/*/views.py``, ``*_views.py``) only query: they add, flush, delete or
   commit nothing and build no INSERT, UPDATE or DELETE; commands live beside them.
 
@@ -164,3 +165,13 @@ def test_the_write_checker_sees_session_writes_and_dml(tmp_path):
         "def f(db):\n    db.session.flush()\n    s = set()\n    s.add(1)\n    sa.delete(x)\n"
     )
     assert writes(sample) == ["import sqlalchemy.update", "line 4: session.flush", "line 7: sa.delete"]
+
+
+def test_no_test_module_imports_another():
+    tests = ROOT / "tests"
+    offenders = {
+        path.name: bad
+        for path in sorted(tests.rglob("test_*.py"))
+        if (bad := sorted(n for n in imports(path) if n.startswith("tests.test_") or n.startswith("test_")))
+    }
+    assert offenders == {}
