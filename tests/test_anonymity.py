@@ -92,7 +92,8 @@ def _is_local_midnight(moment) -> bool:
 
 def test_what_a_reporter_does_is_stored_to_the_day_only(seeded, app, client, db, mp_login, jpeg_bytes):
     """Exact times could be matched against when a rate-limit store saw one person act (item 11)."""
-    from tests.test_mp_reporter import ask, handle_and_close, rate
+    from tests.support.api import rate
+    from tests.support.lifecycle import ask, handle_and_close
 
     clock = app.extensions["clock"]
     clock.freeze(datetime(2026, 9, 23, 3, 17, 42, 123456, tzinfo=UTC))  # 11:17:42 in Beijing

@@ -24,10 +24,10 @@ from feedback.services.intake.submit import submit_feedback
 from feedback.services.triage import decisions as triage
 from feedback.timeutil import CHINA, local_date
 from tests.support.api import MEETING, STAFF, ok, route, timeline
-from tests.test_outbox import run_processes, write_routing
+from tests.support.processes import run_processes
+from tests.support.routing import WB_MAIL, write_routing
 
 TRIAGE = Actor("staff", "triage")
-WB_MAIL = "city-wb-duty@example.org"
 
 
 def at(day: date, hour: int, minute: int = 5) -> datetime:

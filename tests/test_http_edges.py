@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.test_input_hardening import SHAPE, error
+from tests.support.api import SHAPE, error
 
 MP = "/api/mp/v1"
 STAFF = "/api/staff/v1"

@@ -4,6 +4,9 @@
 - The API and the console ask services; it imports neither SQLAlchemy nor the
   models, except its schema modules, which describe model-shaped answers.
 - Nothing imports the API but the app factory (``feedback/__init__.py``) and the API itself.
+- No test module imports another: shared helpers live in ``tests/support``.
+- Read models (``services/*/views.py``, ``*_views.py``) only query: they add, flush, delete or
+  commit nothing and build no INSERT, UPDATE or DELETE; commands live beside them.
 
 ``if TYPE_CHECKING:`` blocks are skipped: annotations do not make a runtime dependency.
 """
@@ -122,3 +125,53 @@ def test_the_checker_sees_imports_inside_functions(tmp_path):
     )
     assert imports(sample) >= {"sqlalchemy", "sqlalchemy.select", "feedback.models"}
     assert "flask" not in imports(sample)
+
+
+SESSION_WRITES = {"add", "add_all", "delete", "merge", "flush", "commit", "rollback"}
+DML_NAMES = {"insert", "update", "delete"}
+DML = ("sqlalchemy.insert", "sqlalchemy.update", "sqlalchemy.delete", "sqlalchemy.dialects")
+READ_MODELS = sorted(
+    p for p in (PACKAGE / "services").rglob("*.py") if p.name == "views.py" or p.stem.endswith("_views")
+)
+
+
+def writes(path: Path) -> list[str]:
+    """Session calls that change state, and INSERT/UPDATE/DELETE (imported, or as ``sa.update``)."""
+    found = [f"import {name}" for name in _hits(imports(path), DML)]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        owner, called = node.func.value, node.func.attr
+        on_session = (isinstance(owner, ast.Attribute) and owner.attr == "session") or (
+            isinstance(owner, ast.Name) and owner.id == "session"
+        )
+        if on_session and called in SESSION_WRITES:
+            found.append(f"line {node.lineno}: session.{called}")
+        elif isinstance(owner, ast.Name) and owner.id in ("sa", "sqlalchemy") and called in DML_NAMES:
+            found.append(f"line {node.lineno}: {owner.id}.{called}")
+    return found
+
+
+def test_read_models_change_nothing():
+    assert len(READ_MODELS) >= 4  # handling, notices, reporting ledger and summaries
+    assert {_module_name(p): writes(p) for p in READ_MODELS} == {_module_name(p): [] for p in READ_MODELS}
+
+
+def test_the_write_checker_sees_session_writes_and_dml(tmp_path):
+    """The read-model contract would pass vacuously if the checker missed a write; it must not."""
+    sample = tmp_path / "sample_views.py"
+    sample.write_text(
+        "import sqlalchemy as sa\nfrom sqlalchemy import update\n"
+        "def f(db):\n    db.session.flush()\n    s = set()\n    s.add(1)\n    sa.delete(x)\n"
+    )
+    assert writes(sample) == ["import sqlalchemy.update", "line 4: session.flush", "line 7: sa.delete"]
+
+
+def test_no_test_module_imports_another():
+    tests = ROOT / "tests"
+    offenders = {
+        path.name: bad
+        for path in sorted(tests.rglob("test_*.py"))
+        if (bad := sorted(n for n in imports(path) if n.startswith("tests.test_") or n.startswith("test_")))
+    }
+    assert offenders == {}

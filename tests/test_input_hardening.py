@@ -11,19 +11,12 @@ import json
 
 import pytest
 
+from tests.support.api import error
+
 MP = "/api/mp/v1"
 STAFF = "/api/staff/v1"
 CONTENT = "乡镇每月要填十几张内容重复的报表，干部天天加班填表，没有时间下村入户。"
 BIG = 2**63
-SHAPE = {"code", "message", "errors", "request_id"}
-
-
-def error(reply, status: int) -> dict:
-    """The reply is the documented JSON error shape with ``status``."""
-    assert reply.status_code == status, (reply.status_code, reply.get_data(as_text=True)[:300])
-    body = reply.get_json()
-    assert set(body) <= SHAPE and {"code", "message", "request_id"} <= set(body), body
-    return body
 
 
 def raw_json(client, method: str, url: str, text: str, headers: dict | None = None):

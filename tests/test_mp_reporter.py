@@ -15,14 +15,8 @@ from sqlalchemy import select
 
 from feedback.models import Assignment, Feedback, Message
 from feedback.privacy import generate_receipt
-from feedback.services.handling import assignments
-from feedback.services.handling.actors import Actor
-from feedback.services.triage import decisions as triage
-from feedback.services.triage.assigning import route_direct
-from tests.support.api import STAFF, WEDNESDAY_0930, frozen, ok, submit
-
-MP = "/api/mp/v1"
-TRIAGE = Actor("staff", "triage")
+from tests.support.api import MP, STAFF, WEDNESDAY_0930, frozen, ok, rate, submit
+from tests.support.lifecycle import ask, assign, handle_and_close
 
 
 @pytest.fixture
@@ -39,40 +33,6 @@ def track(client, headers, receipt: str) -> dict:
     return ok(client.post(f"{MP}/feedback/track", json={"receipt": receipt}, headers=headers))
 
 
-def route(db, fid: int, dept: str = "city-wb") -> Assignment:
-    (assignment,) = route_direct(TRIAGE, db.session.get(Feedback, fid), dept, [], None)
-    db.session.commit()
-    return assignment
-
-
-def ask(db, fid: int, question: str = "请问是哪个部门发的会议通知？") -> None:
-    triage.ask_reporter(TRIAGE, db.session.get(Feedback, fid), question)
-    db.session.commit()
-
-
-def handle_and_close(db, fid: int, dept: str = "city-wb") -> None:
-    """Route, acknowledge, respond, accept and close, as the console would."""
-    assignment = route(db, fid, dept)
-    handler = Actor("staff", "handler", None, assignment.department_id)
-    assignments.acknowledge(handler, assignment)
-    report = assignments.respond(
-        handler,
-        assignment,
-        measures="清理会议参会范围",
-        result="已印发通知",
-        summary="无农业任务的街道不再参会",
-        attachments=[],
-    )
-    assignments.accept(TRIAGE, report, None)
-    triage.close(TRIAGE, db.session.get(Feedback, fid), "已整改到位")
-    db.session.commit()
-
-
-def rate(client, headers, receipt: str, rating: str, comment: str | None = None):
-    body = {"receipt": receipt, "rating": rating} | ({"comment": comment} if comment is not None else {})
-    return client.post(f"{MP}/feedback/rating", json=body, headers=headers)
-
-
 # ------------------------------------------------------------------------------------------ answer
 
 
@@ -80,7 +40,7 @@ def test_answer_resumes_handling_and_shifts_deadlines_by_the_paused_working_days
     app, client, db, reporter, clock, staff_login
 ):
     receipt, fid = submit(client, reporter)
-    assignment = route(db, fid)
+    assignment = assign(db, fid)
     aid = assignment.id
     assert assignment.due_at == datetime(2026, 10, 21, 16, 0, tzinfo=UTC)  # end of Wed 10-21
     ask(db, fid)
@@ -129,6 +89,21 @@ def test_answer_without_a_question_is_refused(client, db, reporter, clock):
     receipt, _ = submit(client, reporter)
     reply = client.post(f"{MP}/feedback/messages", headers=reporter, json={"receipt": receipt, "body": "补充情况"})
     assert reply.status_code == 409 and "当前状态为“待研判”" in reply.get_json()["message"]
+
+
+def test_answer_with_no_recorded_pause_is_a_conflict_not_a_crash(client, db, reporter, clock):
+    """A needs_info row whose pause was lost (hand-edited data) cannot say how long the clock stood."""
+    receipt, fid = submit(client, reporter)
+    ask(db, fid)
+    db.session.get(Feedback, fid).paused_at = None
+    db.session.commit()
+    reply = client.post(f"{MP}/feedback/messages", headers=reporter, json={"receipt": receipt, "body": "补充情况"})
+    assert reply.status_code == 409 and reply.get_json()["code"] == "invalid_state"
+    assert "不在等待补充情况" in reply.get_json()["message"]
+    db.session.rollback()
+    assert [m.direction for m in db.session.scalars(select(Message).where(Message.feedback_id == fid))] == [
+        "to_reporter"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -189,7 +164,7 @@ def test_reporter_calls_need_the_mini_program_token(client, reporter, clock):
 
 def test_rating_before_close_is_refused(client, db, reporter, clock):
     receipt, fid = submit(client, reporter)
-    route(db, fid)
+    assign(db, fid)
     reply = rate(client, reporter, receipt, "satisfied")
     assert reply.status_code == 409 and "当前状态为“已交办”" in reply.get_json()["message"]
     db.session.rollback()

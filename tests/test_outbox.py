@@ -8,11 +8,7 @@ processes against the test database and count what the SMTP server received.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -23,11 +19,11 @@ from feedback.services.notices import delivery as outbox
 from feedback.services.notices.queue import enqueue
 from tests.support.fake_robot import FakeRobot
 from tests.support.fake_smtp import FakeSmtp
+from tests.support.processes import PROJECT, run_processes
+from tests.support.routing import WB_MAIL, write_routing
 
-PROJECT = Path(__file__).resolve().parent.parent
 STAFF = "/api/staff/v1"
 T0 = datetime(2026, 10, 13, 1, 5, tzinfo=UTC)  # Tuesday 09:05 China time
-WB_MAIL = "city-wb-duty@example.org"
 NOTHING = dict.fromkeys(("recovered", "claimed", "sent", "retry", "dead", "released", "dead_total"), 0)
 
 
@@ -43,24 +39,6 @@ def fake_robot():
     robot = FakeRobot().start()
     yield robot
     robot.stop()
-
-
-def write_routing(path: Path, robot_url: str) -> Path:
-    path.write_text(
-        f"""
-default: {{channel: log}}
-org: {{channel: webhook, target: zzb-robot}}
-departments:
-  city-wb: {{channel: email, target: {WB_MAIL}}}
-  city-tj: {{channel: email, target: city-tj-duty@example.org}}
-  city-fb: {{channel: webhook, target: fb-robot}}
-webhooks:
-  zzb-robot: {{url: "{robot_url}"}}
-  fb-robot: {{url_env: TEST_FB_ROBOT_URL}}
-""",
-        encoding="utf-8",
-    )
-    return path
 
 
 @pytest.fixture
@@ -265,43 +243,6 @@ def test_a_sender_that_crashed_halfway_is_recovered_and_each_message_delivered_o
 
 
 # ------------------------------------------------------------------------------- two real processes
-
-
-def run_processes(app, frozen: datetime, jobs: list[str], extra: dict | None = None) -> list:
-    """Start ``flask --app feedback jobs run-once JOB`` for each job at once (clock frozen) and wait."""
-    config = {
-        "FEEDBACK_ENV": "testing",
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "NOTIFICATIONS_PATH": app.config.get("NOTIFICATIONS_PATH"),
-        **(extra or {}),
-    }
-    env = {
-        **os.environ,
-        "FEEDBACK_ENV": "testing",
-        "FROZEN_NOW": frozen.isoformat(),
-        "PYTHONPATH": str(PROJECT),
-        "TEST_JOBS": "tests.support.frozen_flask:SPECS",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "tests.support.frozen_flask",
-        "--app",
-        f"feedback:create_app({config!r})",
-        "jobs",
-        "run-once",
-    ]
-    started = [
-        subprocess.Popen(
-            [*command, job], cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        for job in jobs
-    ]
-    finished = []
-    for process in started:
-        out, err = process.communicate(timeout=180)
-        finished.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
-    return finished
 
 
 @pytest.mark.subprocess

@@ -28,7 +28,7 @@ from feedback.models import (
 )
 from feedback.services.admin.retention import PURGED_TEXT
 from tests.support.api import STAFF, ok, submit
-from tests.test_mp_reporter import ask, handle_and_close
+from tests.support.lifecycle import ask, handle_and_close
 
 MP = "/api/mp/v1"
 OLD_CLOSING = datetime(2024, 3, 4, 1, 30, tzinfo=UTC)  # Monday 09:30 China time

@@ -1,8 +1,9 @@
 """Jobs for the monthly tag-trend summary: nightly fact refresh and the 1st-of-month publication.
 
-Thin bodies over ``services.reporting.monthly_facts`` and ``services.reporting.summaries``; they flush and the
-runner commits once. Both are idempotent: a refresh replaces a month's facts with identical rows,
-and a published month is never rebuilt unless ``force`` is given.
+Thin bodies over ``services.reporting.monthly_facts`` and ``services.reporting.summaries`` (whether a
+month is stored is read from ``summaries_views``); they flush and the runner commits once. Both are
+idempotent: a refresh replaces a month's facts with identical rows, and a published month is never
+rebuilt unless ``force`` is given.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from feedback.jobs.context import JobContext
-from feedback.services.reporting import summaries
+from feedback.services.reporting import summaries, summaries_views
 from feedback.services.reporting.monthly_facts import current_month, parse_month, refresh_month, shift
 
 TRUE = ("1", "true", "yes", "on")
@@ -47,7 +48,7 @@ def publish(ctx: JobContext) -> dict[str, int]:
     """
     month = _month(ctx) or shift(current_month(ctx.now), -1)
     force = _force(ctx)
-    if summaries.find(month) is not None and not force:
+    if summaries_views.find(month) is not None and not force:
         return {"published": 0, "skipped": 1}
     summaries.generate(month, force=force)
     return {"published": 1, "skipped": 0}

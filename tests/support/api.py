@@ -16,6 +16,9 @@ WEDNESDAY_0930 = datetime(2026, 9, 23, 1, 30, tzinfo=UTC)  # Wednesday 2026-09-2
 MEETING = "县里的秸秆焚烧会议要求每个街道书记都去陪会，我们街道根本没有庄稼地，一个月被叫去三次。"
 FORMS = "省统计局的报表系统每月要求乡镇重复填报同一批数据，报表台账越来越多，干部天天加班填表。"
 
+# The one JSON error shape every endpoint answers with (feedback.errors).
+SHAPE = {"code", "message", "errors", "request_id"}
+
 # Staff accounts of the sample reference data (config/*.yaml), by the short name tests use.
 ROSTER: dict[str, tuple[str, dict[str, str]]] = {
     "triage": ("triage", {"username": "zzb-triage"}),
@@ -31,6 +34,14 @@ def ok(reply: Any, status: int = 200) -> Any:
     """The JSON of a reply that must have this status (the body is shown when it has not)."""
     assert reply.status_code == status, reply.get_json()
     return reply.get_json()
+
+
+def error(reply: Any, status: int) -> dict:
+    """The reply is the documented JSON error shape with ``status``."""
+    assert reply.status_code == status, (reply.status_code, reply.get_data(as_text=True)[:300])
+    body = reply.get_json()
+    assert set(body) <= SHAPE and {"code", "message", "request_id"} <= set(body), body
+    return body
 
 
 def submit(client: Any, headers: dict[str, str], content: str = MEETING, **extra: Any) -> tuple[str, int]:
@@ -62,6 +73,12 @@ def route(
 def timeline(client: Any, headers: dict[str, str], receipt: str) -> list[dict]:
     """What the reporter sees with the receipt."""
     return ok(client.post(f"{MP}/feedback/track", json={"receipt": receipt}, headers=headers))["timeline"]
+
+
+def rate(client: Any, headers: dict[str, str], receipt: str, rating: str, comment: str | None = None) -> Any:
+    """The reporter rates a closure with the receipt (the reply, unchecked)."""
+    body = {"receipt": receipt, "rating": rating} | ({"comment": comment} if comment is not None else {})
+    return client.post(f"{MP}/feedback/rating", json=body, headers=headers)
 
 
 def cast(staff_login: Any, mp_login: Any, *names: str, reporter: str | None = None) -> dict[str, dict[str, str]]:

@@ -34,8 +34,8 @@ from schemathesis import GenerationMode
 from schemathesis.core import NotSet
 
 from feedback.extensions import db
+from tests.support.api import SHAPE
 
-SHAPE = {"code", "message", "errors", "request_id"}
 AUDIENCE_PREFIX = {"mp": "/api/mp/v1/", "triage": "/api/staff/v1/", "handler": "/api/staff/v1/"}
 FROZEN_AT = datetime(2026, 9, 23, 1, 30, tzinfo=UTC)  # a Wednesday with calendar data on both sides
 # Limits high enough that the limiter still runs on every request but rarely answers 429, so

@@ -17,7 +17,7 @@ from feedback.api.staff import blp, current_staff, require_roles
 from feedback.api.staff.schemas_summaries import SummaryExcerptsIn, SummaryGenerateIn, SummaryListItemOut, SummaryOut
 from feedback.errors import ValidationFailed
 from feedback.extensions import db
-from feedback.services.reporting import exports, summaries
+from feedback.services.reporting import exports, summaries, summaries_views
 from feedback.services.reporting.monthly_facts import parse_month
 from feedback.workflow import ORG_ROLES, READER_ROLES
 
@@ -35,8 +35,8 @@ def _month(text: str) -> date:
 
 def _shown(month: str) -> dict:
     """The stored summary as the current reader may see it."""
-    summary = summaries.get(_month(month))
-    return summaries.present(summary, exact=summaries.exact_for(current_staff().role))
+    summary = summaries_views.get(_month(month))
+    return summaries_views.present(summary, exact=summaries_views.exact_for(current_staff().role))
 
 
 def _download(data: bytes, mimetype: str, month: str, extension: str) -> Response:
@@ -65,7 +65,7 @@ def _file_doc(mimetype: str, description: str) -> dict:
 @blp.response(200, SummaryListItemOut(many=True))
 def list_summaries():
     """已发布的月度分析（按月份倒序）。"""
-    return summaries.index()
+    return summaries_views.index()
 
 
 @blp.route(MONTH, methods=["GET"])
@@ -86,7 +86,7 @@ def generate_summary(payload, month):
     """按需生成（重算该月及此前 12 个月中缺少的统计）；只能生成已结束的月份。"""
     summary = summaries.generate(_month(month), force=payload["force"])
     db.session.commit()
-    return summaries.present(summary, exact=True)
+    return summaries_views.present(summary, exact=True)
 
 
 @blp.route(f"{MONTH}/excerpts", methods=["PUT"])
@@ -95,10 +95,10 @@ def generate_summary(payload, month):
 @blp.response(200, SummaryOut)
 def set_excerpts(payload, month):
     """选择典型反映（最多 5 条，须为该月的反映）；只保存内容摘录、类型和标签。"""
-    summary = summaries.get(_month(month))
+    summary = summaries_views.get(_month(month))
     summaries.set_excerpts(summary, payload["items"])
     db.session.commit()
-    return summaries.present(summary, exact=True)
+    return summaries_views.present(summary, exact=True)
 
 
 @blp.route(f"{MONTH}/export.xlsx", methods=["GET"])

@@ -37,6 +37,7 @@ from feedback.models import (
     Upload,
 )
 from feedback.services.admin.search import index_feedback
+from feedback.services.dml import rows_affected
 from feedback.services.intake.uploads import upload_root
 
 log = logging.getLogger("feedback.retention")
@@ -114,13 +115,13 @@ def _purge_feedback(ids: list[int], now: datetime) -> dict[str, int]:
         .values(content=PURGED_TEXT, rating_comment=None, purged_at=now, updated_at=Feedback.updated_at)
         .execution_options(synchronize_session="fetch")
     )
-    messages = db.session.execute(
+    messages_cleared = rows_affected(
         sa.update(Message)
         .where(Message.feedback_id.in_(ids), Message.body != PURGED_TEXT)
         .values(body=PURGED_TEXT)
         .execution_options(synchronize_session="fetch")
     )
-    contacts = db.session.execute(
+    contacts_deleted = rows_affected(
         sa.delete(FeedbackContact)
         .where(FeedbackContact.feedback_id.in_(ids))
         .execution_options(synchronize_session="fetch")
@@ -130,8 +131,8 @@ def _purge_feedback(ids: list[int], now: datetime) -> dict[str, int]:
     for feedback_id in ids:
         index_feedback(feedback_id, "")
     return {
-        "messages_cleared": messages.rowcount or 0,
-        "contacts_deleted": contacts.rowcount or 0,
+        "messages_cleared": messages_cleared,
+        "contacts_deleted": contacts_deleted,
         "uploads_deleted": len(uploads),
         "events_cleared": _blank_events(ids),
     }
@@ -208,22 +209,20 @@ def purge_orphan_report_attachments(now: datetime, *, batch: int = DEFAULT_BATCH
 
 def purge_idempotency_records(now: datetime) -> int:
     """Sealed replies past their expiry can no longer be replayed; the rows are only weight."""
-    result = db.session.execute(
+    return rows_affected(
         sa.delete(IdempotencyRecord)
         .where(IdempotencyRecord.expires_at < now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
 
 
 def purge_staff_sessions(now: datetime, *, keep_days: int) -> int:
     """Sessions that expired (a revoked one expires within the idle timeout) over ``keep_days`` ago."""
-    result = db.session.execute(
+    return rows_affected(
         sa.delete(StaffSession)
         .where(StaffSession.expires_at < now - timedelta(days=keep_days))
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
 
 
 def purge_job_runs(now: datetime, job_ids: Iterable[str], *, keep_days: int) -> int:
@@ -231,10 +230,9 @@ def purge_job_runs(now: datetime, job_ids: Iterable[str], *, keep_days: int) -> 
     cutoff = now - timedelta(days=keep_days)
     deleted = 0
     for job_id in job_ids:
-        result = db.session.execute(
+        deleted += rows_affected(
             sa.delete(JobRun)
             .where(JobRun.job_id == job_id, JobRun.started_at < cutoff)
             .execution_options(synchronize_session=False)
         )
-        deleted += result.rowcount or 0
     return deleted

@@ -291,9 +291,10 @@ def _parse(directory: Path) -> tuple[dict[str, list[dict]], list[str]]:
         if primary is not None and not isinstance(primary, str):
             ck.add(f, label, "“primary”应为一个部门代码")
             primary = None
-        for code in [primary, *cooperating] if known is not None else []:
-            if code is not None and code not in known:
-                ck.add(f, label, f"未知的部门代码“{code}”（{DEPARTMENTS_FILE} 中没有）")
+        if known is not None:
+            for code in [primary, *cooperating]:
+                if code is not None and code not in known:
+                    ck.add(f, label, f"未知的部门代码“{code}”（{DEPARTMENTS_FILE} 中没有）")
         if primary in cooperating:
             ck.add(f, label, f"主办部门“{primary}”不应同时列为协办部门")
         priority = rec.get("priority", 100)
@@ -371,13 +372,15 @@ class _Applied:
     updated: set[str]
 
 
-def _upsert(model: type, specs: list[dict], counts: KindCounts, values: Callable[[dict], dict[str, Any]]) -> _Applied:
+def _upsert(
+    model: type[Any], specs: list[dict], counts: KindCounts, values: Callable[[dict], dict[str, Any]]
+) -> _Applied:
     """Create or update one kind by code and deactivate the rows no longer listed.
 
     Only differing attributes are assigned, so a second run leaves no dirty rows.
     Created/updated counts are filled in by ``_count`` once links are settled too.
     """
-    rows = {row.code: row for row in db.session.scalars(select(model))}
+    rows: dict[str, Any] = {row.code: row for row in db.session.scalars(select(model))}
     applied = _Applied(rows, set(), set())
     for spec in specs:
         wanted = {**values(spec), "active": True}

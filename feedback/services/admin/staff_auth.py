@@ -265,7 +265,8 @@ def change_own_password(user: StaffUser, current_password: str, new_password: st
     try:
         check_password_policy(new_password, user.username, user.display_name)
     except ValidationFailed as exc:
-        raise ValidationFailed(exc.message, errors={"new_password": exc.errors["password"]}) from None
+        reasons = (exc.errors or {}).get("password", [exc.message])
+        raise ValidationFailed(exc.message, errors={"new_password": reasons}) from None
     user.password_hash = hasher.hash(new_password)
     db.session.execute(
         update(StaffSession)

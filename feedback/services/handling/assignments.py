@@ -55,7 +55,7 @@ def return_assignment(actor: Actor, assignment: Assignment, reason: str) -> None
     assignment.returned_at = now()
     assignment.return_reason = reason
     if assignment.role == "primary":
-        returned_to_triage(db.session.get(Feedback, assignment.feedback_id), reason)
+        returned_to_triage(db.session.get_one(Feedback, assignment.feedback_id), reason)
 
 
 def _withdraw_pending_extensions(assignment: Assignment, note: str) -> None:
@@ -120,7 +120,7 @@ def respond(
     guard_assignment("respond", assignment, actor)  # before the report is added
     if assignment.path == "escalate" and assignment.reported_upward_at is None:
         raise Conflict("请先记录向上级部门反映的时间和对象", code="upward_report_missing")
-    feedback = db.session.get(Feedback, assignment.feedback_id)
+    feedback = db.session.get_one(Feedback, assignment.feedback_id)
     if feedback.status == "needs_info":
         raise Conflict("该反映正在等待反映人补充情况，请待补充后再提交", code="waiting_for_reporter")
     report = RectificationReport(
@@ -177,6 +177,6 @@ def send_back(actor: Actor, report: RectificationReport, note: str) -> None:
         data={"report_id": report.id, "reporter_note": f"组织部要求{_dept_name(assignment)}继续整改"},
     )
     report.verdict, report.verdict_note, report.verified_by, report.verified_at = "sent_back", note, actor.id, now()
-    feedback = db.session.get(Feedback, assignment.feedback_id)
+    feedback = db.session.get_one(Feedback, assignment.feedback_id)
     if assignment.role == "primary" and feedback.status == "responded":
         move_feedback(feedback, "reassign", SYSTEM, visible=False)

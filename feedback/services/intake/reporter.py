@@ -53,6 +53,8 @@ def require_by_receipt(receipt: str) -> Feedback:
 def answer(feedback: Feedback, body: str) -> Message:
     """The answer restarts the clock; every open deadline moves by the working days spent waiting."""
     guard_feedback("reporter_answer", feedback, REPORTER)
+    if feedback.paused_at is None:  # ask_reporter records the pause with every needs_info
+        raise Conflict("该反映当前不在等待补充情况，无法答复", code="invalid_state")
     moment = now()
     waited = deadlines.paused_working_days(feedback.paused_at, moment)
     for assignment in open_assignments(feedback):

@@ -28,7 +28,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def _dev_login_allowed() -> bool:
     cfg = current_app.config
-    return cfg["FEEDBACK_ENV"] != "production" and cfg.get("ALLOW_DEV_LOGIN") and not cfg.get("WECHAT_APPID")
+    return cfg["FEEDBACK_ENV"] != "production" and bool(cfg.get("ALLOW_DEV_LOGIN")) and not cfg.get("WECHAT_APPID")
 
 
 def _openid_for(code: str) -> str:

@@ -210,7 +210,7 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
         "submitted_on": feedback.submitted_on.isoformat(),
         "notice": RECEIPT_NOTICE,
     }
-    if record is not None:
+    if record is not None and idem_key is not None:  # a record is claimed only for a key
         record.sealed = seal(
             purpose_key("idempotency"), pseudonym, idem_key, {**body, REQUEST_DIGEST: _request_digest(data)}
         )

@@ -83,5 +83,5 @@ def track(receipt: str) -> dict:
             "deadline": _deadline(feedback),
         }
         if feedback.merged_into_id:
-            body["merged_into"] = _status(db.session.get(Feedback, feedback.merged_into_id))
+            body["merged_into"] = _status(db.session.get_one(Feedback, feedback.merged_into_id))
         return body

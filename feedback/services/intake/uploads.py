@@ -41,7 +41,7 @@ _DECODER: ThreadPoolExecutor | None = None  # one per process, started on first 
 
 
 def _decode_slots() -> threading.BoundedSemaphore:
-    app = current_app._get_current_object()  # one semaphore per app (per process in production)
+    app = current_app  # one semaphore per app (per process in production)
     slots = app.extensions.get("decode_slots")
     if slots is None:
         with _SLOTS_LOCK:

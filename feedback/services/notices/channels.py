@@ -136,7 +136,7 @@ class WebhookChannel(Channel):
         if not url:
             raise DeliveryError(f"未配置名为 {message.recipient!r} 的 Webhook 地址")
         timeout = self.config["WEBHOOK_TIMEOUT_SECONDS"]
-        body = {"msgtype": "text", "text": {"content": self.content(message)}}
+        body: dict[str, str | dict[str, str]] = {"msgtype": "text", "text": {"content": self.content(message)}}
         try:
             reply = requests.post(url, json=body, timeout=timeout)
         except requests.RequestException as exc:  # its text names the URL, and so the key

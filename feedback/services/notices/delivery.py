@@ -98,7 +98,7 @@ def _finish(message_id: int, token: datetime, **values: Any) -> bool:
 
 def deliver(message_id: int, token: datetime, channels: dict[str, Channel]) -> str:
     """Send one claimed message and commit its outcome: "sent", "retry" or "dead"."""
-    message = db.session.get(OutboxMessage, message_id)
+    message = db.session.get_one(OutboxMessage, message_id)  # claimed by us; outbox rows are never deleted
     attempts = message.attempts
     try:
         if message.channel not in channels:
@@ -172,7 +172,9 @@ def send_due(moment: datetime | None = None) -> dict[str, int]:
 
 def dead_total() -> int:
     """All dead messages, reported with every run so `flask jobs list` shows them until handled."""
-    return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "dead"))
+    return db.session.execute(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "dead")
+    ).scalar_one()
 
 
 def retry_dead(message_id: int) -> OutboxMessage:

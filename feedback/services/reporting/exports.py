@@ -1,6 +1,6 @@
 """Downloads of a monthly summary: an XLSX workbook (several sheets) and a CSV of the tag table.
 
-Both take the summary exactly as :func:`monthly_summary.present` shows it to the reader, so a
+Both take the summary exactly as :func:`summaries_views.present` shows it to the reader, so a
 viewer's download hides the same small cells as the JSON. A hidden cell is written as ``*``.
 The CSV is the main tag table only (标签趋势), UTF-8 with a BOM so Excel opens the Chinese
 correctly; everything else is in the workbook.

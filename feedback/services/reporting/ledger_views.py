@@ -229,7 +229,7 @@ def quarterly(year: int, quarter: int) -> dict[str, Any]:
         now_stats.keys() | then_stats.keys(), key=lambda i: (now_stats.get(i) or then_stats[i])["point"].code
     ):
         a, b = now_stats.get(point_id), then_stats.get(point_id)
-        point = (a or b)["point"]
+        point = (a if a is not None else then_stats[point_id])["point"]
         cur, prev = (a["totals"] if a else _zero()), (b["totals"] if b else _zero())
         change, increased = _change(cur, prev)
         note = _gap_note(a, b)

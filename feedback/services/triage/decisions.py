@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from feedback.clock import now
@@ -43,7 +45,7 @@ def retag(actor: Actor, feedback: Feedback, codes: list[str], note: str | None) 
         kept.get(code) or FeedbackTag(tag=tags[code], score=1.0, matched=[], source="staff")
         for code in dict.fromkeys(codes)
     ]
-    data = {"before": before, "after": list(dict.fromkeys(codes))}
+    data: dict[str, Any] = {"before": before, "after": list(dict.fromkeys(codes))}
     if removed:
         data["removed_auto"] = removed
     move_feedback(feedback, "retag", actor, reason=note, visible=False, data=data)
@@ -101,13 +103,14 @@ def close(actor: Actor, feedback: Feedback, note: str | None, waive_reason: str 
         raise Conflict("主办部门的整改反馈尚未销号，不能办结", code="primary_not_accepted")
     if any(a.status == "responded" for a in still_open):
         raise Conflict("还有协办部门的反馈未核验（销号或返工）", code="reports_unverified")
-    if still_open and not (waive_reason or "").strip():
+    reason = (waive_reason or "").strip()
+    if still_open and not reason:
         names = "、".join(a.department.name for a in still_open)
         raise Conflict(
             f"协办部门尚未反馈：{names}。请待其反馈并核验，或写明免报理由后办结", code="cooperating_not_reported"
         )
     for assignment in still_open:
-        handling.waive(actor, assignment, waive_reason.strip())
+        handling.waive(actor, assignment, reason)
     feedback.closed_at = now()
     feedback.rating = feedback.rating_comment = None  # the reporter rates this closure afresh
     move_feedback(feedback, "close", actor, reason=note, data={"reporter_note": note} if note else None)
