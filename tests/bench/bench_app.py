@@ -232,8 +232,7 @@ def monthly(app, info: dict[str, str]) -> dict[str, Any]:
 
     from feedback.extensions import db
     from feedback.models import Feedback
-    from feedback.services.reporting import monthly_facts
-    from feedback.services.reporting import summaries, summaries_views
+    from feedback.services.reporting import monthly_facts, summaries, summaries_views
 
     month = date.fromisoformat(info["campaign_month"])
     result: dict[str, Any] = {"month": month.isoformat()}
