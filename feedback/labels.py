@@ -14,6 +14,7 @@ def excerpt(text: str, chars: int = EXCERPT_CHARS) -> str:
 
 
 KIND_LABELS = {"problem": "问题线索", "suggestion": "意见建议", "practice": "经验做法"}
+JOB_OUTCOME_LABELS = {"running": "运行中", "success": "成功", "failed": "失败", "skipped": "跳过（租约被占用）"}
 UNIT_LEVELS = {
     "village": "村",
     "community": "社区",

@@ -17,11 +17,12 @@ from flask.cli import with_appcontext
 from feedback.clock import now
 from feedback.jobs import runner
 from feedback.jobs.schedule import SCHEDULE
+from feedback.labels import JOB_OUTCOME_LABELS
 from feedback.models import JobRun
 from feedback.services.handling import provisional
 from feedback.timeutil import CHINA, local_date
 
-OUTCOMES = {"running": "运行中", "success": "成功", "failed": "失败", "skipped": "跳过（租约被占用）"}
+OUTCOMES = JOB_OUTCOME_LABELS
 
 
 def _when(moment: datetime | None) -> str:

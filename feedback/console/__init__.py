@@ -13,6 +13,6 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 
 
 def init_console(app: Flask) -> None:
-    from feedback.console import auth_views, home, security  # noqa: F401  (routes attach to bp)
+    from feedback.console import auth_views, home, security, system  # noqa: F401  (routes attach to bp)
 
     app.register_blueprint(bp)
