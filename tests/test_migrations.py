@@ -52,8 +52,10 @@ def test_reporter_times_written_before_are_coarsened_to_the_day(app, db):
             Message(feedback_id=feedback.id, direction="from_reporter", body="补充", created_at=exact),
         ]
     )
-    db.session.commit()
     fid = feedback.id
+    db.session.commit()
+    # No transaction of ours may stay open: PostgreSQL would make the migrations' DDL wait for it.
+    db.session.remove()
     flask_migrate.downgrade(revision="03fe00356467")
     flask_migrate.upgrade()
     db.session.remove()

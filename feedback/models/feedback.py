@@ -41,6 +41,10 @@ class Feedback(db.Model):
     __table_args__ = (
         CheckConstraint("kind IN ('problem', 'suggestion', 'practice')", name="kind"),
         Index("ix_feedback_status_submitted_at", "status", "submitted_at"),
+        # Inbox filters (issue 12): kind with id for the newest-first page and an index-only count;
+        # region prefixes (LIKE '4101%') need pattern ops under PostgreSQL's collation.
+        Index("ix_feedback_kind_id", "kind", "id"),
+        Index("ix_feedback_region_code", "region_code", postgresql_ops={"region_code": "varchar_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -48,7 +52,7 @@ class Feedback(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="submitted")
     content: Mapped[str] = mapped_column(Text)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
-    region_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    region_code: Mapped[str | None] = mapped_column(String(12))
     unit_level: Mapped[str | None] = mapped_column(String(16))
     point_id: Mapped[int | None] = mapped_column(ForeignKey("observation_points.id"), index=True)
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -81,11 +85,15 @@ class FeedbackTag(db.Model):
     """A tag on a feedback, with why it was given (matched terms, score) and by whom."""
 
     __tablename__ = "feedback_tags"
-    __table_args__ = (UniqueConstraint("feedback_id", "tag_id", name="uq_feedback_tags_feedback_tag"),)
+    __table_args__ = (
+        UniqueConstraint("feedback_id", "tag_id", name="uq_feedback_tags_feedback_tag"),
+        # The inbox's tag filter reads (tag_id, feedback_id) alone, newest first.
+        Index("ix_feedback_tags_tag_id_feedback_id", "tag_id", "feedback_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
-    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"), index=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"))
     score: Mapped[float] = mapped_column(Float, default=1.0)
     matched: Mapped[list] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(8), default="auto")

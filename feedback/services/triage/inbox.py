@@ -54,9 +54,8 @@ def _filtered(query: InboxQuery) -> Select:
     if query.kind:
         stmt = stmt.where(Feedback.kind == query.kind)
     if query.tag:
-        stmt = stmt.where(
-            exists().where(FeedbackTag.feedback_id == Feedback.id, FeedbackTag.tag_id == Tag.id, Tag.code == query.tag)
-        )
+        tag_id = select(Tag.id).where(Tag.code == query.tag).scalar_subquery()
+        stmt = stmt.where(Feedback.id.in_(select(FeedbackTag.feedback_id).where(FeedbackTag.tag_id == tag_id)))
     if query.point:
         stmt = stmt.join(ObservationPoint, ObservationPoint.id == Feedback.point_id).where(
             ObservationPoint.code == query.point
