@@ -9,7 +9,6 @@ from feedback.models import Assignment, ExtensionRequest, Feedback, Rectificatio
 from feedback.services.handling import deadlines, report_attachments
 from feedback.services.handling.actors import SYSTEM, Actor, guard_assignment, move_assignment, move_feedback
 from feedback.services.triage.assigning import returned_to_triage
-from feedback.timeutil import local_date
 from feedback.workflow import READER_ROLES
 
 
@@ -94,7 +93,7 @@ def decide_extension(actor: Actor, request: ExtensionRequest, approve: bool, not
     if approve:
         deadlines.lengthen(assignment, request.days)
         assignment.extension_days += request.days
-        due_day = local_date(assignment.due_at - deadlines.ONE_TICK)
+        due_day = deadlines.day_of(assignment.due_at)
         data["reporter_note"] = f"{_dept_name(assignment)}办理期限延长至 {due_day.isoformat()}"
         data["due_at"] = assignment.due_at.isoformat()
         data["due_provisional"] = assignment.due_provisional

@@ -15,15 +15,23 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 
 from feedback.calendar import CalendarOutOfRange, WorkCalendar, deadline_days, load_supplement
 from feedback.models import Assignment
+from feedback.timeutil import local_date
 
 log = logging.getLogger(__name__)
 ONE_TICK = timedelta(microseconds=1)
+
+
+def day_of(due: datetime) -> date:
+    """The China-time day a due moment falls on: due times are the end (next 00:00) of that day."""
+    return local_date(due - ONE_TICK)
+
+
 COUNT_FIELDS = {"acknowledge_due_at": "acknowledge_days", "return_due_at": "return_days", "due_at": "due_days"}
 
 

@@ -23,7 +23,6 @@ from feedback.models import Assignment
 from feedback.services.handling import deadlines
 from feedback.services.handling.events import record_event
 from feedback.services.notices.queue import enqueue
-from feedback.timeutil import local_date
 from feedback.workflow import RUNNING_ASSIGNMENT
 
 COVERAGE_WARNING_DAYS = 60
@@ -35,7 +34,7 @@ SOURCE_LABELS = {
 
 
 def _day(moment: datetime) -> str:
-    return local_date(moment - deadlines.ONE_TICK).isoformat()
+    return deadlines.day_of(moment).isoformat()
 
 
 def _tell(assignment: Assignment, before: datetime) -> None:

@@ -10,7 +10,7 @@ from feedback.calendar import PROVISIONAL_NOTE
 from feedback.extensions import db
 from feedback.labels import FEEDBACK_STATUS_LABELS, REPORTER_ACTION_LABELS
 from feedback.models import Assignment, Event, Feedback, Message
-from feedback.services.handling.deadlines import ONE_TICK
+from feedback.services.handling.deadlines import day_of
 from feedback.services.intake.reporter import no_faster_than_floor, require_by_receipt
 from feedback.timeutil import local_date
 from feedback.workflow import RUNNING_ASSIGNMENT
@@ -18,7 +18,7 @@ from feedback.workflow import RUNNING_ASSIGNMENT
 
 def _due_on(data: dict) -> date | None:
     due_at = data.get("due_at")
-    return local_date(datetime.fromisoformat(due_at) - ONE_TICK) if due_at else None
+    return day_of(datetime.fromisoformat(due_at)) if due_at else None
 
 
 def _timeline(feedback: Feedback) -> list[dict]:
@@ -53,7 +53,7 @@ def _deadline(feedback: Feedback) -> dict | None:
     if primary is None:
         return None
     return {
-        "due_on": local_date(primary.due_at - ONE_TICK),
+        "due_on": day_of(primary.due_at),
         "provisional": primary.due_provisional,
         "note": PROVISIONAL_NOTE if primary.due_provisional else None,
     }

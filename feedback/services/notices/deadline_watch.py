@@ -42,7 +42,7 @@ def tongbao_after() -> int:
 
 def due_day(assignment: Assignment) -> str:
     """The day a deadline falls on (due_at is the end of that day), as departments see it."""
-    return local_date(assignment.due_at - deadlines.ONE_TICK).isoformat()
+    return deadlines.day_of(assignment.due_at).isoformat()
 
 
 def working_days_overdue(moment: datetime, assignment: Assignment) -> int:
@@ -121,7 +121,7 @@ def remind_unacknowledged(moment: datetime) -> int:
     queued = 0
     for assignment in db.session.scalars(query.order_by(Assignment.id)):
         name, fid, _ = _names(assignment)
-        ack_day = local_date(assignment.acknowledge_due_at - deadlines.ONE_TICK).isoformat()
+        ack_day = deadlines.day_of(assignment.acknowledge_due_at).isoformat()
         queued += _to_department(
             assignment,
             "unacknowledged",
