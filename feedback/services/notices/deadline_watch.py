@@ -132,24 +132,23 @@ def remind_unacknowledged(moment: datetime) -> int:
     return queued
 
 
+def _open_supervision(assignment: Assignment, level: str, moment: datetime) -> bool:
+    """Open the 督办/通报 item once; False when another scan got there first (unique key)."""
+    values = {
+        "assignment_id": assignment.id,
+        "department_id": assignment.department_id,
+        "level": level,
+        "created_at": moment,
+    }
+    return insert_if_absent(Supervision, values, ["assignment_id", "level"]) is not None
+
+
 def mark_overdue(moment: datetime) -> int:
     """超期: mark the assignment, open a 督办 item, tell the department and the org department."""
     query = _running().where(Assignment.due_at <= moment, Assignment.overdue_at.is_(None))
     marked = 0
     for assignment in db.session.scalars(query.order_by(Assignment.id)):
-        if (
-            insert_if_absent(
-                Supervision,
-                {
-                    "assignment_id": assignment.id,
-                    "department_id": assignment.department_id,
-                    "level": "duban",
-                    "created_at": moment,
-                },
-                ["assignment_id", "level"],
-            )
-            is None
-        ):
+        if not _open_supervision(assignment, "duban", moment):
             continue  # another scan got here first
         assignment.overdue_at = moment
         name, fid, _ = _names(assignment)
@@ -199,19 +198,7 @@ def list_for_tongbao(moment: datetime) -> int:
     )
     count = 0
     for assignment in db.session.scalars(query.order_by(Assignment.id)):
-        if (
-            insert_if_absent(
-                Supervision,
-                {
-                    "assignment_id": assignment.id,
-                    "department_id": assignment.department_id,
-                    "level": "tongbao",
-                    "created_at": moment,
-                },
-                ["assignment_id", "level"],
-            )
-            is None
-        ):
+        if not _open_supervision(assignment, "tongbao", moment):
             continue
         name, fid, _ = _names(assignment)
         day, late = due_day(assignment), working_days_overdue(moment, assignment)
