@@ -24,6 +24,7 @@ from feedback.calendar import (
     load_supplement,
 )
 from feedback.statutory import statutory_holidays
+from tests.support.holidays import holidays_yaml, statutory_plus
 
 TICK = timedelta(microseconds=1)
 CAL = WorkCalendar()
@@ -203,19 +204,14 @@ def test_supplement_covers_2027():
 
 
 # Fictional test data, NOT the official 2027 schedule: the statutory days plus some bridge days.
-TEST_2027_HOLIDAYS = sorted(statutory_holidays(2027)) + [
-    date(2027, 2, 4),
-    date(2027, 2, 9),
-    date(2027, 2, 10),
-    date(2027, 10, 4),
-    date(2027, 10, 5),
-]
+TEST_2027_HOLIDAYS = statutory_plus(
+    2027, date(2027, 2, 4), date(2027, 2, 9), date(2027, 2, 10), date(2027, 10, 4), date(2027, 10, 5)
+)
 TEST_2027_WORKDAYS = [date(2027, 1, 30), date(2027, 10, 9)]
 
 
-def _yaml_2027(extra_holidays: tuple[str, ...] = ()) -> str:
-    days = ", ".join([d.isoformat() for d in TEST_2027_HOLIDAYS] + list(extra_holidays))
-    return f"years:\n  2027:\n    holidays: [{days}]\n    workdays: [2027-01-30, 2027-10-09]\n"
+def _yaml_2027(*extra_holidays: date) -> str:
+    return holidays_yaml(2027, [*TEST_2027_HOLIDAYS, *extra_holidays], TEST_2027_WORKDAYS)
 
 
 def test_repo_supplement_is_empty():
@@ -260,7 +256,7 @@ def test_load_supplement_rejects_bad_files(tmp_path: Path, body: str, fragment: 
 
 def test_holiday_on_weekend_is_fine_in_supplement(tmp_path: Path):
     path = tmp_path / "holidays.yaml"
-    path.write_text(_yaml_2027(("2027-01-02",)))  # a Saturday
+    path.write_text(_yaml_2027(date(2027, 1, 2)))  # a Saturday
     assert date(2027, 1, 2) in load_supplement(path)[2027].holidays
 
 

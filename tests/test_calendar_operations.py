@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from config.settings import SettingsError, load_settings
 from feedback.jobs import runner
 from feedback.models import JobRun, OutboxMessage
-from feedback.statutory import statutory_holidays
+from tests.support.holidays import holidays_yaml, statutory_plus
 
 CHINA = ZoneInfo("Asia/Shanghai")
 STAFF = "/api/staff/v1"
@@ -24,10 +24,9 @@ def cst(day: str, hour: int = 10) -> datetime:
     return datetime.fromisoformat(day).replace(hour=hour, tzinfo=CHINA)
 
 
-def good_2027() -> str:
+def good_2027(*workdays: date) -> str:
     """TEST DATA, not the official 2027 schedule: the statutory days plus a bridge Monday 01-04."""
-    days = sorted(statutory_holidays(2027)) + [datetime(2027, 1, 4).date()]
-    return "years:\n  2027:\n    holidays: [" + ", ".join(d.isoformat() for d in days) + "]\n    workdays: []\n"
+    return holidays_yaml(2027, statutory_plus(2027, date(2027, 1, 4)), workdays)
 
 
 @pytest.fixture
@@ -67,7 +66,7 @@ def test_a_broken_file_keeps_the_last_good_schedule_and_is_reported(
     holidays_file.write_text(good_2027(), encoding="utf-8")
     assert runner.invoke(args=["calendar", "status"]).output.count("config/holidays.yaml") == 1
     # The operator pastes a make-up day that is a weekday: the file is refused, 2027 stays as it was.
-    holidays_file.write_text(good_2027().replace("workdays: []", "workdays: [2027-02-10]"), encoding="utf-8")
+    holidays_file.write_text(good_2027(date(2027, 2, 10)), encoding="utf-8")
     triage = staff_login("triage")
     client.post(f"{MP}/feedback", json={"kind": "problem", "content": TEXT}, headers=mp_login())
     fid = client.get(f"{STAFF}/feedback", headers=triage).get_json()["items"][0]["id"]

@@ -10,7 +10,7 @@ Saturday 2027-01-09 — and the provisional deadlines that are still ahead are c
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from feedback.jobs import runner
 from feedback.models import Event, OutboxMessage
-from feedback.statutory import statutory_holidays
 from tests.support.api import ok
+from tests.support.holidays import holidays_yaml, statutory_plus
 
 MP = "/api/mp/v1"
 STAFF = "/api/staff/v1"
@@ -266,11 +266,8 @@ def test_a_month_across_the_year_end_without_2027_data_then_the_schedule_arrives
     assert idle.exit_code == 0 and "校正 0 个" in idle.output and "仍为暂定 2 个" in idle.output, idle.output
 
     # The 2027 schedule arrives in holidays.yaml (TEST DATA). No restart.
-    holidays = sorted(statutory_holidays(2027)) + [datetime(2027, 1, 4).date()]
     Path(app.config["HOLIDAYS_PATH"]).write_text(
-        "years:\n  2027:\n    holidays: [" + ", ".join(d.isoformat() for d in holidays) + "]\n"
-        "    workdays: [2027-01-09]\n",
-        encoding="utf-8",
+        holidays_yaml(2027, statutory_plus(2027, date(2027, 1, 4)), [date(2027, 1, 9)]), encoding="utf-8"
     )
     done = runner_cli.invoke(args=["calendar", "recompute"])
     assert done.exit_code == 0, done.output
