@@ -8,6 +8,7 @@ import pytest
 
 from feedback.services.admin.staff_auth import create_user
 from tests.conftest import STAFF_TEST_PASSWORD
+from tests.support.console import csrf_of, log_in
 
 NEW_PASSWORD = "Lan-Shan-Qiao-58"
 
@@ -17,17 +18,6 @@ def triage_user(db):
     create_user("zzb-li", STAFF_TEST_PASSWORD, "triage", display_name="李研判")
     db.session.commit()
     return "zzb-li"
-
-
-def log_in(client, username, password=STAFF_TEST_PASSWORD, next_page=None):
-    data = {"username": username, "password": password}
-    if next_page:
-        data["next"] = next_page
-    return client.post("/console/login", data=data)
-
-
-def csrf_of(page_html: str) -> str:
-    return re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page_html).group(1)
 
 
 def test_pages_need_login_and_come_back_after_it(client, triage_user):

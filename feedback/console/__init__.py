@@ -13,6 +13,13 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 
 
 def init_console(app: Flask) -> None:
-    from feedback.console import auth_views, home, security, system  # noqa: F401  (routes attach to bp)
+    """Attach every page module's routes (each module of this package adds its own to ``bp``)."""
+    import importlib
+    import pkgutil
 
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    # Flask's signed session cookie carries only one-shot messages ("已签收") to the next page.
+    app.config.update(SESSION_COOKIE_NAME="tjf_console_flash", SESSION_COOKIE_SAMESITE="Lax")
+    app.config["SESSION_COOKIE_SECURE"] = app.config.get("FEEDBACK_ENV") == "production"
     app.register_blueprint(bp)

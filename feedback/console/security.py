@@ -115,4 +115,6 @@ def static_page_not_found(rest: str):
 
 @bp.app_context_processor
 def console_globals() -> dict:
-    return {"csrf_token": csrf_token}
+    from feedback.console.nav import items_for
+
+    return {"csrf_token": csrf_token, "nav_items": items_for}
