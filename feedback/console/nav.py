@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, url_for
 
 from feedback.workflow import ORG_ROLES, READER_ROLES, STAFF_ROLES
 
@@ -46,3 +46,8 @@ __all__ = ["NAV", "NavItem", "items_for", "ORG_ROLES"]
 def items_for(role: str) -> list[NavItem]:
     built = current_app.view_functions
     return [item for item in NAV if role in item.roles and item.endpoint in built]
+
+
+def page_url(endpoint: str, **values: object) -> str | None:
+    """The URL of a console page, or None while that page does not exist (links render as text)."""
+    return url_for(endpoint, **values) if endpoint in current_app.view_functions else None

@@ -115,6 +115,6 @@ def static_page_not_found(rest: str):
 
 @bp.app_context_processor
 def console_globals() -> dict:
-    from feedback.console.nav import items_for
+    from feedback.console.nav import items_for, page_url
 
-    return {"csrf_token": csrf_token, "nav_items": items_for}
+    return {"csrf_token": csrf_token, "nav_items": items_for, "page_url": page_url}

@@ -35,7 +35,7 @@ def console_client(app, db, role, department_code=None, point_code=None, usernam
             role,
             department_code=department_code,
             point_code=point_code,
-            display_name=display_name,
+            display_name=display_name or "",
         )
         db.session.commit()
     client = app.test_client()
