@@ -115,7 +115,7 @@ def test_disabling_ends_the_handlers_session_and_enabling_lets_it_log_in_again(a
 def test_an_admin_cannot_disable_their_own_account(app, db):
     admin = console_client(app, db, "admin")
     own = _account_id(db, admin.username)
-    assert "停用 " + admin.username not in admin.get("/console/accounts").get_data(as_text=True)
+    assert "停用：" + admin.username not in admin.get("/console/accounts").get_data(as_text=True)
     reply = admin.post(f"/console/accounts/{own}/disable", data={"csrf_token": admin.csrf})
     assert "不能停用自己正在使用的账号" in admin.get(reply.headers["Location"]).get_data(as_text=True)
     assert admin.get("/console/").status_code == 200

@@ -3,52 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
 
 import pytest
 
-from feedback.models import Assignment, Supervision
-from feedback.services.intake.reporter import feedback_by_receipt
-from feedback.services.intake.submit import submit_feedback
-from feedback.timeutil import CHINA
-from tests.support.api import MEETING, route
 from tests.support.console import console_client
-
-
-def at(day: date, hour: int = 9) -> datetime:
-    return datetime.combine(day, time(hour, 5), tzinfo=CHINA).astimezone(UTC)
+from tests.support.supervisions import raise_supervisions
 
 
 @pytest.fixture
 def overdue(app, db, seeded):
-    """Assignments routed on 2026-09-09 (due 09-30): city-wb 督办 and 通报, city-tj 督办 only, one resolved."""
-    clock = app.extensions["clock"]
-    clock.freeze(at(date(2026, 9, 9)))
-    ids = {}
-    for n, dept in enumerate(("city-wb", "city-tj", "city-fgw")):
-        body, _ = submit_feedback(f"supervision-test-{n}", {"kind": "problem", "content": MEETING})
-        db.session.commit()
-        (ids[dept],) = route(db, feedback_by_receipt(body["receipt"]).id, dept)
-    rows = [
-        ("city-wb", "duban", date(2026, 10, 12), None),
-        ("city-wb", "tongbao", date(2026, 10, 19), None),
-        ("city-tj", "duban", date(2026, 10, 12), None),
-        ("city-fgw", "duban", date(2026, 10, 12), date(2026, 10, 14)),
-    ]
-    for dept, level, raised, resolved in rows:
-        assignment = db.session.get(Assignment, ids[dept])
-        db.session.add(
-            Supervision(
-                assignment_id=assignment.id,
-                department_id=assignment.department_id,
-                level=level,
-                created_at=at(raised, 8),
-                resolved_at=at(resolved) if resolved else None,
-            )
-        )
-    db.session.commit()
-    clock.freeze(at(date(2026, 10, 21)))
-    return ids
+    """city-wb 督办 and 通报, city-tj 督办, city-fgw 督办 resolved; due 2026-09-30, today 10-21."""
+    return raise_supervisions(app, db)
 
 
 def test_the_list_filters_by_level_department_and_state(app, db, overdue):
