@@ -69,3 +69,11 @@ def read_rules() -> list[Rule]:
 
 def suggestion_for(tag_codes: list[str], text: str, imposer_level: str | None = None) -> Suggestion | None:
     return suggest(load_rules(), tag_codes, text, imposer_level)
+
+
+def rule_matters(codes: list[str]) -> dict[str, str]:
+    """The duty list's matter (事项) of each rule code, for saying which rule fired."""
+    if not codes:
+        return {}
+    stmt = select(Responsibility.code, Responsibility.matter).where(Responsibility.code.in_(codes))
+    return {code: matter for code, matter in db.session.execute(stmt)}
