@@ -92,6 +92,7 @@ def test_a_handler_sees_only_the_departments_assignments_with_lights_in_words(ap
 
 def test_the_lights_say_due_soon_and_overdue_and_the_filter_is_in_the_url(app, db, two, clock):
     triage = console_client(app, db, "triage")
+    assert 'href="/console/assignments"' in page(triage, "/console/")  # in the org department's menu
     html = page(triage, "/console/assignments?department=city-tj")
     assert "<h1>交办单</h1>" in html and "共 2 条" in html and f"交办单 {two['wb']}" not in html
     assert 'value="city-tj" selected' in html
