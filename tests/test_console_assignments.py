@@ -209,6 +209,22 @@ def test_a_refused_report_keeps_what_was_typed_and_stores_no_file(app, db, two):
     assert not [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
 
 
+def test_files_over_the_request_limit_are_refused_in_words(app, db, two):
+    wb = console_client(app, db, "handler", department_code="city-wb")
+    url = f"/console/assignments/{two['wb']}"
+    post(wb, f"{url}/acknowledge")
+    app.config["MAX_CONTENT_LENGTH"] = 100 * 1024
+    reply = post(
+        wb,
+        f"{url}/report",
+        {"measures": "m", "result": "r", "files": [(io.BytesIO(b"%PDF-" + b"0" * 200 * 1024), "big.pdf")]},
+        status=413,
+        content_type="multipart/form-data",
+    )
+    assert "一次提交的文件合计不能超过 100 KB" in reply.get_data(as_text=True)
+    assert db.session.get(Assignment, two["wb"]).status == "acknowledged"
+
+
 def test_report_files_reach_only_the_org_department_and_the_department(app, db, two, jpeg_bytes):
     wb = console_client(app, db, "handler", department_code="city-wb")
     url = f"/console/assignments/{two['wb']}"

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app, flash, g, redirect, render_template, request, send_file, url_for
 from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from feedback.api.staff import ID
@@ -50,6 +51,10 @@ def form_input(schema: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
         return schema().load(data)
     except ValidationError as exc:
         raise ValidationFailed(errors=exc.messages) from None  # type: ignore[arg-type]
+
+
+def size_text(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
 
 
 def due_day(moment):
@@ -144,6 +149,8 @@ def _detail_page(assignment: Assignment, errors: dict | None = None, typed: dict
         errors=errors or {},
         typed=typed or {},
         pending_extension=any(r.status == "requested" for r in assignment.extension_requests),
+        file_limit=size_text(current_app.config["REPORT_ATTACHMENT_MAX_BYTES"]),
+        total_limit=size_text(current_app.config["MAX_CONTENT_LENGTH"] or 0),
         **TEMPLATE_HELPERS,
     ), status
 
@@ -255,3 +262,11 @@ def report_file(attachment_id: str):
     response = send_file(data, mimetype=attachment.content_type, download_name=name, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def request_too_large(error: RequestEntityTooLarge):
+    """Files over the request limit (the report form's files together): a page in words, not JSON."""
+    limit = size_text(current_app.config["MAX_CONTENT_LENGTH"] or 0)
+    message = f"一次提交的文件合计不能超过 {limit}，请压缩文件或减少附件后重新提交。"
+    return render_template("console/error.html", title="文件过大", message=message), 413
