@@ -57,6 +57,15 @@ def size_text(limit: int) -> str:
     return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
 
 
+def days_left_text(left: int | None) -> str:
+    """Working days left in words: negative is overdue (``deadlines.days_left``)."""
+    if left is None:
+        return "—"
+    if left < 0:
+        return f"已超期 {-left} 个工作日"
+    return "今天到期" if left == 0 else f"剩余 {left} 个工作日"
+
+
 def due_day(moment):
     """The day a due time falls on (due times are the end of that day)."""
     return deadlines.day_of(moment) if moment else None
@@ -68,6 +77,7 @@ def day(moment):
 
 TEMPLATE_HELPERS = {
     "day": day,
+    "days_left": days_left_text,
     "due_day": due_day,
     "due_label": DUE_STATE_LABELS,
     "status_label": ASSIGNMENT_STATUS_LABELS,
