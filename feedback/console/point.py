@@ -101,9 +101,8 @@ def point_ledger():
         day, raw = current, ""
         flash("日期格式应为 YYYY-MM-DD，已显示今天的登记", "error")
     if not ledger.first_editable_day(current) <= day <= current:
-        if request.method == "POST":
-            flash(f"只能填写今天和此前 {ledger.correction_days()} 天的登记；更早的日期如需更正请联系组织部", "error")
-        day = current
+        flash(f"只能填写今天和此前 {ledger.correction_days()} 天的登记；更早的日期如需更正请联系组织部", "error")
+        return redirect(url_for("console.point_ledger"))
     if request.method == "GET":
         return _ledger_page(point, day)
     body = _form_counts(request.form)
