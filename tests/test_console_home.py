@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import request
 
 from feedback.services.admin.staff_auth import find_user
 from feedback.services.reporting import ledger
