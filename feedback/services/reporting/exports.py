@@ -17,11 +17,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from typing import TYPE_CHECKING
 
 from feedback.timeutil import local_date
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 HIDDEN = "*"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -148,6 +149,8 @@ def _excerpts(view: dict) -> list[list]:
 
 
 def _sheet(book: Workbook, title: str, rows: Iterable[list], widths: dict[str, int]) -> None:
+    from openpyxl.styles import Font
+
     sheet = book.create_sheet(title)
     for row in rows:
         sheet.append(row)
@@ -161,6 +164,8 @@ def _sheet(book: Workbook, title: str, rows: Iterable[list], widths: dict[str, i
 
 
 def to_xlsx(view: dict) -> bytes:
+    from openpyxl import Workbook  # 30 MB with numpy: loaded by the first download, not by every worker
+
     book = Workbook()
     book.remove(book.active)
     headers, rows = tag_rows(view)
