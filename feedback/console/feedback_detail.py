@@ -18,7 +18,7 @@ from flask import flash, g, redirect, render_template, request, send_file, url_f
 from werkzeug.datastructures import MultiDict
 
 from feedback.console import bp
-from feedback.console.feedback_text import marked_text, timeline_entry
+from feedback.console.feedback_text import marked_text, rule_evidence, timeline_entry
 from feedback.console.pages import error_text
 from feedback.errors import AppError, Forbidden, NotFound, ValidationFailed
 from feedback.extensions import db
@@ -89,16 +89,28 @@ def _render(feedback_id: int, failed: str | None = None, error: AppError | None 
     departments = _departments()
     names = {d["code"]: d["name"] for d in departments}
     suggestion = body["routing_suggestion"]
-    matters = suggestions.rule_matters(list(suggestion.get("rules") or [])) if suggestion else {}
     actions = _allowed_actions(feedback.status, g.staff.role)
     can_act = g.staff.role in ORG_ROLES
+    all_tags = decisions.active_tags()
+    fired = []
+    if suggestion:
+        matters = suggestions.rule_matters(list(suggestion.get("rules") or []))
+        tag_names = {t.code: t.name for t in all_tags}
+        fired = [
+            {
+                "code": code,
+                "matter": matters.get(code, code),
+                "evidence": rule_evidence((suggestion.get("matched") or {}).get(code, []), tag_names),
+            }
+            for code in suggestion.get("rules") or []
+        ]
     context = {
         "fb": body,
         "department_only": False,
         "assignments": assignments,
         "pieces": marked_text(body["content"], body["tags"]),
         "suggestion": suggestion,
-        "matters": matters,
+        "fired": fired,
         "path_labels": PATH_LABELS,
         "unit_level": UNIT_LEVELS.get(body["unit_level"] or "", ""),
         "imposer_level": IMPOSER_LEVELS.get(body["imposer_level"] or "", ""),
@@ -107,7 +119,7 @@ def _render(feedback_id: int, failed: str | None = None, error: AppError | None 
         "paused_on": feedback.paused_at,
         "actions": actions,
         "can_act": can_act,
-        "all_tags": decisions.active_tags() if can_act else [],
+        "all_tags": all_tags,
         "departments": departments,
         "city_departments": [d for d in departments if d["level"] == "city"],
         "cooperating_fields": COOPERATING_FIELDS,
