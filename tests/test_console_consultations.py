@@ -94,3 +94,35 @@ def test_viewer_reads_without_forms_and_handlers_are_refused(app, db, two):
     assert handler.get(f"/console/consultations/{consultation.id}").status_code == 403
     assert 'href="/console/consultations"' in viewer.get("/console/").get_data(as_text=True)
     assert 'href="/console/consultations"' not in handler.get("/console/").get_data(as_text=True)
+
+
+def test_a_held_meeting_is_corrected_with_a_reason(app, db, two):
+    from feedback.models import Event
+
+    fid, _ = two
+    triage = console_client(app, db, "triage")
+    convene(triage, fid)
+    consultation = db.session.scalar(select(Consultation))
+    triage.post(
+        f"/console/consultations/{consultation.id}/outcome",
+        data={
+            "csrf_token": triage.csrf,
+            "held_on": "2026-09-23",
+            "attendees": "张三、李四",
+            "outcome": "市委办牵头",
+            f"primary-{fid}": WB,
+        },
+    )
+    html = triage.get(f"/console/consultations/{consultation.id}").get_data(as_text=True)
+    assert "更正会商记录" in html and "张三\n李四</textarea>" in html
+    url = f"/console/consultations/{consultation.id}/correction"
+    form = {"csrf_token": triage.csrf, "held_on": "2026-09-23", "attendees": "张三\n李四", "outcome": "市委办牵头"}
+    reply = triage.post(url, data=form | {"reason": "补记参会人员", "attendees": "张三\n李四\n王五"})
+    assert reply.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Consultation, consultation.id).attendees == ["张三", "李四", "王五"]
+    event = db.session.scalar(select(Event).where(Event.action == "correct_consultation"))
+    assert event.reason == "补记参会人员" and event.feedback_id == fid
+    same = triage.post(url, data=form | {"attendees": "张三\n李四\n王五", "reason": "再改一次"})
+    assert same.status_code == 422 and "更正内容与原记录相同" in same.get_data(as_text=True)
+    assert "更正会商记录" in triage.get(f"/console/feedback/{fid}").get_data(as_text=True)  # in the timeline

@@ -58,11 +58,29 @@ def test_triage_routes_a_feedback_with_the_department_picker(
     assert len(db.session.scalars(select(Assignment)).all()) == 2
     assert offline_page.outside == []
 
+    # The likely duplicate goes to a 会商 instead: convened from its page, then opened from the list.
+    page.get_by_role("link", name="#1").first.click()
+    page.get_by_role("heading", name="反映 #1").wait_for()
+    page.get_by_label("参加部门 1").fill("嵩阳市委办公室")
+    page.get_by_label("参加部门 2").fill("嵩阳市农业农村局")
+    page.get_by_role("button", name="召集会商").click()
+    page.get_by_text("已召集集中会商").wait_for()
+    page.get_by_role("link", name="会商", exact=True).click()
+    page.get_by_role("link", name="反映 #1 集中会商").click()
+    page.get_by_role("heading", name="记录会商结果").wait_for()
+    offline_page.screenshot("console-consultation-detail")
+
     # The same page, scanned by axe (its own context: axe is injected past the page's CSP).
     cookies = page.context.cookies()
     context = browser.new_context(locale="zh-CN", bypass_csp=True, viewport={"width": 1366, "height": 900})
     context.add_cookies(cookies)
     scan = context.new_page()
-    scan.goto(f"{base}/console/feedback/{fid}")
-    assert serious_violations(scan) == []
+    for path in (
+        f"/console/feedback/{fid}",
+        "/console/feedback/1",
+        "/console/consultations",
+        "/console/consultations/1",
+    ):
+        scan.goto(f"{base}{path}")
+        assert serious_violations(scan) == [], path
     context.close()
