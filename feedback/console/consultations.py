@@ -113,9 +113,9 @@ def consultation_outcome(consultation_id: int):
             plan.append(
                 {
                     "feedback_id": feedback.id,
-                    "primary": department_code(primary, departments),
+                    "primary": department_code(primary, departments, f"primary-{feedback.id}"),
                     "cooperating": [
-                        department_code(v, departments)
+                        department_code(v, departments, f"primary-{feedback.id}")
                         for v in request.form.getlist(f"cooperating-{feedback.id}")
                         if v.strip()
                     ],

@@ -49,17 +49,19 @@ def _departments() -> list[dict[str, str]]:
     ]
 
 
-def department_code(value: str, departments: list[dict[str, str]]) -> str:
+def department_code(value: str, departments: list[dict[str, str]], field: str = "primary") -> str:
     """What a picker sent (a department's name, or its code) as the code the services take."""
     value = value.strip()
-    for dept in departments:
-        if value in (dept["name"], dept["code"]):
-            return dept["code"]
-    return value  # unknown: the service answers 未找到部门“…”
+    if any(dept["code"] == value for dept in departments):
+        return value
+    named = [dept["code"] for dept in departments if dept["name"] == value]
+    if len(named) > 1:
+        raise ValidationFailed(errors={field: [f"有多个部门名为“{value}”，请改填部门代码：{'、'.join(named)}"]})
+    return named[0] if named else value  # unknown: the service answers 未找到部门“…”
 
 
 def _codes(name: str, departments: list[dict[str, str]]) -> list[str]:
-    return [department_code(v, departments) for v in request.form.getlist(name) if v.strip()]
+    return [department_code(v, departments, name) for v in request.form.getlist(name) if v.strip()]
 
 
 def _assignment_line(line: dict[str, Any]) -> dict[str, Any]:
@@ -244,7 +246,7 @@ def feedback_route(feedback_id: int):
     def route(actor: Actor, feedback: Any) -> Any:
         instructions = _text("instructions")
         if request.form.get("path") == "escalate":
-            municipal = department_code(_required("municipal", "市直对口部门"), departments)
+            municipal = department_code(_required("municipal", "市直对口部门"), departments, "municipal")
             return assigning.route_escalate(actor, feedback, municipal, instructions)
         primary = department_code(_required("primary", "主办部门"), departments)
         return assigning.route_direct(actor, feedback, primary, _codes("cooperating", departments), instructions)
