@@ -50,7 +50,10 @@ def consultations():
 
 def _render(consultation_id: int, error: AppError | None = None, status: int = 200):
     consultation = meetings.get_consultation(consultation_id)
-    items = [inbox.summary(f) for f in meetings.items_of(consultation)]
+    items = [
+        inbox.summary(f) | {"suggested": ((f.routing_suggestion or {}).get("primary") or {}).get("name", "")}
+        for f in meetings.items_of(consultation)
+    ]
     departments = _departments()
     failed = error is not None
     return render_template(
