@@ -18,7 +18,8 @@ from feedback.models import Assignment, ExtensionRequest, RectificationReport, R
 from tests.support.api import FORMS, MEETING, frozen, route, submit
 from tests.support.api import WEDNESDAY_0930 as WED
 from tests.support.console import console_client
-from tests.test_report_attachments import pdf_bytes
+from tests.support.console_pages import page, post, text
+from tests.support.documents import pdf_bytes
 
 CONTACT_PHONE = "13912345678"
 
@@ -50,23 +51,6 @@ def two(app, db, seeded, client, mp_login, clock):
     wb, tj_coop = route(db, meeting, "city-wb", ("city-tj",))
     (tj,) = route(db, forms, "city-tj")
     return {"wb": wb, "tj_coop": tj_coop, "tj": tj}
-
-
-def page(client, url, status=200):
-    reply = client.get(url)
-    assert reply.status_code == status, reply.get_data(as_text=True)[:500]
-    return reply.get_data(as_text=True)
-
-
-def post(client, url, data=None, status=302, **kwargs):
-    reply = client.post(url, data={"csrf_token": client.csrf, **(data or {})}, **kwargs)
-    assert reply.status_code == status, reply.get_data(as_text=True)[:800]
-    return reply
-
-
-def text(html: str) -> str:
-    """The page's visible words on one line (tags dropped), to read sentences across markup."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def test_a_handler_sees_only_the_departments_assignments_with_lights_in_words(app, db, two):
