@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from feedback.models import LedgerEntry, ObservationPoint
 from feedback.services.admin.staff_auth import create_user
+from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import STAFF_TEST_PASSWORD
 from tests.support.monthly import store_september
 
@@ -115,4 +116,6 @@ def test_analysis_ledger_and_liaison_pages_pass_axe(app, db, seeded, browser, li
         page.goto(f"{live_server}{path}")
         page.get_by_role("heading", name=heading, exact=True).wait_for()
         assert serious_violations(page) == [], path
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{path.strip('/').replace('/', '-')}.png"), full_page=True)
     context.close()
