@@ -17,13 +17,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from flask import Response, send_file
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from feedback.timeutil import local_date
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv"
@@ -152,6 +154,8 @@ def _excerpts(view: dict) -> list[list]:
 
 
 def _sheet(book: Workbook, title: str, rows: Iterable[list], widths: dict[str, int]) -> None:
+    from openpyxl.styles import Font
+
     sheet = book.create_sheet(title)
     for row in rows:
         sheet.append(row)
@@ -165,6 +169,8 @@ def _sheet(book: Workbook, title: str, rows: Iterable[list], widths: dict[str, i
 
 
 def to_xlsx(view: dict) -> bytes:
+    from openpyxl import Workbook  # 30 MB with numpy: loaded by the first download, not by every worker
+
     book = Workbook()
     book.remove(book.active)
     headers, rows = tag_rows(view)
