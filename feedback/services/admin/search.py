@@ -55,6 +55,7 @@ __all__ = [
     "query_tokens",
     "reindex_all",
     "search_tokens",
+    "similar",
 ]
 
 # The FTS5 table and its shadow tables (SQLite), the tsvector table (PostgreSQL).
@@ -232,3 +233,61 @@ def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> 
     """Alembic ``include_name`` hook: the search tables are not models, leave them out of
     autogenerate and of the models-versus-migrations comparison."""
     return not (type_ == "table" and name in SEARCH_TABLES)
+
+
+# ``similar``: how many keywords of a text are looked up, and how many index hits are weighed.
+_SIMILAR_KEYWORDS = 12
+_SIMILAR_CANDIDATES = 50
+
+
+def _any_token_ids(tokens: list[str], limit: int) -> list[int]:
+    """Ids of texts whose index has at least one of ``tokens``, best-ranked first."""
+    if _dialect() == "sqlite":
+        match = " OR ".join(_fts5_phrase(t) for t in tokens)
+        rows = db.session.execute(
+            sa.text("SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH :m ORDER BY rank LIMIT :n"),
+            {"m": match, "n": limit},
+        )
+    else:
+        # Every token is letters and ASCII digits only (module docstring), so quoting it as a
+        # tsquery lexeme is exact; the words are ORed.
+        rows = db.session.execute(
+            sa.text(
+                "SELECT feedback_id FROM feedback_search, to_tsquery('simple', :q) AS q "
+                "WHERE vector @@ q ORDER BY ts_rank(vector, q) DESC, feedback_id DESC LIMIT :n"
+            ),
+            {"q": " | ".join(f"'{t}'" for t in tokens), "n": limit},
+        )
+    return [row[0] for row in rows]
+
+
+def similar(feedback: Feedback, limit: int = 5) -> list[Feedback]:
+    """Feedback whose text shares the most keywords with this one: likely duplicates to merge.
+
+    The text's TF-IDF keywords are looked up in the search index (any of them), and the candidates
+    are ordered by how many of the keywords they contain. Itself, merged and rejected feedback
+    (which cannot be merge targets) are left out.
+    """
+    keywords = [
+        token
+        for token in query_tokens(" ".join(get_tagger().keywords(feedback.content, _SIMILAR_KEYWORDS)))
+        if len(token) > 1
+    ]
+    if not keywords:
+        return []
+    ids = [i for i in _any_token_ids(keywords, _SIMILAR_CANDIDATES) if i != feedback.id]
+    if not ids:
+        return []
+    candidates = db.session.scalars(
+        select(Feedback).where(Feedback.id.in_(ids), Feedback.status.not_in(("merged", "rejected")))
+    ).all()
+    wanted = set(keywords)
+
+    def shared(other: Feedback) -> int:
+        return len(wanted & set(search_tokens(other.content)))
+
+    scored = [(shared(other), other) for other in candidates]
+    needed = min(2, len(wanted))
+    scored = [pair for pair in scored if pair[0] >= needed]
+    scored.sort(key=lambda pair: (-pair[0], -pair[1].id))
+    return [other for _, other in scored[:limit]]

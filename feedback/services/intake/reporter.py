@@ -18,7 +18,7 @@ from feedback.services.handling import deadlines
 from feedback.services.handling.actors import REPORTER, guard_feedback, move_feedback
 from feedback.services.keys import purpose_key
 from feedback.services.triage.assigning import open_assignments
-from feedback.timeutil import day_start
+from feedback.timeutil import day_start, local_date
 
 RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 NO_SUCH_DIGEST = "0" * 64
@@ -57,14 +57,26 @@ def answer(feedback: Feedback, body: str) -> Message:
         raise Conflict("该反映当前不在等待补充情况，无法答复", code="invalid_state")
     moment = now()
     waited = deadlines.paused_working_days(feedback.paused_at, moment)
+    moved = []
     for assignment in open_assignments(feedback):
         deadlines.lengthen(assignment, waited, which=tuple(deadlines.COUNT_FIELDS.values()))
+        moved.append(
+            {
+                "assignment_id": assignment.id,
+                "due_on": deadlines.day_of(assignment.due_at).isoformat(),
+                "due_provisional": assignment.due_provisional,
+            }
+        )
     # Stored to the day only, like every reporter action (timeutil.day_start).
     message = Message(feedback_id=feedback.id, direction="from_reporter", body=body, created_at=day_start(moment))
     feedback.updated_at = day_start(moment)
     db.session.add(message)
     resume = feedback.paused_from_status or "submitted"
-    move_feedback(feedback, "reporter_answer", REPORTER, to_status=resume, data={"reporter_note": "您已补充情况"})
+    # The pause, as the staff timeline tells it: working days waited and where each deadline moved.
+    pause = {"paused_on": local_date(feedback.paused_at).isoformat(), "waited_working_days": waited, "moved": moved}
+    move_feedback(
+        feedback, "reporter_answer", REPORTER, to_status=resume, data={"reporter_note": "您已补充情况", "pause": pause}
+    )
     feedback.paused_at = feedback.paused_from_status = None
     return message
 

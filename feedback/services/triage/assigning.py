@@ -21,6 +21,13 @@ def department(code: str, field: str) -> Department:
     return dept
 
 
+def active_departments() -> list[Department]:
+    """Every department that can be given work, by level (province first) and name: the pickers' list."""
+    order = {"province": 0, "city": 1, "district": 2, "township": 3}
+    found = db.session.scalars(select(Department).where(Department.active.is_(True)).order_by(Department.code))
+    return sorted(found, key=lambda d: (order.get(d.level, 9), d.code))
+
+
 def open_assignments(feedback: Feedback) -> list[Assignment]:
     return list(
         db.session.scalars(

@@ -12,6 +12,7 @@ from feedback.extensions import db
 from feedback.models import Assignment, Consultation, Feedback, consultation_items
 from feedback.services.handling.actors import Actor, move_feedback
 from feedback.services.handling.events import record_event
+from feedback.services.paging import paginate
 from feedback.services.triage.assigning import create_assignments, department
 from feedback.timeutil import local_date
 
@@ -23,6 +24,12 @@ def get_consultation(consultation_id: int) -> Consultation:
     if consultation is None:
         raise NotFound("未找到该会商", code="consultation_not_found")
     return consultation
+
+
+def list_consultations(page: int, per_page: int) -> tuple[list[Consultation], int]:
+    """One page of consultations, the most recent first (those still to be held on top)."""
+    stmt = select(Consultation).order_by(Consultation.status, Consultation.id.desc())
+    return paginate(stmt, page, per_page, scalars=True)
 
 
 def items_of(consultation: Consultation) -> list[Feedback]:

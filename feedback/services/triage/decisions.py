@@ -22,6 +22,11 @@ def get_feedback(feedback_id: int) -> Feedback:
     return feedback
 
 
+def active_tags() -> list[Tag]:
+    """The tags triage may give, in their display order: the retag form's choices."""
+    return list(db.session.scalars(select(Tag).where(Tag.active.is_(True)).order_by(Tag.sort_order, Tag.id)))
+
+
 def retag(actor: Actor, feedback: Feedback, codes: list[str], note: str | None) -> None:
     """Staff corrections replace the automatic tags; the event keeps both sets."""
     tags = {t.code: t for t in db.session.scalars(select(Tag).where(Tag.code.in_(codes), Tag.active.is_(True)))}

@@ -20,6 +20,7 @@ from feedback.models import (
     Message,
     ObservationPoint,
     Tag,
+    Upload,
 )
 from feedback.services.handling import views
 from feedback.services.handling.actors import Actor
@@ -157,3 +158,12 @@ def detail(actor: Actor, feedback: Feedback) -> dict:
 
 def history(feedback: Feedback) -> list[Event]:
     return list(db.session.scalars(select(Event).where(Event.feedback_id == feedback.id).order_by(Event.id)))
+
+
+def attachment(actor: Actor, feedback_id: int, upload_id: str) -> Upload:
+    """One of a feedback's attachments, for whoever may see that feedback (``visible_feedback``)."""
+    feedback = visible_feedback(actor, feedback_id)
+    upload = db.session.scalar(select(Upload).where(Upload.id == upload_id, Upload.feedback_id == feedback.id))
+    if upload is None:
+        raise NotFound("未找到该附件", code="attachment_not_found")
+    return upload
