@@ -84,7 +84,7 @@ def test_paging_says_how_many_and_keeps_the_filters(app, db, seeded):
     first = page(viewer, "/console/inbox?kind=problem")
     assert "共 23 条，第 1 / 2 页" in first and len(ids_on(first)) == 20
     next_link = re.search(r'<a href="([^"]+)" rel="next">下一页</a>', first).group(1).replace("&amp;", "&")
-    assert "kind=problem" in next_link and "page=2" in next_link
+    assert "kind=problem" in next_link and "page=2" in next_link and "after=" in next_link  # keyset
     second = page(viewer, next_link)
     assert "第 2 / 2 页" in second and len(ids_on(second)) == 3 and not ids_on(first) & ids_on(second)
     assert "共 24 条" in page(viewer, "/console/inbox?per_page=50")
@@ -189,3 +189,27 @@ def test_a_refused_item_changes_nothing_and_is_named(app, db, items):
     db.session.expire_all()
     assert {i: (db.session.get(Feedback, i).status, tags_of(db, i)) for i in items.values()} == before
     assert db.session.query(Event).count() == events
+
+
+def test_a_large_total_is_capped_and_deep_pages_use_the_last_id(app, db, seeded, client, staff_login):
+    """Beyond the count cap the list says "N+" and offers the exact count; 下一页 carries a keyset cursor."""
+    app.config["LIST_COUNT_CAP"] = 5
+    for n in range(8):
+        submit_feedback(f"c{n}", {"kind": "problem", "content": f"第{n}号：每周三次陪会，基层干部没有时间入户。"})
+    db.session.commit()
+    viewer = console_client(app, db, "viewer")
+    first = page(viewer, "/console/inbox?per_page=20")
+    assert "共 5+ 条，第 1 页" in first and "统计准确条数" in first and len(ids_on(first)) == 8
+    assert "共 8 条" in page(viewer, "/console/inbox?exact=1")
+    staff = staff_login("triage")
+    api = client.get("/api/staff/v1/feedback", query_string={"per_page": 3}, headers=staff).get_json()
+    assert (api["total"], api["total_exact"]) == (5, False) and len(api["items"]) == 3
+    seen = [item["id"] for item in api["items"]]
+    while api["next_after"] is not None:
+        api = client.get(
+            "/api/staff/v1/feedback", query_string={"per_page": 3, "after": api["next_after"]}, headers=staff
+        ).get_json()
+        seen += [item["id"] for item in api["items"]]
+    assert seen == sorted(seen, reverse=True) and len(seen) == len(set(seen)) == 8
+    exact = client.get("/api/staff/v1/feedback", query_string={"exact_total": "true"}, headers=staff).get_json()
+    assert (exact["total"], exact["total_exact"]) == (8, True)

@@ -76,12 +76,16 @@ def inbox():
         order=chosen.get("order", "newest"),
         page=paging.page,
         per_page=paging.per_page,
+        after=pages.after_cursor(),
+        exact_total=request.args.get("exact") == "1",
     )
-    items, total = inbox_views.list_inbox(query)
+    items, total, next_after = inbox_views.list_inbox(query)
     return render_template(
         "console/inbox.html",
         rows=[inbox_views.summary(f) for f in items],
-        total=total,
+        total=total.value,
+        counted=total,
+        next_after=next_after,
         paging=paging,
         chosen=chosen,
         filtered=bool(chosen.keys() - {"order"}),
