@@ -11,6 +11,7 @@ from feedback.models import LedgerEntry, ObservationPoint
 from feedback.services.admin.staff_auth import create_user
 from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import STAFF_TEST_PASSWORD
+from tests.support.axe import serious_violations
 from tests.support.monthly import store_september
 
 
@@ -87,8 +88,6 @@ def test_a_leader_sees_each_chart_as_svg_beside_its_table(app, db, seeded, offli
 
 
 def test_analysis_ledger_and_liaison_pages_pass_axe(app, db, seeded, browser, live_server):
-    from tests.browser.test_console_accessibility import serious_violations
-
     store_september(app, db)
     fill_ledger(db)
     create_user("leader-axe", STAFF_TEST_PASSWORD, "viewer")
