@@ -1,10 +1,10 @@
-"""One complaint from submission to rating, across every role, with each staff member in their own Chromium.
+"""One complaint from submission to rating, across every role, each staff member in their own browser context.
 
 A cadre submits through the mini-program API; triage finds it by full-text search in 收件箱 and routes
 it with the department picker; the department's handler (a second browser) acknowledges, asks for an
 extension, which triage approves, and reports with a PDF; triage verifies the report and closes the
-feedback; the cadre sees it closed with the receipt and rates it; a leader (a third browser) opens the
-month's analysis and finds one SVG per chart with its table beside it. Screenshots ``journey-*``.
+feedback; the cadre sees it closed with the receipt and rates it (triage sees the rating); a leader (a third
+browser) opens the month's analysis: one SVG per chart, each with its table beside it. Screenshots ``journey-*``.
 
 The extension is decided before the report: once a department has reported, its assignment no
 longer takes extension decisions (feedback.workflow), so this is the order it happens in real life.
@@ -192,6 +192,8 @@ def test_a_complaint_goes_from_cadre_to_department_and_back_to_a_rating(
     rated = ok(rate(client, cadre, receipt, "satisfied"))
     assert rated == {"reopened": False, "status": "closed", "status_label": "已办结"}
     assert not ok(client.post(f"{MP}/feedback/track", json={"receipt": receipt}, headers=cadre))["can_rate"]
+    page.reload()
+    assert "反映人评价满意" in page.locator("main").inner_text().replace("\n", "").replace("\t", "")
 
     # 8. The month ends; the monthly job stores September's summary; a leader opens 月度分析.
     frozen(app, WEDNESDAY_0930.replace(month=10, day=9))
