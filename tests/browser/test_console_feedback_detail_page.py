@@ -28,7 +28,7 @@ def test_triage_routes_a_feedback_with_the_department_picker(
         ),
         201,
     )["id"]
-    submit(client, headers, MEETING)
+    _, first = submit(client, headers, MEETING)
     _, fid = submit(client, headers, MEETING_AGAIN, attachments=[upload])
     create_user("zzb-li", STAFF_TEST_PASSWORD, "triage", display_name="李研判")
     db.session.commit()
@@ -40,7 +40,7 @@ def test_triage_routes_a_feedback_with_the_department_picker(
     page.get_by_role("button", name="登录").click()
     page.get_by_role("heading", name=f"反映 #{fid}").wait_for()
     assert page.locator(".feedback-text mark").count() >= 1
-    assert page.get_by_role("button", name="把本条合并到 #1").is_visible()
+    assert page.get_by_role("button", name=f"把本条合并到 #{first}").is_visible()
     image = page.get_by_role("img", name="反映附件 1")
     assert image.evaluate("img => img.complete && img.naturalWidth") == 320  # streamed by the console
     offline_page.screenshot("console-feedback-detail")
@@ -59,28 +59,24 @@ def test_triage_routes_a_feedback_with_the_department_picker(
     assert offline_page.outside == []
 
     # The likely duplicate goes to a 会商 instead: convened from its page, then opened from the list.
-    page.get_by_role("link", name="#1").first.click()
-    page.get_by_role("heading", name="反映 #1").wait_for()
+    page.get_by_role("link", name=f"#{first}").first.click()
+    page.get_by_role("heading", name=f"反映 #{first}").wait_for()
     page.get_by_label("参加部门 1").fill("嵩阳市委办公室")
     page.get_by_label("参加部门 2").fill("嵩阳市农业农村局")
     page.get_by_role("button", name="召集会商").click()
     page.get_by_text("已召集集中会商").wait_for()
     page.get_by_role("link", name="会商", exact=True).click()
-    page.get_by_role("link", name="反映 #1 集中会商").click()
+    page.get_by_role("link", name=f"反映 #{first} 集中会商").click()
     page.get_by_role("heading", name="记录会商结果").wait_for()
     offline_page.screenshot("console-consultation-detail")
 
-    # The same page, scanned by axe (its own context: axe is injected past the page's CSP).
+    # The pages, scanned by axe (its own context: axe is injected past the page's CSP).
     cookies = page.context.cookies()
     context = browser.new_context(locale="zh-CN", bypass_csp=True, viewport={"width": 1366, "height": 900})
     context.add_cookies(cookies)
     scan = context.new_page()
-    for path in (
-        f"/console/feedback/{fid}",
-        "/console/feedback/1",
-        "/console/consultations",
-        "/console/consultations/1",
-    ):
-        scan.goto(f"{base}{path}")
+    meeting = page.url.removeprefix(base)
+    for path in (f"/console/feedback/{fid}", f"/console/feedback/{first}", "/console/consultations", meeting):
+        assert scan.goto(f"{base}{path}").status == 200, path
         assert serious_violations(scan) == [], path
     context.close()
