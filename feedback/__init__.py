@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import click
 from flask import Flask
 
 
@@ -22,7 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from feedback.clock import Clock
     from feedback.console import init_console
     from feedback.errors import register_error_handlers
-    from feedback.extensions import db, limiter, migrate
+    from feedback.extensions import db, init_migrations, limiter
     from feedback.request_log import init_request_logging
 
     app = Flask(__name__, instance_path=str(PROJECT_DIR / "instance"))
@@ -37,7 +38,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["clock"] = Clock()
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)
+    if app.config.get("TESTING") or click.get_current_context(silent=True) is not None:
+        init_migrations(app)  # the `flask` command line and the tests; never a web worker
     limiter.init_app(app)
     api = FeedbackApi(app)
     app.extensions["feedback_api"] = api

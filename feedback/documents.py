@@ -13,9 +13,6 @@ import io
 import logging
 from dataclasses import dataclass
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject
-
 log = logging.getLogger(__name__)
 
 PDF_MAGIC = b"%PDF-"
@@ -54,6 +51,9 @@ def clean_pdf(raw: bytes, *, max_pages: int = 300) -> CleanPdf:
     """Rebuild ``raw`` from its pages alone; DocumentRejected for anything that is not a plain PDF."""
     if not is_pdf(raw):
         raise DocumentRejected("not_pdf")
+    from pypdf import PdfReader, PdfWriter  # loaded by the first PDF, not by every worker
+    from pypdf.generic import NameObject
+
     try:
         reader = PdfReader(io.BytesIO(raw), strict=False)
         if reader.is_encrypted:

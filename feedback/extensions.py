@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_limiter import Limiter
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from feedback.rate_limits import person_key
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -24,6 +28,15 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 # By default limits count per cadre, under a daily keyed hash of the pseudonym (never an IP address).
 limiter = Limiter(key_func=person_key)
+
+
+def init_migrations(app: Flask) -> None:
+    """Attach Flask-Migrate (``flask db …``). Alembic weighs about 20 MB, so only the command line
+    and the tests load it; a web worker never needs it (no schema change at start-up)."""
+    from flask_migrate import Migrate
+
+    from config.settings import PROJECT_DIR
+
+    Migrate(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)

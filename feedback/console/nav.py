@@ -27,6 +27,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("console.extensions", "延期审批", READER_ROLES),
     NavItem("console.verifications", "整改核验", READER_ROLES),
     NavItem("console.supervisions", "督办通报", READER_ROLES),
+    NavItem("console.assignments", "交办单", READER_ROLES),
     NavItem("console.my_assignments", "我的交办单", ("handler",)),
     NavItem("console.point_ledger", "观测点登记", ("liaison",)),
     NavItem("console.point_submit", "观测点反映", ("liaison",)),

@@ -41,6 +41,12 @@ def paging(default_per_page: int = 20) -> Paging:
     return Paging(number("page", 1), per_page if per_page in PER_PAGE_CHOICES else default_per_page)
 
 
+def after_cursor() -> int | None:
+    """The keyset cursor of a 下一页 link (``after``), when the URL has a valid one."""
+    raw = request.args.get("after", "")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**63 else None
+
+
 def page_count(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 

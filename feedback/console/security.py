@@ -118,3 +118,15 @@ def console_globals() -> dict:
     from feedback.console.nav import items_for, page_url
 
     return {"csrf_token": csrf_token, "nav_items": items_for, "page_url": page_url}
+
+
+# Macros imported without context ({% import "console/_macros.html" as ui %}) see only the
+# environment's globals, so ui.csrf() and ui.link() need these two there as well.
+bp.add_app_template_global(csrf_token, "csrf_token")
+
+
+@bp.app_template_global("page_url")
+def page_url_global(endpoint: str, **values: object) -> str | None:
+    from feedback.console.nav import page_url
+
+    return page_url(endpoint, **values)

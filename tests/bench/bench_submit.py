@@ -418,6 +418,10 @@ def report_submit(args, r: dict) -> list[str]:
         )
     if service["rps"]:
         print(f"\nratio bare/service req/s: {bare['rps'] / service['rps']:.1f}")
+    print(
+        f"worker RSS: {r['boot_rss_mb']:.1f} MB after boot, {r['loaded_rss_mb']:.1f} MB after the load "
+        f"(largest worker); cold start {r['cold_start_s']:.2f} s"
+    )
     void = []
     for name, x in (("service", service), ("bare insert", bare)):
         if x["non2xx"]:

@@ -39,10 +39,20 @@ def _decided(feedback_id: int, change) -> dict:
 @blp.arguments(InboxArgs, location="query")
 @blp.response(200, InboxPage)
 def list_feedback(args):
-    """收件箱：按状态、标签、类型、观测点、区划、是否超期筛选，支持中文全文搜索，分页。"""
+    """收件箱：按状态、标签、类型、观测点、区划、是否超期筛选，支持中文全文搜索，分页。
+
+    总条数超过 10000 时默认不精确统计（total=10000、total_exact=false，界面显示“1 万+”），
+    需要精确数字时加 exact_total=true。深翻页请用上一页返回的 next_after 作为 after。"""
     query = inbox.InboxQuery(**args)
-    items, total = inbox.list_inbox(query)
-    return {"items": [inbox.summary(f) for f in items], "total": total, "page": query.page, "per_page": query.per_page}
+    items, total, next_after = inbox.list_inbox(query)
+    return {
+        "items": [inbox.summary(f) for f in items],
+        "total": total.value,
+        "total_exact": total.exact,
+        "next_after": next_after,
+        "page": query.page,
+        "per_page": query.per_page,
+    }
 
 
 @blp.route(f"/feedback/{ID.format('feedback_id')}", methods=["GET"])

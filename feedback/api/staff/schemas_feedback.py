@@ -41,6 +41,14 @@ class InboxArgs(PageIn):
     order = f.String(
         load_default="newest", validate=validate.OneOf(["newest", "oldest"], error="排序应为 newest 或 oldest")
     )
+    after = f.Integer(
+        validate=validate.Range(min=1, max=2**63 - 1, error="after 应为反映编号"),
+        metadata={"description": "翻页游标：上一页返回的 next_after；给出时忽略 page 的偏移，深翻页也一样快"},
+    )
+    exact_total = f.Boolean(
+        load_default=False,
+        metadata={"description": "true 时精确统计总条数；默认超过 10000 条只答 total=10000、total_exact=false"},
+    )
 
 
 class StaffTagOut(Schema):
@@ -81,6 +89,8 @@ class FeedbackSummary(Schema):
 
 class InboxPage(PageOut):
     items = f.List(f.Nested(FeedbackSummary))
+    total_exact = f.Boolean(metadata={"description": "false 表示超过 total 条（未精确统计，可加 exact_total=true）"})
+    next_after = f.Integer(allow_none=True, metadata={"description": "下一页的 after 游标；没有下一页时为 null"})
 
 
 class StaffMessageOut(Schema):

@@ -7,11 +7,7 @@ the JSON and in both downloads alike.
 
 from __future__ import annotations
 
-import io
 from datetime import date
-from urllib.parse import quote
-
-from flask import Response, send_file
 
 from feedback.api.staff import blp, current_staff, require_roles
 from feedback.api.staff.schemas_summaries import SummaryExcerptsIn, SummaryGenerateIn, SummaryListItemOut, SummaryOut
@@ -22,7 +18,7 @@ from feedback.services.reporting.monthly_facts import parse_month
 from feedback.workflow import ORG_ROLES, READER_ROLES
 
 MONTH = "/summaries/<string:month>"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = exports.XLSX_MIMETYPE
 
 
 def _month(text: str) -> date:
@@ -37,16 +33,6 @@ def _shown(month: str) -> dict:
     """The stored summary as the current reader may see it."""
     summary = summaries_views.get(_month(month))
     return summaries_views.present(summary, exact=summaries_views.exact_for(current_staff().role))
-
-
-def _download(data: bytes, mimetype: str, month: str, extension: str) -> Response:
-    """Chinese file name for browsers that read ``filename*``, a readable ASCII one for the rest."""
-    response = send_file(io.BytesIO(data), mimetype=mimetype, max_age=0)
-    chinese = quote(f"月度分析-{month}.{extension}")
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"summary-{month}.{extension}\"; filename*=UTF-8''{chinese}"
-    )
-    return response
 
 
 def _file_doc(mimetype: str, description: str) -> dict:
@@ -106,7 +92,7 @@ def set_excerpts(payload, month):
 @blp.doc(**_file_doc(XLSX, "Excel 工作簿：概览、标签趋势、分类统计、新词预警、部门绩效、典型反映"))
 def export_xlsx(month):
     """下载 Excel（多个工作表，中文表头）；隐藏规则与接口相同。"""
-    return _download(exports.to_xlsx(_shown(month)), XLSX, month, "xlsx")
+    return exports.download(_shown(month), "xlsx")
 
 
 @blp.route(f"{MONTH}/export.csv", methods=["GET"])
@@ -114,4 +100,4 @@ def export_xlsx(month):
 @blp.doc(**_file_doc("text/csv", "标签趋势表，UTF-8（带 BOM，Excel 可直接打开）"))
 def export_csv(month):
     """下载标签趋势表 CSV（UTF-8 带 BOM）。"""
-    return _download(exports.to_csv(_shown(month)), "text/csv", month, "csv")
+    return exports.download(_shown(month), "csv")

@@ -9,16 +9,19 @@ Only the department that uploaded a file can attach it, once.
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 
 from feedback.clock import now
 from feedback.documents import DocumentRejected, clean_pdf, is_pdf
-from feedback.errors import PayloadTooLarge, ValidationFailed
+from feedback.errors import NotFound, PayloadTooLarge, ValidationFailed
 from feedback.extensions import db
 from feedback.models import RectificationReport, ReportAttachment, StaffUser
+from feedback.services.handling.actors import Actor
 from feedback.services.intake.uploads import clean_image, run_decode, upload_root, write_atomically
+from feedback.workflow import ORG_ROLES
 
 ACCEPTED = "仅支持 PDF 文件或 JPEG、PNG、WebP、GIF 图片"
 
@@ -77,3 +80,27 @@ def claim(report: RectificationReport, department_id: int, ids: list[str]) -> No
         raise ValidationFailed(errors={"attachments": ["附件不存在、不属于本部门或已被使用，请通过 /uploads 重新上传"]})
     for attachment_id in ids:
         found[attachment_id].report_id = report.id
+
+
+def of_report(report: RectificationReport) -> list[ReportAttachment]:
+    """The files attached to ``report``, in the order the department listed them."""
+    query = select(ReportAttachment).where(ReportAttachment.report_id == report.id)
+    found = {a.id: a for a in db.session.scalars(query)}
+    return [found[i] for i in report.attachments or [] if i in found]
+
+
+def readable(actor: Actor, attachment_id: str) -> tuple[ReportAttachment, Path]:
+    """A report's file for the org department or the department it belongs to; nobody else.
+
+    Anything another department's (or not attached to a report) does not exist for the asker.
+    """
+    attachment = db.session.get(ReportAttachment, attachment_id)
+    if (
+        attachment is None
+        or attachment.report_id is None
+        or not (
+            actor.role in ORG_ROLES or (actor.role == "handler" and attachment.department_id == actor.department_id)
+        )
+    ):
+        raise NotFound("未找到该附件", code="attachment_not_found")
+    return attachment, upload_root() / attachment.storage_name

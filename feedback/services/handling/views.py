@@ -19,11 +19,12 @@ from feedback.clock import now
 from feedback.errors import ValidationFailed
 from feedback.extensions import db
 from feedback.labels import excerpt
-from feedback.models import Assignment, Department, ExtensionRequest, Feedback, Upload
+from feedback.models import Assignment, Department, Event, ExtensionRequest, Feedback, RectificationReport, Upload
 from feedback.services.handling import deadlines
 from feedback.services.handling.actors import Actor
 from feedback.services.paging import paginate
-from feedback.workflow import ASSIGNMENT_STATUS_LABELS, RUNNING_ASSIGNMENT
+from feedback.timeutil import local_date
+from feedback.workflow import ASSIGNMENT_STATUS_LABELS, ASSIGNMENT_TRANSITIONS, RUNNING_ASSIGNMENT
 
 DETAIL_FIELDS = (
     "instructions",
@@ -180,3 +181,41 @@ def list_extensions(status: str, page: int, per_page: int) -> tuple[list[dict[st
     )
     rows, total = paginate(query, page, per_page, scalars=True)
     return [extension_item(r) for r in rows], total
+
+
+# Events of an assignment that are not a transition of it: what the system did to its deadline.
+SYSTEM_EVENT_LABELS = {"deadline_corrected": "办理期限校正", "overdue": "超期，列入督办", "tongbao": "超期，列入通报"}
+
+
+def assignment_history(assignment: Assignment) -> list[dict[str, Any]]:
+    """The assignment's own record, oldest first, by day only: what was done and why.
+
+    Only events of this assignment: never the feedback's messages or anything about the reporter.
+    """
+    rows = db.session.scalars(select(Event).where(Event.assignment_id == assignment.id).order_by(Event.id))
+    history = [{"on": local_date(assignment.assigned_at), "label": "交办", "reason": assignment.instructions}]
+    for event in rows:
+        transition = ASSIGNMENT_TRANSITIONS.get(event.action)
+        label = transition.label if transition else SYSTEM_EVENT_LABELS.get(event.action)
+        if label is None:
+            continue
+        data = event.data or {}
+        if event.action == "request_extension":
+            label = f"申请延期 {data.get('days')} 个工作日"
+        elif event.action == "decide_extension":
+            label = "同意延期" if data.get("approved") else "不同意延期"
+        elif event.action == "report_upward":
+            label = f"已向{data.get('reported_to')}反映"
+        history.append({"on": local_date(event.created_at), "label": label, "reason": event.reason})
+    return history
+
+
+def list_reports(verdict: str, page: int, per_page: int) -> tuple[list[RectificationReport], int]:
+    """Rectification reports with this verdict: pending ones oldest first, decided ones newest first."""
+    order = (
+        (RectificationReport.submitted_at, RectificationReport.id)
+        if verdict == "pending"
+        else (RectificationReport.verified_at.desc(), RectificationReport.id.desc())
+    )
+    query = select(RectificationReport).where(RectificationReport.verdict == verdict).order_by(*order)
+    return paginate(query, page, per_page, scalars=True)

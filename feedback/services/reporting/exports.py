@@ -17,12 +17,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+from urllib.parse import quote
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from flask import Response, send_file
 
 from feedback.timeutil import local_date
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIMETYPE = "text/csv"
 HIDDEN = "*"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HIDDEN_NOTE = "* 表示为保护反映人匿名而隐藏的数字（小于 5 的单元格及其补充隐藏单元格）"
@@ -148,6 +154,8 @@ def _excerpts(view: dict) -> list[list]:
 
 
 def _sheet(book: Workbook, title: str, rows: Iterable[list], widths: dict[str, int]) -> None:
+    from openpyxl.styles import Font
+
     sheet = book.create_sheet(title)
     for row in rows:
         sheet.append(row)
@@ -161,6 +169,8 @@ def _sheet(book: Workbook, title: str, rows: Iterable[list], widths: dict[str, i
 
 
 def to_xlsx(view: dict) -> bytes:
+    from openpyxl import Workbook  # 30 MB with numpy: loaded by the first download, not by every worker
+
     book = Workbook()
     book.remove(book.active)
     headers, rows = tag_rows(view)
@@ -188,3 +198,18 @@ def to_csv(view: dict) -> bytes:
     writer.writerow(headers)
     writer.writerows([_csv_text(v) for v in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")
+
+
+def download(view: dict, extension: str) -> Response:
+    """The summary as a file to save (``xlsx`` or ``csv``), for the API and the console alike.
+
+    Chinese file name for browsers that read ``filename*``, a readable ASCII one for the rest.
+    """
+    data, mimetype = (to_xlsx(view), XLSX_MIMETYPE) if extension == "xlsx" else (to_csv(view), CSV_MIMETYPE)
+    month = view["month"]
+    response = send_file(io.BytesIO(data), mimetype=mimetype, max_age=0)
+    chinese = quote(f"月度分析-{month}.{extension}")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"summary-{month}.{extension}\"; filename*=UTF-8''{chinese}"
+    )
+    return response

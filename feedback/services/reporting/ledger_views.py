@@ -10,10 +10,12 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from feedback.calendar import CalendarOutOfRange
 from feedback.errors import NotFound, ValidationFailed
 from feedback.extensions import db
 from feedback.models import ObservationPoint, StaffUser
 from feedback.models.ledger import LEDGER_COUNTS, LedgerEntry
+from feedback.services.handling import deadlines
 from feedback.services.reporting.ledger import (
     COUNT_LABELS,
     Period,
@@ -101,6 +103,26 @@ def point_days(point: ObservationPoint, period: Period) -> dict[str, Any]:
         "missing_days": missing,
         "totals": {n: sum(getattr(e, n) for e in entries) for n in LEDGER_COUNTS},
     }
+
+
+DAY_KINDS = {"workday": "工作日", "rest": "休息日", "holiday": "节假日", "makeup": "调休上班"}
+
+
+def day_kinds(period: Period) -> dict[date, str]:
+    """What each day of ``period`` is on the working calendar the missing-day rule uses.
+
+    "holiday" is a weekday off (法定节假日 or its bridge days), "makeup" a weekend worked (调休上班);
+    both come from the official schedule, or the statutory rules in a year without one (provisional).
+    """
+    calendar = deadlines.work_calendar()
+    kinds = {}
+    try:
+        for day in period.days():
+            work, weekend = calendar.is_workday(day), day.weekday() >= 5
+            kinds[day] = ("makeup" if weekend else "workday") if work else ("rest" if weekend else "holiday")
+    except CalendarOutOfRange as exc:
+        raise ValidationFailed(errors={"month": [f"{exc}，请选择 {exc.first_year} 年以后的时间"]}) from None
+    return kinds
 
 
 # ---------------------------------------------------------------------------------------- statistics

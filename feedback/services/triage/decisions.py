@@ -56,7 +56,16 @@ def retag(actor: Actor, feedback: Feedback, codes: list[str], note: str | None) 
     move_feedback(feedback, "retag", actor, reason=note, visible=False, data=data)
 
 
+REASON_MAX = 2000  # the reporter reads the reason; the staff API checks the same (ReasonIn)
+
+
+def check_reason(reason: str) -> None:
+    if not reason.strip() or len(reason) > REASON_MAX:
+        raise ValidationFailed(f"不予受理的理由不能为空，且不超过 {REASON_MAX} 个字")
+
+
 def reject(actor: Actor, feedback: Feedback, reason: str) -> None:
+    check_reason(reason)
     move_feedback(feedback, "reject", actor, reason=reason, data={"reporter_note": reason})
     feedback.closed_at = now()  # handling ended: the retention period runs from here
 

@@ -24,7 +24,7 @@ from feedback.models import (
 )
 from feedback.services.handling import views
 from feedback.services.handling.actors import Actor
-from feedback.services.paging import paginate
+from feedback.services.paging import Total, count_capped
 from feedback.timeutil import local_date
 from feedback.workflow import (
     FEEDBACK_STATUS_LABELS,
@@ -46,6 +46,10 @@ class InboxQuery:
     order: str = "newest"
     page: int = 1
     per_page: int = 20
+    # Keyset paging: the page after the feedback with this id (in the chosen order), instead of an
+    # OFFSET that reads and throws away every earlier row. ``page`` is then only the page's number.
+    after: int | None = None
+    exact_total: bool = False
 
 
 def _filtered(query: InboxQuery) -> Select:
@@ -75,10 +79,21 @@ def _filtered(query: InboxQuery) -> Select:
     return stmt
 
 
-def list_inbox(query: InboxQuery) -> tuple[list[Feedback], int]:
-    order = Feedback.id.asc() if query.order == "oldest" else Feedback.id.desc()
-    stmt = _filtered(query).order_by(order).options(selectinload(Feedback.tags), selectinload(Feedback.point))
-    return paginate(stmt, query.page, query.per_page, scalars=True)
+def list_inbox(query: InboxQuery) -> tuple[list[Feedback], Total, int | None]:
+    """One page of the inbox, its total (exact up to ``COUNT_CAP``, then "1 万+" unless asked) and
+    the ``after`` of the next page (None on the last page)."""
+    oldest = query.order == "oldest"
+    filtered = _filtered(query)
+    stmt = filtered.order_by(Feedback.id.asc() if oldest else Feedback.id.desc())
+    if query.after is not None:
+        stmt = stmt.where(Feedback.id > query.after if oldest else Feedback.id < query.after)
+    else:
+        stmt = stmt.offset((query.page - 1) * query.per_page)
+    stmt = stmt.limit(query.per_page + 1).options(selectinload(Feedback.tags), selectinload(Feedback.point))
+    rows = list(db.session.scalars(stmt))
+    items = rows[: query.per_page]
+    next_after = items[-1].id if len(rows) > query.per_page else None
+    return items, count_capped(filtered, exact=query.exact_total), next_after
 
 
 def visible_feedback(actor: Actor, feedback_id: int) -> Feedback:
