@@ -75,7 +75,7 @@ def test_a_word_from_a_single_source_is_not_learned(rules):
     examples = tag_train.examples_from_records(records(rows), rules.taxonomy)
     model = tag_train.fit(rules.taxonomy, examples, tag_train.vectorise(rules, examples))
     names = {name for weights in model.tags.values() for name in weights.weights}
-    assert "w:观众" in names  # five sources
+    assert "c:观众" in names  # five sources
     assert not any("磨洋工" in name for name in names)  # one source: memorising
 
 
