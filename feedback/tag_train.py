@@ -139,7 +139,7 @@ def fit(
     for tag in taxonomy.tags:
         keep = [i for i, e in enumerate(examples) if tag.code not in e.unsure]
         y = [int(tag.code in examples[i].labels) for i in keep]
-        if not 0 < sum(y) < len(y):
+        if not names or not 0 < sum(y) < len(y):
             continue  # nothing to learn from: the rules alone decide this tag
         clf = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=1000)
         clf.fit(matrix[keep], y)
