@@ -484,6 +484,10 @@ class Tagger:
 
         return factor
 
+    def words(self, text: str) -> list[str]:
+        """jieba's words of the text as the rules see it (folded, quotes and 《titles》 dropped)."""
+        return list(_Text(text, self._tok()).tokens)
+
     def segment(self, text: str) -> list[str]:
         """Search-mode tokens of the folded text, for full-text indexing (and for queries)."""
         return [w for w in self._tok().cut_for_search(normalise(text)) if _WORD_RE.search(w)]
