@@ -305,6 +305,9 @@ class Tagger:
             groups = self._groups[id(rule)]
             for i in frozenset().union(*groups) & token_ids:
                 self._token_rules.setdefault(i, []).append(groups)
+        for m in (*mods.mention_cues, *mods.contrast_cues):
+            if m.token is not None:  # a cue is looked for whenever its characters are in the text
+                self._token_rules.setdefault(self._matchers.index[id(m)], []).append(())
         self._token_ids = token_ids
 
     def share_tokenizer(self, other: Tagger) -> None:
