@@ -54,3 +54,27 @@ def test_other_roles_are_refused_in_chinese(client, db):
     page = client.get("/console/system")
     assert page.status_code == 403 and "只有系统管理员可以查看系统状态" in page.get_data(as_text=True)
     assert 'href="/console/system"' not in client.get("/console/").get_data(as_text=True)
+
+
+def test_admin_pages_through_the_run_history_of_one_job(client, db):
+    for n in range(25):
+        db.session.add(
+            JobRun(
+                job_id="outbox-sender" if n % 2 else "deadline-watch",
+                holder="web-1:42",
+                started_at=datetime(2026, 12, 4, 8, n, tzinfo=CHINA),
+                finished_at=datetime(2026, 12, 4, 8, n, tzinfo=CHINA),
+                outcome="success",
+                counts={"sent": n},
+                error=None,
+                attempt=1,
+            )
+        )
+    db.session.commit()
+    log_in(client, db, "it-admin", "admin")
+    html = client.get("/console/system").get_data(as_text=True)
+    assert "运行记录" in html and "共 25 条，第 1 / 2 页" in html and "sent 24" in html and "web-1:42" in html
+    only = client.get("/console/system?job=outbox-sender").get_data(as_text=True).split('id="runs-heading"')[1]
+    assert "共 12 条" in only and "sent 23" in only and "sent 24" not in only
+    second = client.get("/console/system?page=2").get_data(as_text=True)
+    assert "第 2 / 2 页" in second and "sent 0<" in second

@@ -119,6 +119,16 @@ def reset_password_command(username: str, password: str | None) -> None:
     click.echo(f"已重设账号 {user.username} 的密码，登录失败限制已解除，原有登录已失效")
 
 
+@users_group.command("unlock")
+@click.argument("username")
+@with_appcontext
+@_one_commit
+def unlock_command(username: str) -> None:
+    """解除账号的登录锁定（连续输错密码后），密码不变。"""
+    user = staff_auth.unlock_user(username)
+    click.echo(f"已解除账号 {user.username} 的登录锁定")
+
+
 def _status(user: StaffUser) -> str:
     return "正常" if user.active else "已停用"
 

@@ -1,13 +1,13 @@
-"""系统状态 (admin): where the holiday data comes from, and the scheduled jobs' last runs."""
+"""系统状态 (admin): where the holiday data comes from, the scheduled jobs' last runs and their run history."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import g, render_template
+from flask import g, render_template, request
 
 from feedback.clock import now
-from feedback.console import bp
+from feedback.console import bp, pages
 from feedback.errors import Forbidden
 from feedback.jobs import runner
 from feedback.labels import JOB_OUTCOME_LABELS
@@ -49,9 +49,18 @@ def system():
         }
         for row in runner.schedule_status()
     ]
+    # The run history (GET /api/staff/v1/jobs/runs), newest first, optionally of one job.
+    job_id = request.args.get("job", "")
+    job_id = job_id if job_id in {job["id"] for job in jobs} else ""
+    paging = pages.paging()
+    runs, runs_total = runner.list_runs(job_id or None, paging.page, paging.per_page)
     return render_template(
         "console/system.html",
         calendar=provisional.status(local_date(now())),
         jobs=jobs,
         warning_days=provisional.COVERAGE_WARNING_DAYS,
+        runs=[{"job_id": run.job_id, "holder": run.holder, **(_run(run) or {})} for run in runs],
+        runs_total=runs_total,
+        paging=paging,
+        job_id=job_id,
     )

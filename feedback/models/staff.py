@@ -28,6 +28,8 @@ class StaffUser(db.Model):
     # Login failures are counted in the rate-limit store (services/admin/staff_throttle.py), not here:
     # a lock on the account row was a switch any stranger could flip.
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an admin lifts the login brakes; part of the counters' keys, so older failures stop counting.
+    unlocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department | None] = relationship()

@@ -1,7 +1,7 @@
 """notice reads: who has read which notice in the console
 
 Revision ID: 4ce572ae74a0
-Revises: 320d0ffef76c
+Revises: 6c1a9e2f7b30
 Create Date: 2026-12-05 14:01:30.946758
 
 The console's 我的通知 lists the notices addressed to a user's unit; a row here says that one staff
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4ce572ae74a0'
-down_revision = '320d0ffef76c'
+down_revision = '6c1a9e2f7b30'
 branch_labels = None
 depends_on = None
 

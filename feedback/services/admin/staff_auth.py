@@ -37,6 +37,7 @@ from feedback.extensions import db
 from feedback.models import Department, ObservationPoint, StaffSession, StaffUser
 from feedback.models.base import utcnow
 from feedback.services.admin import staff_throttle
+from feedback.services.paging import paginate
 from feedback.workflow import STAFF_ROLES
 
 # Sliding the idle deadline at most once a minute spares a write on every request.
@@ -155,18 +156,18 @@ def _binding(
     if role not in ("handler", "liaison") and (department_code or point_code):
         raise _invalid(
             "department" if department_code else "point",
-            f"{ROLE_LABELS[role]}不绑定部门或观测点，请去掉 --department/--point",
+            f"{ROLE_LABELS[role]}不绑定部门或观测点，请不要填写部门或观测点",
         )
     department = point = None
     if role == "handler":
         if not department_code:
-            raise _invalid("department", "职能部门办理人员必须绑定一个部门（--department 部门代码）")
+            raise _invalid("department", "职能部门办理人员必须绑定一个部门")
         department = db.session.scalar(select(Department).where(Department.code == department_code))
         if department is None or not department.active:
             raise _invalid("department", f"部门 {department_code} 不存在或已停用")
     if role == "liaison":
         if not point_code:
-            raise _invalid("point", "观测点联络员必须绑定一个观测点（--point 观测点代码）")
+            raise _invalid("point", "观测点联络员必须绑定一个观测点")
         point = db.session.scalar(select(ObservationPoint).where(ObservationPoint.code == point_code))
         if point is None or not point.active:
             raise _invalid("point", f"观测点 {point_code} 不存在或已停用")
@@ -224,9 +225,14 @@ def _revoke_all(user: StaffUser) -> None:
     )
 
 
-def disable_user(username: str) -> StaffUser:
-    """Disabling also ends every open session at once, not at the next idle timeout."""
+def disable_user(username: str, by: StaffUser | None = None) -> StaffUser:
+    """Disabling also ends every open session at once, not at the next idle timeout.
+
+    ``by`` is the admin doing it from the console, who may not disable their own account (and be
+    left with no way back in)."""
     user = get_user(username)
+    if by is not None and by.id == user.id:
+        raise Conflict("不能停用自己正在使用的账号", code="cannot_disable_self")
     user.active = False
     _revoke_all(user)
     db.session.flush()
@@ -238,6 +244,40 @@ def enable_user(username: str) -> StaffUser:
     user.active = True
     db.session.flush()
     return user
+
+
+def lock_epoch(user: StaffUser) -> str:
+    """What the login failure counters are keyed with: a new password or an unlock starts them afresh."""
+    unlocked = user.unlocked_at.isoformat() if user.unlocked_at else ""
+    return f"{user.password_hash}\0{unlocked}"
+
+
+def unlock_user(username: str) -> StaffUser:
+    """Lift every login brake on the account (all clients) after a lockout; the password stays the same."""
+    user = get_user(username)
+    user.unlocked_at = utcnow()
+    db.session.flush()
+    return user
+
+
+# Letters and digits that cannot be misread when copied from a screen or a note (no 0/O, 1/l/I).
+_READABLE_LOWER = "abcdefghijkmnpqrstuvwxyz"
+_READABLE_UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+_READABLE_DIGITS = "23456789"
+
+
+def generate_password() -> str:
+    """A random password that passes the policy, in four groups of four (e.g. ``Kq7m-Xr4p-Tz9w-Hb3c``)."""
+    alphabet = _READABLE_LOWER + _READABLE_UPPER + _READABLE_DIGITS
+    while True:
+        groups = ["".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4)]
+        password = "-".join(groups)
+        if any(c in _READABLE_UPPER for c in password) and any(c in _READABLE_DIGITS for c in password):
+            try:
+                check_password_policy(password)
+            except ValidationFailed:
+                continue
+            return password
 
 
 def reset_password(username: str, password: str) -> StaffUser:
@@ -253,7 +293,7 @@ def reset_password(username: str, password: str) -> StaffUser:
 def change_own_password(user: StaffUser, current_password: str, new_password: str, keep_token: str) -> None:
     """The user proves the current password (braked like a login), then every other session ends."""
     hasher = _hasher()
-    attempt = staff_throttle.attempt_for(user.username, user.password_hash)
+    attempt = staff_throttle.attempt_for(user.username, lock_epoch(user))
     staff_throttle.check(attempt)
     if not _verify(hasher, user.password_hash, current_password):
         locked = staff_throttle.failed(attempt)
@@ -282,6 +322,16 @@ def change_own_password(user: StaffUser, current_password: str, new_password: st
 
 def list_users() -> list[StaffUser]:
     return list(db.session.scalars(select(StaffUser).order_by(StaffUser.role, StaffUser.username)))
+
+
+def list_users_page(role: str | None, active: bool | None, page: int, per_page: int) -> tuple[list[StaffUser], int]:
+    """One page of accounts by role then username, optionally of one role and/or only (in)active ones."""
+    query = select(StaffUser).order_by(StaffUser.role, StaffUser.username)
+    if role:
+        query = query.where(StaffUser.role == role)
+    if active is not None:
+        query = query.where(StaffUser.active.is_(active))
+    return paginate(query, page, per_page, scalars=True)
 
 
 # ---------------------------------------------------------------- login and sessions
@@ -317,7 +367,7 @@ def login(username: str, password: str) -> IssuedStaffToken:
     now = utcnow()
     hasher = _hasher()
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == normalise_username(username)))
-    attempt = staff_throttle.attempt_for(normalise_username(username), user.password_hash if user else None)
+    attempt = staff_throttle.attempt_for(normalise_username(username), lock_epoch(user) if user else None)
     staff_throttle.check(attempt)
     if not _verify(hasher, user.password_hash if user else _dummy_hash(hasher), password) or user is None:
         raise staff_throttle.failed(attempt) or _bad_credentials()

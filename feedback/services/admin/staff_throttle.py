@@ -11,8 +11,9 @@
 
 Counters live in the rate-limit store (``feedback.rate_limits``), keyed by hashes; they count
 usernames whether or not an account exists, so locked and unknown usernames answer alike.
-A username's counters are keyed with a digest of its current password hash, so a new
-password (``flask users reset-password``) lifts every lock on it at once.
+A username's counters are keyed with a digest of its current password hash and of the moment an
+admin last unlocked it (``staff_auth.lock_epoch``), so a new password (``flask users reset-password``)
+or an unlock (``flask users unlock``, the console's 解除锁定) lifts every lock on it at once.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ class Attempt:
         return ("staff-fail-pair", self.username_key + "/" + self.client_key)
 
 
-def attempt_for(username: str, password_hash: str | None) -> Attempt:
-    epoch = hashlib.sha256(password_hash.encode()).hexdigest()[:12] if password_hash else ""
+def attempt_for(username: str, lock_epoch: str | None) -> Attempt:
+    """``lock_epoch`` changes when the account's locks must lift (new password, admin unlock); None if no account."""
+    epoch = hashlib.sha256(lock_epoch.encode()).hexdigest()[:12] if lock_epoch else ""
     return Attempt(
         username_key=hashed("staff-user", f"{username}\0{epoch}"), client_key=hashed("staff-client", client_address())
     )

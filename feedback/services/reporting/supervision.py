@@ -46,8 +46,10 @@ def _item(supervision: Supervision, assignment: Assignment, department: Departme
     }
 
 
-def list_supervisions(level: str | None, open_only: bool, page: int, per_page: int) -> tuple[list[dict], int]:
-    """督办/通报 items with their assignment and department, newest first."""
+def list_supervisions(
+    level: str | None, open_only: bool, page: int, per_page: int, department_code: str | None = None
+) -> tuple[list[dict], int]:
+    """督办/通报 items with their assignment and department, newest first; optionally of one department."""
     query = (
         select(Supervision, Assignment, Department)
         .join(Assignment, Assignment.id == Supervision.assignment_id)
@@ -57,5 +59,7 @@ def list_supervisions(level: str | None, open_only: bool, page: int, per_page: i
         query = query.where(Supervision.level == level)
     if open_only:
         query = query.where(Supervision.resolved_at.is_(None))
+    if department_code:
+        query = query.where(Department.code == department_code)
     rows, total = paginate(query.order_by(Supervision.created_at.desc(), Supervision.id.desc()), page, per_page)
     return [_item(*row) for row in rows], total
