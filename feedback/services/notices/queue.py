@@ -23,6 +23,10 @@ from feedback.timeutil import day_start
 SUBJECT_MAX = 200
 
 
+# Notices that report something a reporter did: every moment stored about them is the day only.
+REPORTER_STEP_KINDS = frozenset({"reporter_answered", "rated_unsatisfied"})
+
+
 def enqueue(
     *,
     kind: str,
@@ -45,7 +49,7 @@ def enqueue(
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None:
         return None
     recipient = recipient_for(kind, department_id, point_id)
-    moment = day_start(now()) if reporter_step else now()
+    moment = day_start(now()) if reporter_step or kind in REPORTER_STEP_KINDS else now()
     new_id = insert_if_absent(
         OutboxMessage,
         {
