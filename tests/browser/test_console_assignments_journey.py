@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from feedback.models import RectificationReport
 from feedback.services.admin.staff_auth import create_user
-from tests.browser.test_console_accessibility import serious_violations
 from tests.conftest import STAFF_TEST_PASSWORD
 from tests.support.api import WEDNESDAY_0930 as WED
 from tests.support.api import frozen, route, submit
+from tests.support.axe import serious_violations
 from tests.test_report_attachments import pdf_bytes
 
 
