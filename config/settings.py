@@ -106,6 +106,8 @@ class BaseSettings:
     RETENTION_JOB_RUN_DAYS = 90
 
     # Notifications (routing in config/notifications.yaml)
+    # Where staff open the console; every notice links to its page under this address.
+    CONSOLE_BASE_URL = "http://127.0.0.1:5000"
     NOTIFICATIONS_PATH = str(CONFIG_DIR / "notifications.yaml")
     SMTP_HOST = "localhost"
     SMTP_PORT = 25
@@ -194,6 +196,7 @@ ENV_OVERRIDES = {
     "RATE_LIMIT_STAFF_LOGIN": "RATE_LIMIT_STAFF_LOGIN",
     "RETENTION_DAYS": "RETENTION_DAYS",
     "NOTIFICATIONS_PATH": "NOTIFICATIONS_PATH",
+    "CONSOLE_BASE_URL": "CONSOLE_BASE_URL",
     "DEADLINES": "DEADLINES",
     "SMTP_HOST": "SMTP_HOST",
     "SMTP_PORT": "SMTP_PORT",

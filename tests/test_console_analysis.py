@@ -5,37 +5,20 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
 
-from feedback.services.intake.submit import submit_feedback
-from feedback.services.reporting import summaries
 from tests.support.api import STAFF, ok
 from tests.support.console import console_client
+from tests.support.monthly import store_september
 from tests.support.tables import data_block, tables
-
-CHINA = ZoneInfo("Asia/Shanghai")
-MEETING = "县里的秸秆焚烧会议要求每个街道书记都去陪会，我们街道根本没有庄稼地，一个月被叫去三次。"
-FORMS = "省统计局的报表系统每月要求乡镇重复填报同一批数据，报表台账越来越多，干部天天加班填表。"
-CHECKINS = "各种政务APP每天都要打卡签到，工作群里还要接龙截图留痕，一天要花一个小时应付。"
 
 
 @pytest.fixture
 def september(app, db, seeded):
     """A stored September 2026: 7 at GC01 and 1 each at GC02 and GC03, so a leader's point cells hide."""
-    clock = app.extensions["clock"]
-    plan = [(MEETING, "GC01", "village")] * 4 + [(FORMS, "GC01", "township")] * 3
-    plan += [(CHECKINS, "GC02", "village"), (FORMS, "GC03", "community")]
-    for day, (content, point, level) in enumerate(plan, start=1):
-        clock.freeze(datetime(2026, 9, day, 10, tzinfo=CHINA))
-        submit_feedback("test", {"kind": "problem", "content": content, "point_code": point, "unit_level": level})
-        db.session.commit()
-    clock.freeze(datetime(2026, 10, 9, 10, tzinfo=CHINA))
-    summaries.generate(date(2026, 9, 1))
-    db.session.commit()
+    store_september(app, db)
 
 
 def api_summary(client, staff_login, role):

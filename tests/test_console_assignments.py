@@ -18,7 +18,8 @@ from feedback.models import Assignment, ExtensionRequest, RectificationReport, R
 from tests.support.api import FORMS, MEETING, frozen, route, submit
 from tests.support.api import WEDNESDAY_0930 as WED
 from tests.support.console import console_client
-from tests.test_report_attachments import pdf_bytes
+from tests.support.console_pages import page, post, text
+from tests.support.documents import pdf_bytes
 
 CONTACT_PHONE = "13912345678"
 
@@ -50,23 +51,6 @@ def two(app, db, seeded, client, mp_login, clock):
     wb, tj_coop = route(db, meeting, "city-wb", ("city-tj",))
     (tj,) = route(db, forms, "city-tj")
     return {"wb": wb, "tj_coop": tj_coop, "tj": tj}
-
-
-def page(client, url, status=200):
-    reply = client.get(url)
-    assert reply.status_code == status, reply.get_data(as_text=True)[:500]
-    return reply.get_data(as_text=True)
-
-
-def post(client, url, data=None, status=302, **kwargs):
-    reply = client.post(url, data={"csrf_token": client.csrf, **(data or {})}, **kwargs)
-    assert reply.status_code == status, reply.get_data(as_text=True)[:800]
-    return reply
-
-
-def text(html: str) -> str:
-    """The page's visible words on one line (tags dropped), to read sentences across markup."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def test_a_handler_sees_only_the_departments_assignments_with_lights_in_words(app, db, two):
@@ -115,6 +99,8 @@ def test_handler_pages_show_dates_only_and_no_contact(app, db, two):
     for hidden in (CONTACT_PHONE, "王", "09:30", "01:30", "openid"):
         assert hidden not in text(html), hidden
     assert not re.search(r"\d{2}:\d{2}", text(html))  # no time of day anywhere
+    listing = text(page(wb, "/console/my-assignments"))
+    assert CONTACT_PHONE not in listing and not re.search(r"\d{2}:\d{2}", listing)
 
 
 def test_acknowledge_return_and_extension_by_form(app, db, two):
@@ -254,3 +240,18 @@ def test_report_files_reach_only_the_org_department_and_the_department(app, db, 
         console_client(app, db, "viewer"),
     ):
         assert other.get(files[0]).status_code == 404
+
+
+def test_a_provisional_due_day_is_marked_in_words(app, db, seeded, client, mp_login, tmp_path):
+    """Assigned 2026-12-17: 15 working days reach into 2027, which has no official schedule here."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    app.config["HOLIDAYS_PATH"] = str(tmp_path / "holidays.yaml")  # absent: statutory holidays only
+    frozen(app, datetime(2026, 12, 17, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+    _, fid = submit(client, mp_login())
+    (assignment_id,) = route(db, fid, "city-wb")
+    wb = console_client(app, db, "handler", department_code="city-wb")
+    for url in ("/console/my-assignments", f"/console/assignments/{assignment_id}"):
+        html = page(wb, url)
+        assert "暂定</span>" in html and "期限暂按法定节假日计算，国务院办公厅公布安排后自动校正" in html

@@ -222,3 +222,31 @@ def test_a_handler_sees_the_department_view_of_their_own_feedback_only(app, db, 
     assert wb.get(f"/console/feedback/{elsewhere}").status_code == 404
     assert post(wb, fid, "reject", reason="x").status_code == 403
     assert db.session.get(Feedback, fid).status == "needs_info"
+
+
+def test_escalation_goes_to_a_municipal_department_only(app, db, cadre, clock):
+    _, fid = cadre()
+    triage = console_client(app, db, "triage")
+    reply = post(triage, fid, "route", path="escalate", municipal="嵩阳市城关区委办公室")
+    assert reply.status_code == 422 and "未找到部门" in reply.get_data(as_text=True)
+    reply = post(triage, fid, "route", path="escalate", municipal="新华区委办公室")
+    assert reply.status_code == 422 and "转市直部门上报时，承办部门须为市级部门" in reply.get_data(as_text=True)
+    assert post(triage, fid, "route", path="escalate", municipal=WB).status_code == 302
+    (assignment,) = db.session.scalars(select(Assignment)).all()
+    assert (assignment.department.code, assignment.path) == ("city-wb", "escalate")
+    assert "转市直部门向上反映" in page(triage, fid)
+
+
+def test_a_name_two_departments_share_asks_for_the_code(app, db, cadre, clock):
+    from feedback.models import Department
+
+    db.session.add(Department(code="city-wb-2", name=WB, level="city", active=True))
+    db.session.commit()
+    _, fid = cadre()
+    triage = console_client(app, db, "triage")
+    reply = post(triage, fid, "route", path="direct", primary=WB)
+    assert reply.status_code == 422 and f"有多个部门名为“{WB}”，请改填部门代码：city-wb、city-wb-2" in reply.get_data(
+        as_text=True
+    )
+    assert post(triage, fid, "route", path="direct", primary="city-wb-2").status_code == 302
+    assert db.session.scalar(select(Assignment)).department.code == "city-wb-2"

@@ -11,6 +11,7 @@ import re
 import pytest
 
 from feedback.services.admin.staff_auth import find_user
+from feedback.services.notices import deadline_watch
 from feedback.services.reporting import ledger
 from tests.support.api import STAFF, WEDNESDAY_0930, frozen, ok
 from tests.support.console import console_client
@@ -69,14 +70,19 @@ def test_org_queues_and_board_match_the_lists_behind_them(app, db, busy, client,
     assert counts["超期交办单"][0] == api_total(client, headers, state="overdue")
 
 
-def test_board_numbers_link_to_the_lists_behind_them(app, db, busy):
+def test_each_number_opens_the_list_it_counts(app, db, busy):
     triage = console_client(app, db, "triage")
     html = triage.get("/console/").get_data(as_text=True)
-    link = re.search(r'<a href="(/console/assignments\?[^"]*due_state=overdue[^"]*)">1</a>', html).group(1)
-    listed = triage.get(link.replace("&amp;", "&")).get_data(as_text=True)
-    assert "共 1 条" in listed and "超期" in listed
-    assert counts_of(html)["超期交办单"][1] == "/console/assignments?due_state=overdue"
-    assert counts_of(html)["待审批延期"][1] == "/console/extensions"
+    for label, (number, link) in counts_of(html).items():
+        assert link, label
+        assert f"共 {number} 条" in triage.get(link).get_data(as_text=True), label
+    row = re.search(r'<th scope="row">嵩阳市委办公室</th>(.*?)</tr>', html, re.S).group(1)
+    links = re.findall(r'<a href="([^"]+)">(\d+)</a>', row)
+    # 待签收, 正常, 临期, 超期 open the assignment list; 督办 stays text until the 督办通报 page exists
+    assert len(links) == 4 and "level=duban" not in row
+    for link, number in links:
+        listed = triage.get(link.replace("&amp;", "&")).get_data(as_text=True)
+        assert "department=city-wb" in link and f"共 {number} 条" in listed, link
 
 
 def test_viewer_reads_the_same_page_without_actions(app, db, busy):
@@ -108,3 +114,34 @@ def test_liaison_sees_todays_ledger(app, db, seeded):
     db.session.commit()
     html = liaison.get("/console/").get_data(as_text=True)
     assert "已登记" in html and "没有漏登" in html
+
+
+def test_the_staff_api_answers_the_same_numbers(app, db, busy, client, staff_login):
+    html = console_client(app, db, "viewer").get("/console/").get_data(as_text=True)
+    body = ok(client.get(f"{STAFF}/dashboard", headers=staff_login("viewer")))
+    assert body["queues"] == {
+        "submitted": 2,
+        "needs_info": 1,
+        "in_consultation": 1,
+        "extensions": 1,
+        "verifications": 1,
+        "overdue": 1,
+    }
+    wb = next(r for r in body["board"] if r["department"]["code"] == "city-wb")
+    columns = ("pending", "on_time", "due_soon", "overdue", "duban", "tongbao", "returned", "extensions")
+    assert [str(wb[c]) for c in columns] == board_row(html, "嵩阳市委办公室")[:8]
+    fb = next(r for r in body["board"] if r["department"]["code"] == "city-fb")
+    assert fb["flagged"] and fb["returned_twice"] == 1 and body["totals"]["returned"] == 2
+    handler = staff_login("handler", department_code="city-wb")
+    assert client.get(f"{STAFF}/dashboard", headers=handler).status_code == 403
+
+
+def test_a_department_still_late_after_a_week_shows_under_tongbao(app, db, busy, client, staff_login):
+    clock = app.extensions["clock"]
+    clock.advance(days=14)
+    assert deadline_watch.list_for_tongbao(clock.now()) >= 1
+    db.session.commit()
+    html = console_client(app, db, "triage").get("/console/").get_data(as_text=True)
+    wb = board_row(html, "嵩阳市委办公室")
+    assert wb[4:6] == ["1", "1"]  # 督办 and 通报 of the same overdue assignment, both open
+    assert html.index("嵩阳市委办公室") < html.index("嵩阳市人民政府办公室")

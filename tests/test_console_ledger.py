@@ -148,6 +148,8 @@ def test_liaison_registers_a_day_and_sees_it_in_the_api(app, db, client, clock, 
     assert bad.status_code == 422 and "陪会次数（与本点无关的会议）不能多于参会次数" in bad.get_data(as_text=True)
     locked = liaison.post("/console/point/ledger", data={**form, "day": "2026-09-01", "csrf_token": liaison.csrf})
     assert "更早的日期如需更正请联系组织部" in liaison.get(locked.headers["Location"]).get_data(as_text=True)
+    odd = liaison.post("/console/point/ledger", data={**form, "day": "9月23日", "csrf_token": liaison.csrf})
+    assert "日期格式应为 YYYY-MM-DD" in liaison.get(odd.headers["Location"]).get_data(as_text=True)
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
     page = liaison.get("/console/point/ledger?day=2026-09-22").get_data(as_text=True)

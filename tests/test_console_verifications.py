@@ -17,8 +17,8 @@ from feedback.services.handling import deadlines
 from tests.support.api import MEETING, frozen, route, submit
 from tests.support.api import WEDNESDAY_0930 as WED
 from tests.support.console import console_client
-from tests.test_console_assignments import page, post, text
-from tests.test_report_attachments import pdf_bytes
+from tests.support.console_pages import page, post, text
+from tests.support.documents import pdf_bytes
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from feedback.services.handling import assignments
 from feedback.services.handling.actors import Actor
 from feedback.services.intake.reporter import feedback_by_receipt
 from feedback.services.intake.submit import submit_feedback
+from feedback.services.notices import action_notices
 from feedback.services.triage import decisions as triage
 from feedback.timeutil import CHINA, local_date
 from tests.support.api import MEETING, STAFF, ok, route, timeline
@@ -83,10 +84,14 @@ def watch() -> JobRun:
     return run
 
 
-def queued(db) -> dict[str, date]:
-    """Each queued notice's key, with the (China) day it was queued on."""
+def queued(db, watch_only: bool = True) -> dict[str, date]:
+    """Each queued notice's key, with the (China) day it was queued on: the watch's own notices, or
+    also those that people's actions queue (a new assignment, a send-back: ``action_notices``)."""
     db.session.expire_all()
-    return {m.dedupe_key: local_date(m.created_at) for m in db.session.scalars(select(OutboxMessage))}
+    query = select(OutboxMessage)
+    if watch_only:
+        query = query.where(OutboxMessage.kind.not_in(action_notices.KINDS))
+    return {m.dedupe_key: local_date(m.created_at) for m in db.session.scalars(query)}
 
 
 def supervisions(db, aid: int) -> dict[str, Supervision]:
@@ -116,6 +121,7 @@ def test_each_notice_is_queued_once_on_the_right_working_day_across_month_end_an
             assert {s.resolved_at for s in resolved.values()} == {at(date(2026, 10, 14), 12)}
             (report,) = db.session.get(Assignment, made["x"][2]).reports
             assignments.send_back(TRIAGE, report, "整改不到位，请继续整改")  # running again: 督办 reopens
+            made["report"] = ("", 0, report.id)
             db.session.commit()
 
     for day in days(date(2026, 9, 9), date(2026, 10, 30)):
@@ -125,7 +131,11 @@ def test_each_notice_is_queued_once_on_the_right_working_day_across_month_end_an
 
     x, y, z = (made[k][2] for k in "xyz")
     d = date.fromisoformat
-    assert queued(db) == {
+    assert queued(db, watch_only=False) == {
+        f"assignment:{x}:assigned": d("2026-09-09"),  # each department hears of its assignment that day
+        f"assignment:{y}:assigned": d("2026-09-23"),
+        f"assignment:{z}:assigned": d("2026-09-23"),
+        f"report:{made['report'][2]}:sent_back": d("2026-10-16"),
         f"assignment:{x}:unacknowledged": d("2026-09-11"),  # 1 working day after Wed 09-09
         f"assignment:{x}:due_soon": d("2026-09-28"),  # 2 working days left: 09-29, 09-30 (Mid-Autumn not counted)
         f"assignment:{x}:overdue": d("2026-10-08"),  # first working day after 09-30: National Day skipped
@@ -136,7 +146,7 @@ def test_each_notice_is_queued_once_on_the_right_working_day_across_month_end_an
         f"assignment:{y}:overdue": d("2026-10-22"),
         f"assignment:{y}:duban": d("2026-10-22"),
         f"assignment:{y}:tongbao": d("2026-10-28"),
-    }  # nothing for z, acknowledged and answered in time; nothing twice, though the job ran 156 times
+    }  # no reminder for z, acknowledged and answered in time; nothing twice, though the job ran 156 times
     assert db.session.query(JobRun).filter_by(job_id="deadline-watch", outcome="success").count() == 52 * 3
 
     events = Counter(

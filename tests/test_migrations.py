@@ -66,3 +66,16 @@ def test_reporter_times_written_before_are_coarsened_to_the_day(app, db):
     assert db.session.scalar(select(Message.created_at)) == midnight
     # Compared as SQLAlchemy binds them (SQLite keeps text): the day is still "on or after midnight".
     assert db.session.scalar(select(Feedback.id).where(Feedback.submitted_at >= midnight)) == fid
+
+
+def test_notice_reads_migration_goes_down_and_up_again(app, db):
+    """Migration 4ce572ae74a0: the per-user read state of 我的通知 (nothing to backfill: all start unread)."""
+    import flask_migrate
+    from sqlalchemy import inspect
+
+    db.session.remove()
+    flask_migrate.downgrade(revision="320d0ffef76c")
+    assert "notice_reads" not in inspect(db.engine).get_table_names()
+    flask_migrate.upgrade()
+    columns = {c["name"] for c in inspect(db.engine).get_columns("notice_reads")}
+    assert columns == {"id", "staff_user_id", "outbox_id", "read_at"}

@@ -217,6 +217,36 @@ def test_the_shipped_routing_file_is_a_valid_sample_that_contacts_nobody_real():
     assert urls and all(url.startswith("http://127.0.0.1:") for url in urls)
 
 
+def test_action_notices_reach_the_department_mailbox_and_the_org_robot_with_their_console_links(
+    app, db, delivery, fake_smtp, fake_robot
+):
+    """A new assignment and a return, taken through the services, delivered by the sender job."""
+    from feedback.models import Assignment
+    from feedback.services.handling.actors import Actor
+    from feedback.services.handling.assignments import return_assignment
+    from feedback.services.intake.reporter import feedback_by_receipt
+    from feedback.services.intake.submit import submit_feedback
+    from tests.support.api import MEETING, route
+
+    app.config["CONSOLE_BASE_URL"] = "https://jianfu.example.gov.cn"
+    body, _ = submit_feedback("outbox-test", {"kind": "problem", "content": MEETING})
+    db.session.commit()
+    fid = feedback_by_receipt(body["receipt"]).id
+    (aid,) = route(db, fid, "city-wb")
+    assignment = db.session.get(Assignment, aid)
+    return_assignment(Actor("staff", "handler", None, assignment.department_id), assignment, "不属于本部门职责")
+    db.session.commit()
+
+    assert send().counts == NOTHING | {"claimed": 2, "sent": 2}
+    (mail,) = fake_smtp.received()
+    assert mail["To"] == WB_MAIL and mail["Subject"] == f"【新交办】第 {fid} 号反映交由贵单位主办"
+    assert f"https://jianfu.example.gov.cn/console/assignments/{aid}" in mail.get_content()
+    assert MEETING[:10] not in mail.get_content()  # the complaint itself stays behind the console login
+    (robot,) = fake_robot.delivered
+    assert robot.startswith(f"【退回】嵩阳市委办公室退回了第 {fid} 号反映的交办单\n")
+    assert "理由：不属于本部门职责" in robot and robot.endswith(f"/console/assignments/{aid}")
+
+
 def test_a_refused_mailbox_is_a_failed_delivery_with_a_readable_error(db, delivery, fake_smtp):
     fake_smtp.reject.add(WB_MAIL)
     queue(db, "k:refused")

@@ -1,6 +1,6 @@
 """Files a department attaches to its rectification report: a real upload, checked by content.
 
-PDFs are made with pypdf here (with a script, metadata and an encrypted variant); images come
+PDFs are made with pypdf (tests/support/documents.py: with a script, metadata, or encrypted); images come
 from the camera-like JPEG fixture. The stored files are read back from UPLOAD_DIR.
 """
 
@@ -10,29 +10,13 @@ import io
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader, PdfWriter
-from pypdf.actions import JavaScript
-from pypdf.generic import DictionaryObject, NameObject
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from feedback.models import RectificationReport, ReportAttachment
 from tests.support.api import STAFF, ok, route, submit
 from tests.support.api import WEDNESDAY_0930 as WED
-
-
-def pdf_bytes(*, script: bool = True, password: str | None = None, pages: int = 2) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=200, height=200)
-    if script:
-        writer.add_open_action(JavaScript("app.alert('opened');"))
-        writer.pages[0][NameObject("/AA")] = DictionaryObject({NameObject("/O"): JavaScript("app.alert('page');")})
-        writer.add_metadata({"/Author": "经办人王某", "/Producer": "SpyOffice"})
-    if password:
-        writer.encrypt(password)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+from tests.support.documents import pdf_bytes
 
 
 @pytest.fixture

@@ -87,3 +87,9 @@ def test_environment_strings_are_coerced_once_to_the_type_of_the_default():
 def test_an_environment_value_of_the_wrong_type_stops_start_up(var, value, expected):
     with pytest.raises(SettingsError, match=expected):
         load_settings(environ={"FEEDBACK_ENV": "testing", var: value})
+
+
+def test_console_base_url_defaults_to_the_development_server_and_is_set_from_the_environment():
+    assert load_settings(environ={"FEEDBACK_ENV": "development"})["CONSOLE_BASE_URL"] == "http://127.0.0.1:5000"
+    settings = load_settings(environ={"FEEDBACK_ENV": "testing", "CONSOLE_BASE_URL": "https://jianfu.example.gov.cn"})
+    assert settings["CONSOLE_BASE_URL"] == "https://jianfu.example.gov.cn"

@@ -22,9 +22,4 @@ def init_console(app: Flask) -> None:
     # Flask's signed session cookie carries only one-shot messages ("已签收") to the next page.
     app.config.update(SESSION_COOKIE_NAME="tjf_console_flash", SESSION_COOKIE_SAMESITE="Lax")
     app.config["SESSION_COOKIE_SECURE"] = app.config.get("FEEDBACK_ENV") == "production"
-    # Imported macros (console/_macros.html) see Jinja globals, not context processors' values.
-    from feedback.console.nav import page_url
-    from feedback.console.security import csrf_token
-
-    app.jinja_env.globals.update(page_url=page_url, csrf_token=csrf_token)
     app.register_blueprint(bp)

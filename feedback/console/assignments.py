@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, flash, g, redirect, render_template, request, send_file, url_for
 from marshmallow import Schema, ValidationError
@@ -23,11 +23,14 @@ from feedback.console import bp, pages
 from feedback.errors import AppError, Forbidden, ValidationFailed
 from feedback.extensions import db
 from feedback.labels import KIND_LABELS
-from feedback.models import ASSIGNMENT_STATUSES, Assignment, Department
 from feedback.services.handling import assignments, deadlines, report_attachments, views
 from feedback.services.handling.actors import Actor
+from feedback.services.triage.assigning import active_departments
 from feedback.timeutil import local_date
 from feedback.workflow import ASSIGNMENT_READERS, ASSIGNMENT_STATUS_LABELS, ORG_ROLES
+
+if TYPE_CHECKING:
+    from feedback.models import Assignment
 
 # The deadline light in words (the API's codes), and 待签收 as the fourth choice of the same filter.
 DUE_STATE_LABELS = {"on_time": "正常", "due_soon": "临期", "overdue": "超期"}
@@ -99,7 +102,7 @@ def _filter(paging: pages.Paging) -> views.AssignmentFilter:
         wanted.status = "pending"
     elif due in DUE_STATES:
         wanted.state = due
-    if args.get("status") in ASSIGNMENT_STATUSES:
+    if args.get("status") in ASSIGNMENT_STATUS_LABELS:
         wanted.status = args["status"]
     if g.staff.role != "handler" and args.get("department"):
         wanted.department = args["department"]
@@ -117,7 +120,7 @@ def assignments_list():
         items, total, problem = [], 0, pages.error_text(error)
     else:
         problem = None
-    departments = [] if g.staff.role == "handler" else Department.query.order_by(Department.code).all()
+    departments = [] if g.staff.role == "handler" else active_departments()
     return render_template(
         "console/assignments.html",
         items=items,

@@ -50,7 +50,10 @@ def consultations():
 
 def _render(consultation_id: int, error: AppError | None = None, status: int = 200):
     consultation = meetings.get_consultation(consultation_id)
-    items = [inbox.summary(f) for f in meetings.items_of(consultation)]
+    items = [
+        inbox.summary(f) | {"suggested": ((f.routing_suggestion or {}).get("primary") or {}).get("name", "")}
+        for f in meetings.items_of(consultation)
+    ]
     departments = _departments()
     failed = error is not None
     return render_template(
@@ -60,6 +63,7 @@ def _render(consultation_id: int, error: AppError | None = None, status: int = 2
         items=items,
         pending=[i for i in items if i["status"] == "in_consultation"],
         can_record=g.staff.role in ORG_ROLES and consultation.status == "convened",
+        can_correct=g.staff.role in ORG_ROLES and consultation.status == "held",
         departments=departments,
         participants=[d.name for d in consultation.departments],
         cooperating_fields=COOPERATING_FIELDS,
@@ -112,9 +116,9 @@ def consultation_outcome(consultation_id: int):
             plan.append(
                 {
                     "feedback_id": feedback.id,
-                    "primary": department_code(primary, departments),
+                    "primary": department_code(primary, departments, f"primary-{feedback.id}"),
                     "cooperating": [
-                        department_code(v, departments)
+                        department_code(v, departments, f"primary-{feedback.id}")
                         for v in request.form.getlist(f"cooperating-{feedback.id}")
                         if v.strip()
                     ],
@@ -134,4 +138,27 @@ def consultation_outcome(consultation_id: int):
         return _render(consultation_id, error, error.status)
     db.session.commit()
     flash("会商结果已记录，各条反映已按结果交办", "success")
+    return redirect(url_for("console.consultation_detail", consultation_id=consultation_id))
+
+
+@bp.route("/consultations/<int:consultation_id>/correction", methods=["POST"])
+def consultation_correction(consultation_id: int):
+    """Correct the date, attendees or outcome of a meeting already held, with the reason."""
+    if g.staff.role not in ORG_ROLES:
+        raise Forbidden("只有组织部研判人员可以更正会商记录")
+    consultation = meetings.get_consultation(consultation_id)
+    try:
+        reason = (request.form.get("reason") or "").strip()
+        if not reason:
+            raise ValidationFailed(errors={"reason": ["请填写更正理由"]})
+        outcome = (request.form.get("outcome") or "").strip()
+        if not outcome:
+            raise ValidationFailed(errors={"outcome": ["会商结果不能为空"]})
+        changes = {"held_on": _held_on(), "attendees": _attendees(), "outcome": outcome}
+        meetings.correct_outcome(Actor.staff(g.staff), consultation, changes, reason)
+    except AppError as error:
+        db.session.rollback()
+        return _render(consultation_id, error, error.status)
+    db.session.commit()
+    flash("会商记录已更正，更正前后的内容已记入各条反映的办理记录", "success")
     return redirect(url_for("console.consultation_detail", consultation_id=consultation_id))

@@ -18,7 +18,7 @@ from flask import flash, g, redirect, render_template, request, send_file, url_f
 from werkzeug.datastructures import MultiDict
 
 from feedback.console import bp
-from feedback.console.feedback_text import marked_text, timeline_entry
+from feedback.console.feedback_text import marked_text, rule_evidence, timeline_entry
 from feedback.console.pages import error_text
 from feedback.errors import AppError, Forbidden, NotFound, ValidationFailed
 from feedback.extensions import db
@@ -49,17 +49,19 @@ def _departments() -> list[dict[str, str]]:
     ]
 
 
-def department_code(value: str, departments: list[dict[str, str]]) -> str:
+def department_code(value: str, departments: list[dict[str, str]], field: str = "primary") -> str:
     """What a picker sent (a department's name, or its code) as the code the services take."""
     value = value.strip()
-    for dept in departments:
-        if value in (dept["name"], dept["code"]):
-            return dept["code"]
-    return value  # unknown: the service answers 未找到部门“…”
+    if any(dept["code"] == value for dept in departments):
+        return value
+    named = [dept["code"] for dept in departments if dept["name"] == value]
+    if len(named) > 1:
+        raise ValidationFailed(errors={field: [f"有多个部门名为“{value}”，请改填部门代码：{'、'.join(named)}"]})
+    return named[0] if named else value  # unknown: the service answers 未找到部门“…”
 
 
 def _codes(name: str, departments: list[dict[str, str]]) -> list[str]:
-    return [department_code(v, departments) for v in request.form.getlist(name) if v.strip()]
+    return [department_code(v, departments, name) for v in request.form.getlist(name) if v.strip()]
 
 
 def _assignment_line(line: dict[str, Any]) -> dict[str, Any]:
@@ -89,16 +91,28 @@ def _render(feedback_id: int, failed: str | None = None, error: AppError | None 
     departments = _departments()
     names = {d["code"]: d["name"] for d in departments}
     suggestion = body["routing_suggestion"]
-    matters = suggestions.rule_matters(list(suggestion.get("rules") or [])) if suggestion else {}
     actions = _allowed_actions(feedback.status, g.staff.role)
     can_act = g.staff.role in ORG_ROLES
+    all_tags = decisions.active_tags()
+    fired = []
+    if suggestion:
+        matters = suggestions.rule_matters(list(suggestion.get("rules") or []))
+        tag_names = {t.code: t.name for t in all_tags}
+        fired = [
+            {
+                "code": code,
+                "matter": matters.get(code, code),
+                "evidence": rule_evidence((suggestion.get("matched") or {}).get(code, []), tag_names),
+            }
+            for code in suggestion.get("rules") or []
+        ]
     context = {
         "fb": body,
         "department_only": False,
         "assignments": assignments,
         "pieces": marked_text(body["content"], body["tags"]),
         "suggestion": suggestion,
-        "matters": matters,
+        "fired": fired,
         "path_labels": PATH_LABELS,
         "unit_level": UNIT_LEVELS.get(body["unit_level"] or "", ""),
         "imposer_level": IMPOSER_LEVELS.get(body["imposer_level"] or "", ""),
@@ -107,7 +121,7 @@ def _render(feedback_id: int, failed: str | None = None, error: AppError | None 
         "paused_on": feedback.paused_at,
         "actions": actions,
         "can_act": can_act,
-        "all_tags": decisions.active_tags() if can_act else [],
+        "all_tags": all_tags,
         "departments": departments,
         "city_departments": [d for d in departments if d["level"] == "city"],
         "cooperating_fields": COOPERATING_FIELDS,
@@ -232,7 +246,7 @@ def feedback_route(feedback_id: int):
     def route(actor: Actor, feedback: Any) -> Any:
         instructions = _text("instructions")
         if request.form.get("path") == "escalate":
-            municipal = department_code(_required("municipal", "市直对口部门"), departments)
+            municipal = department_code(_required("municipal", "市直对口部门"), departments, "municipal")
             return assigning.route_escalate(actor, feedback, municipal, instructions)
         primary = department_code(_required("primary", "主办部门"), departments)
         return assigning.route_direct(actor, feedback, primary, _codes("cooperating", departments), instructions)

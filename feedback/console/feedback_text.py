@@ -126,3 +126,17 @@ def timeline_entry(event: Any, departments: dict[str, str]) -> dict[str, Any]:
         "merge_target": data.get("target_id") if event.action == "merge" else None,
         "consultation_id": data.get("consultation_id") if event.action == "convene" else None,
     }
+
+
+def rule_evidence(hits: list[str], tag_names: dict[str, str]) -> str:
+    """A rule's hits ("tag:peihui", "term:陪会") in words: 标签“陪会”、词语“陪会”."""
+    words = []
+    for hit in hits:
+        kind, _, value = hit.partition(":")
+        if kind == "tag":
+            words.append(f"标签“{tag_names.get(value, value)}”")
+        elif kind == "term":
+            words.append(f"词语“{value}”")
+        else:
+            words.append(hit)
+    return "、".join(words)

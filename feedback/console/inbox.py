@@ -13,7 +13,7 @@ from feedback.console.security import safe_next
 from feedback.errors import Forbidden, ValidationFailed
 from feedback.labels import FEEDBACK_STATUS_LABELS, KIND_LABELS
 from feedback.services.handling.actors import Actor
-from feedback.services.triage import bulk, choices_views
+from feedback.services.triage import bulk, choices_views, decisions
 from feedback.services.triage import inbox as inbox_views
 from feedback.workflow import ORG_ROLES, READER_ROLES
 
@@ -94,7 +94,7 @@ def inbox():
         kinds=KIND_LABELS,
         overdue_choices=OVERDUE_CHOICES,
         order_choices=ORDER_CHOICES,
-        tags=choices_views.tags(),
+        tags=decisions.active_tags(),
         points=choices_views.points(),
         can_decide=g.staff.role in ORG_ROLES,
         per_page_choices=pages.PER_PAGE_CHOICES,

@@ -16,10 +16,9 @@ from feedback.api.staff.schemas_ledger import LABELS, LedgerMonthIn, LedgerQuart
 from feedback.console import bp
 from feedback.console.pages import error_text
 from feedback.errors import AppError, Forbidden
-from feedback.models.ledger import LEDGER_COUNTS
 from feedback.services.handling import deadlines
 from feedback.services.reporting import ledger, ledger_views
-from feedback.services.reporting.ledger import COUNT_LABELS
+from feedback.services.reporting.ledger import COUNT_LABELS, LEDGER_COUNTS
 from feedback.services.reporting.monthly_facts import label, shift
 from feedback.workflow import READER_ROLES
 

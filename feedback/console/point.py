@@ -22,9 +22,9 @@ from feedback.console.pages import error_text
 from feedback.errors import AppError, Forbidden
 from feedback.extensions import db
 from feedback.labels import IMPOSER_LEVELS, KIND_LABELS, UNIT_LEVELS
-from feedback.models.ledger import LEDGER_COUNTS
 from feedback.services.intake.submit import submit_feedback
 from feedback.services.reporting import ledger, ledger_views
+from feedback.services.reporting.ledger import LEDGER_COUNTS
 
 INTEGER = re.compile(r"[+-]?\d{1,9}")
 
@@ -43,7 +43,7 @@ def _errors(exc: ValidationError) -> dict[str, list[str]]:
 # --------------------------------------------------------------------------------------------- 日登记
 
 
-def _day_rows(point, days: dict[str, Any], current: date) -> list[dict[str, Any]]:
+def _day_rows(days: dict[str, Any], current: date) -> list[dict[str, Any]]:
     """Today and each earlier day still open to correction, newest first, with its entry if any."""
     entries = {e["day"]: e for e in days["entries"]}
     kinds = ledger_views.day_kinds(ledger.Period(days["editable_from"], current))
@@ -67,7 +67,7 @@ def _form_counts(form) -> dict[str, Any]:
 def _ledger_page(point, day: date, values: dict[str, Any] | None = None, errors: dict | None = None, status=200):
     current = ledger.today()
     days = ledger_views.point_days(point, ledger.liaison_range(None, None))
-    rows = _day_rows(point, days, current)
+    rows = _day_rows(days, current)
     entry = next((r["entry"] for r in rows if r["day"] == day), None)
     if values is None:
         values = {n: entry[n] if entry else 0 for n in LEDGER_COUNTS} | {"note": (entry or {}).get("note") or ""}
@@ -98,8 +98,8 @@ def point_ledger():
     try:
         day = ledger.parse_day(raw) if raw else current
     except AppError:
-        day, raw = current, ""
         flash("日期格式应为 YYYY-MM-DD，已显示今天的登记", "error")
+        return redirect(url_for("console.point_ledger"))
     if not ledger.first_editable_day(current) <= day <= current:
         flash(f"只能填写今天和此前 {ledger.correction_days()} 天的登记；更早的日期如需更正请联系组织部", "error")
         return redirect(url_for("console.point_ledger"))

@@ -10,8 +10,6 @@ from feedback.api.staff import ID
 from feedback.api.staff.schemas_assignments import VerdictIn
 from feedback.console import bp, pages
 from feedback.console.assignments import TEMPLATE_HELPERS, actor, form_input, require
-from feedback.extensions import db
-from feedback.models import Feedback
 from feedback.services.handling import assignments, report_attachments, views
 from feedback.workflow import ORG_ROLES, READER_ROLES
 
@@ -42,15 +40,15 @@ def verification_detail(report_id: int):
     require(READER_ROLES, "只有组织部和领导可以查看整改核验")
     report = assignments.get_report(report_id)
     assignment = report.assignment
-    feedback = db.session.get_one(Feedback, assignment.feedback_id)
     earlier = [r for r in assignment.reports if r.id != report.id]
+    detail = views.detail(assignment)
     return render_template(
         "console/verification_detail.html",
         report=report,
         files=report_attachments.of_report(report),
         earlier=[{"report": r, "files": report_attachments.of_report(r)} for r in earlier],
-        a=views.detail(assignment),
-        complaint=views.department_view(feedback),
+        a=detail,
+        complaint=detail["feedback"],  # the department's view: the content and the day
         can_decide=g.staff.role in ORG_ROLES,
         verdicts=VERDICTS,
         **TEMPLATE_HELPERS,

@@ -7,7 +7,7 @@ from feedback.models.feedback import FEEDBACK_KINDS, Feedback, FeedbackContact, 
 from feedback.models.idempotency import IdempotencyRecord
 from feedback.models.jobs import JobLease, JobRun
 from feedback.models.ledger import LEDGER_COUNTS, LedgerEntry
-from feedback.models.notifications import OutboxMessage, Supervision
+from feedback.models.notifications import NoticeRead, OutboxMessage, Supervision
 from feedback.models.reference import Department, ObservationPoint, Responsibility, Tag
 from feedback.models.reporting import MonthlyDepartmentFact, MonthlyFact, MonthlySummary
 from feedback.models.staff import STAFF_ROLES, StaffSession, StaffUser
@@ -21,6 +21,7 @@ __all__ = [
     "MonthlyDepartmentFact",
     "MonthlyFact",
     "MonthlySummary",
+    "NoticeRead",
     "OutboxMessage",
     "Supervision",
     "ASSIGNMENT_STATUSES",

@@ -1,4 +1,4 @@
-"""Outbox of notifications and the org department's supervision list (督办/通报)."""
+"""Outbox of notifications, who has read them in the console, and the org department's supervision list."""
 
 from __future__ import annotations
 
@@ -38,6 +38,21 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NoticeRead(db.Model):
+    """A staff user has read one notice in the console (我的通知); no row means unread.
+
+    Read state is per person: another user of the same department still sees the notice unread.
+    """
+
+    __tablename__ = "notice_reads"
+    __table_args__ = (UniqueConstraint("staff_user_id", "outbox_id", name="uq_notice_reads_staff_user_outbox"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Supervision(db.Model):

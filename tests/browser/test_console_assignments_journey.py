@@ -13,7 +13,7 @@ from tests.conftest import STAFF_TEST_PASSWORD
 from tests.support.api import WEDNESDAY_0930 as WED
 from tests.support.api import frozen, route, submit
 from tests.support.axe import serious_violations
-from tests.test_report_attachments import pdf_bytes
+from tests.support.documents import pdf_bytes
 
 
 def log_in(page, base: str, username: str) -> None:

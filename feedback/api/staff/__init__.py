@@ -95,6 +95,7 @@ def register_views() -> None:
         assignments,
         auth,
         consultations,
+        dashboard,
         feedback,
         jobs,
         ledger,

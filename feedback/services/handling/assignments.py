@@ -8,6 +8,7 @@ from feedback.extensions import db
 from feedback.models import Assignment, ExtensionRequest, Feedback, RectificationReport
 from feedback.services.handling import deadlines, report_attachments
 from feedback.services.handling.actors import SYSTEM, Actor, guard_assignment, move_assignment, move_feedback
+from feedback.services.notices import action_notices
 from feedback.services.triage.assigning import returned_to_triage
 from feedback.workflow import READER_ROLES
 
@@ -55,6 +56,7 @@ def return_assignment(actor: Actor, assignment: Assignment, reason: str) -> None
     assignment.return_reason = reason
     if assignment.role == "primary":
         returned_to_triage(db.session.get_one(Feedback, assignment.feedback_id), reason)
+    action_notices.returned(assignment, reason)
 
 
 def _withdraw_pending_extensions(assignment: Assignment, note: str) -> None:
@@ -98,6 +100,7 @@ def decide_extension(actor: Actor, request: ExtensionRequest, approve: bool, not
         data["due_at"] = assignment.due_at.isoformat()
         data["due_provisional"] = assignment.due_provisional
     move_assignment(assignment, "decide_extension", actor, reason=note, visible=approve, data=data)
+    action_notices.extension_decided(request)
 
 
 def report_upward(actor: Actor, assignment: Assignment, reported_to: str) -> None:
@@ -179,3 +182,4 @@ def send_back(actor: Actor, report: RectificationReport, note: str) -> None:
     feedback = db.session.get_one(Feedback, assignment.feedback_id)
     if assignment.role == "primary" and feedback.status == "responded":
         move_feedback(feedback, "reassign", SYSTEM, visible=False)
+    action_notices.sent_back(report, note)

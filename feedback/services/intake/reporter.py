@@ -17,6 +17,7 @@ from feedback.privacy import normalize_receipt, receipt_digest
 from feedback.services.handling import deadlines
 from feedback.services.handling.actors import REPORTER, guard_feedback, move_feedback
 from feedback.services.keys import purpose_key
+from feedback.services.notices import action_notices
 from feedback.services.triage.assigning import open_assignments
 from feedback.timeutil import day_start, local_date
 
@@ -78,6 +79,7 @@ def answer(feedback: Feedback, body: str) -> Message:
         feedback, "reporter_answer", REPORTER, to_status=resume, data={"reporter_note": "您已补充情况", "pause": pause}
     )
     feedback.paused_at = feedback.paused_from_status = None
+    action_notices.reporter_answered(feedback)
     return message
 
 
@@ -100,6 +102,7 @@ def rate(feedback: Feedback, rating: str, comment: str | None) -> bool:
             reason=comment,
             data={"rating": rating, "reporter_note": "您对办理结果不满意，已退回组织部重新研判"},
         )
+        action_notices.rated_unsatisfied(feedback, reopened=True)
         return True
     move_feedback(
         feedback,
@@ -108,4 +111,6 @@ def rate(feedback: Feedback, rating: str, comment: str | None) -> bool:
         reason=comment,
         data={"rating": rating, "reporter_note": f"您的评价：{RATING_LABELS[rating]}"},
     )
+    if rating == "unsatisfied":
+        action_notices.rated_unsatisfied(feedback, reopened=False)
     return False

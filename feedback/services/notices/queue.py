@@ -18,6 +18,7 @@ from feedback.extensions import db
 from feedback.models import OutboxMessage
 from feedback.services.inserts import insert_if_absent
 from feedback.services.notices.recipients import recipient_for
+from feedback.timeutil import day_start
 
 SUBJECT_MAX = 200
 
@@ -31,14 +32,20 @@ def enqueue(
     department_id: int | None = None,
     point_id: int | None = None,
     payload: dict | None = None,
+    reporter_step: bool = False,
 ) -> OutboxMessage | None:
-    """Queue a notice in the current transaction (flushed, not committed); None if the key was queued before."""
+    """Queue a notice in the current transaction (flushed, not committed); None if the key was queued before.
+
+    ``reporter_step``: the notice reports something a reporter did, whose moment is kept to the day
+    only (like the reporter's own events and messages, ``timeutil.day_start``), so the notice is
+    stamped with that day too.
+    """
     if not dedupe_key or len(dedupe_key) > 128:
         raise ValueError("dedupe_key must be 1..128 characters")
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None:
         return None
     recipient = recipient_for(kind, department_id, point_id)
-    moment = now()
+    moment = day_start(now()) if reporter_step else now()
     new_id = insert_if_absent(
         OutboxMessage,
         {

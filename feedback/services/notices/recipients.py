@@ -1,6 +1,6 @@
 """Who receives a notice: the recipient rules of config/notifications.yaml, read on demand, never at import.
 
-A notice goes to the org department (督办/通报 and the kinds listed in ``org_kinds``), to the
+A notice goes to the org department (督办/通报, the kinds listed in ``org_kinds`` and ``ORG_NOTICE_KINDS``), to the
 operators (holiday-data kinds), to its department's or observation point's own recipient, or to the
 default. Each recipient is a channel and, for e-mail and webhooks, a target; robot keys stay in the
 file or the environment, never in the outbox.
@@ -16,11 +16,16 @@ from typing import Any
 
 import yaml
 from flask import current_app
+from sqlalchemy import ColumnElement, and_, false, or_, select
 
 from feedback.extensions import db
-from feedback.models import Department, ObservationPoint
+from feedback.models import Department, ObservationPoint, OutboxMessage
+from feedback.workflow import READER_ROLES
 
 ORG_KINDS_DEFAULT = ("duban", "tongbao")
+# Notices that are for the org department by their nature, whatever ``org_kinds`` lists: a department
+# returned an assignment, a reporter answered a question, a reporter was not satisfied.
+ORG_NOTICE_KINDS = frozenset({"returned", "reporter_answered", "rated_unsatisfied"})
 # Notices for whoever runs the system (holiday data about to run out, a rejected holidays file).
 ADMIN_KINDS = frozenset({"calendar_coverage", "calendar_file_invalid"})
 
@@ -108,7 +113,7 @@ def recipient_for(kind: str, department_id: int | None, point_id: int | None) ->
     config = recipient_rules()
     if kind in ADMIN_KINDS:
         return config.admin or config.org
-    if kind in config.org_kinds:
+    if kind in config.org_kinds or kind in ORG_NOTICE_KINDS:
         return config.org
     if department_id is not None:
         dept = db.session.get(Department, department_id)
@@ -121,3 +126,30 @@ def recipient_for(kind: str, department_id: int | None, point_id: int | None) ->
         if point is not None and point.code in config.points:
             return config.points[point.code]
     return config.default
+
+
+def org_kinds() -> frozenset[str]:
+    """Every kind that goes to the org department (the configured ``org_kinds`` and ``ORG_NOTICE_KINDS``)."""
+    return recipient_rules().org_kinds | ORG_NOTICE_KINDS
+
+
+def addressed_to(role: str, department_id: int | None, point_id: int | None) -> ColumnElement[bool]:
+    """The notices addressed to a staff user's unit, by the rules ``recipient_for`` routes them by.
+
+    The org department (triage, admin and the leaders who read everything) gets the org kinds and
+    notices for an org department; admins also the holiday-data kinds; a handler gets its
+    department's notices and a liaison its point's, never an org or admin kind.
+    """
+    org = org_kinds()
+    own = OutboxMessage.kind.not_in(org | ADMIN_KINDS)
+    parts: list[ColumnElement[bool]] = []
+    if role in READER_ROLES:
+        org_departments = select(Department.id).where(Department.is_org_department.is_(True))
+        parts += [OutboxMessage.kind.in_(org), and_(OutboxMessage.department_id.in_(org_departments), own)]
+    if role == "admin":
+        parts.append(OutboxMessage.kind.in_(ADMIN_KINDS))
+    if department_id is not None:
+        parts.append(and_(OutboxMessage.department_id == department_id, own))
+    if point_id is not None:
+        parts.append(and_(OutboxMessage.point_id == point_id, OutboxMessage.department_id.is_(None), own))
+    return or_(*parts) if parts else false()

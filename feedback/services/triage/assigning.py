@@ -11,6 +11,7 @@ from feedback.models import Assignment, Department, Feedback
 from feedback.services.handling import deadlines
 from feedback.services.handling.actors import SYSTEM, Actor, guard_feedback, move_feedback
 from feedback.services.handling.events import record_event
+from feedback.services.notices import action_notices
 from feedback.workflow import OPEN_ASSIGNMENT
 
 
@@ -62,6 +63,7 @@ def _new_assignment(
     deadlines.start_deadlines(assignment, path)
     db.session.add(assignment)
     db.session.flush()
+    action_notices.assigned(assignment)
     return assignment
 
 

@@ -1,18 +1,11 @@
-"""The choices a triage form offers: active tags and observation points, in their reference order."""
+"""The choices a triage form offers besides tags (``decisions.active_tags``): observation points."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from feedback.extensions import db
-from feedback.models import ObservationPoint, Tag
-
-
-def tags() -> list[dict[str, str]]:
-    rows = db.session.execute(
-        select(Tag.code, Tag.name).where(Tag.active.is_(True)).order_by(Tag.sort_order, Tag.id)
-    ).all()
-    return [{"code": r.code, "name": r.name} for r in rows]
+from feedback.models import ObservationPoint
 
 
 def points() -> list[dict[str, str]]:

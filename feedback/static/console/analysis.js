@@ -21,7 +21,7 @@
   }
 
   function bars(labels, series, horizontal) {
-    var category = { type: "category", data: labels, axisLabel: { interval: 0, width: 120, overflow: "truncate" } };
+    var category = { type: "category", data: labels, axisLabel: { interval: 0, width: 180, overflow: "truncate" } };
     var value = { type: "value", minInterval: 1 };
     return base({
       legend: { top: 0, type: "scroll" },
@@ -29,6 +29,12 @@
       yAxis: horizontal ? Object.assign({}, category, { inverse: true }) : value,
       series: series.map(function (s) { return { type: "bar", name: s.name, data: s.data, barMaxWidth: 28 }; })
     });
+  }
+
+  // Horizontal bar charts grow with their rows so that no label is drawn over another.
+  function fitRows(el, rows) {
+    var height = Math.max(320, rows * 24 + 96);
+    if (height > el.clientHeight) { el.style.height = height + "px"; }
   }
 
   var builders = {
@@ -58,8 +64,9 @@
     },
     breakdown: function (el) {
       var cells = data.breakdowns[el.getAttribute("data-dimension")];
+      fitRows(el, cells.length);
       return bars(
-        cells.map(function (c) { return c.label; }),
+        cells.map(function (c) { return c.count === null ? c.label + "（已隐藏）" : c.label; }),
         [{ name: "反映数", data: cells.map(function (c) { return c.count; }) }],
         true
       );
@@ -72,8 +79,9 @@
         { name: "超期", data: rows.map(function (d) { return d.overdue; }) }
       ], false);
     },
-    terms: function () {
+    terms: function (el) {
       var rows = data.emerging_terms;
+      fitRows(el, rows.length);
       return bars(rows.map(function (t) { return t.term; }), [
         { name: "本月", data: rows.map(function (t) { return t.count; }) },
         { name: "前 3 个月平均", data: rows.map(function (t) { return t.baseline; }) }
@@ -86,8 +94,9 @@
     var el = elements[i];
     var build = builders[el.getAttribute("data-chart")];
     if (!build) { continue; }
+    var option = build(el);
     var chart = echarts.init(el, null, { renderer: "svg" });
-    chart.setOption(build(el));
+    chart.setOption(option);
     charts.push(chart);
   }
   window.addEventListener("resize", function () {
