@@ -11,7 +11,10 @@ Who receives it is decided by ``notices.recipients`` (operator data read on dema
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback.clock import now
 from feedback.extensions import db
@@ -59,3 +62,38 @@ def enqueue(
         ["dedupe_key"],
     )
     return db.session.get(OutboxMessage, new_id) if new_id is not None else None
+
+
+def enqueue_many(notices: list[dict[str, Any]]) -> set[str]:
+    """Queue many notices with one INSERT … ON CONFLICT DO NOTHING (batched by the driver); each
+    dict holds ``enqueue``'s arguments. Returns the dedupe keys this call queued: a key queued
+    before, or by a concurrent transaction, is left out, exactly as ``enqueue`` returns None."""
+    if not notices:
+        return set()
+    moment = now()
+    rows = []
+    for notice in notices:
+        key = notice["dedupe_key"]
+        if not key or len(key) > 128:
+            raise ValueError("dedupe_key must be 1..128 characters")
+        recipient = recipient_for(notice["kind"], notice.get("department_id"), notice.get("point_id"))
+        rows.append(
+            {
+                "dedupe_key": key,
+                "kind": notice["kind"],
+                "channel": recipient.channel,
+                "recipient": recipient.target,
+                "department_id": notice.get("department_id"),
+                "point_id": notice.get("point_id"),
+                "subject": notice["subject"][:SUBJECT_MAX],
+                "body": notice["body"],
+                "payload": notice.get("payload"),
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": moment,
+                "created_at": moment,
+            }
+        )
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return set(db.session.scalars(stmt.returning(OutboxMessage.dedupe_key), rows))
