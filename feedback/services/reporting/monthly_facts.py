@@ -7,9 +7,10 @@ so running a refresh twice at the same moment gives identical rows. Summaries ne
 What is counted, and why:
 - feedback submitted in the month (China local date), except ``merged`` duplicates, which would
   count one burden twice; rejected feedback still counts, because the burden was reported;
-- ``term`` facts come from jieba keywords of each feedback's content (not of purged content, which
-  is gone); a term counts the feedback containing it, and only the top ``TERM_LIMIT`` are kept, so a
-  term below that cut in an earlier month counts as 0 in its baseline;
+- ``term`` facts come from jieba keywords of each feedback's content, cut once at intake
+  (``reporting.terms``; not of purged content, which is gone); a term counts the feedback
+  containing it, and only the top ``TERM_LIMIT`` are kept, so a term below that cut in an earlier
+  month counts as 0 in its baseline;
 - department facts cover the assignments assigned in the month, except ``returned`` ones (misrouted:
   not the department's work). Ratings are the reporter's rating of the feedback, shared by every
   department that had a part in it; 满意 and 基本满意 count as satisfied.
@@ -18,7 +19,7 @@ What is counted, and why:
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 
@@ -35,8 +36,8 @@ from feedback.models import (
     ObservationPoint,
     Tag,
 )
-from feedback.services.admin.tagger import get_tagger
 from feedback.services.handling.deadlines import work_calendar
+from feedback.services.reporting import terms
 from feedback.timeutil import CHINA, local_date
 from feedback.workflow import RUNNING_ASSIGNMENT
 
@@ -45,8 +46,6 @@ UNKNOWN = "unknown"
 EXCLUDED_STATUSES = ("merged",)
 SATISFIED_RATINGS = ("satisfied", "basically_satisfied")
 TERM_LIMIT = 200
-KEYWORDS_PER_FEEDBACK = 8
-KEY_MAX = 64  # MonthlyFact.key length
 MONTH_RE = re.compile(r"2\d{3}-(0[1-9]|1[0-2])")
 
 
@@ -171,19 +170,10 @@ def feedback_facts(month: date) -> dict[tuple[str, str], int]:
 
 
 def term_counts(month: date) -> dict[str, int]:
-    """How many of the month's feedback have each term among their keywords; the top TERM_LIMIT."""
-    tagger = get_tagger()
-    counter: Counter[str] = Counter()
-    stmt = (
-        select(Feedback.content)
-        .where(*_in_month(month), Feedback.purged_at.is_(None))
-        .order_by(Feedback.id)
-        .execution_options(yield_per=500)
-    )
-    for content in db.session.scalars(stmt):
-        counter.update({t for t in tagger.keywords(content or "", top_k=KEYWORDS_PER_FEEDBACK) if len(t) <= KEY_MAX})
-    ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
-    return dict(ranked[:TERM_LIMIT])
+    """How many of the month's feedback have each term among their keywords; the top TERM_LIMIT.
+
+    The keywords were cut once per feedback at intake (``reporting.terms``); this only counts them."""
+    return terms.month_counts(month, shift(month, 1), EXCLUDED_STATUSES, TERM_LIMIT)
 
 
 # ------------------------------------------------------------------------------------------ departments
