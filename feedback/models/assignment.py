@@ -18,12 +18,15 @@ ASSIGNMENT_STATUSES = ("pending", "acknowledged", "responded", "accepted", "retu
 # workflow.RUNNING_ASSIGNMENT, not paused) and the step was not taken yet. Each is the predicate of a
 # partial index on the step's due column, and the watch's query uses the very same text, so the
 # planner (PostgreSQL and SQLite alike) reads that index and only the rows due for the step.
-_RUNNING = "status IN ({}) AND NOT paused".format(", ".join(f"'{s}'" for s in RUNNING_ASSIGNMENT))
+_STATUSES = ", ".join(f"'{s}'" for s in RUNNING_ASSIGNMENT)
+_RUNNING = f"status IN ({_STATUSES}) AND NOT paused"
 WATCH_STEPS = {
     "due_soon": ("due_at", f"{_RUNNING} AND due_soon_queued_at IS NULL"),
     "unacknowledged": ("acknowledge_due_at", "status = 'pending' AND NOT paused AND unacknowledged_queued_at IS NULL"),
     "overdue": ("due_at", f"{_RUNNING} AND overdue_at IS NULL"),
     "tongbao": ("due_at", f"{_RUNNING} AND overdue_at IS NOT NULL AND tongbao_at IS NULL"),
+    # Open 督办/通报 items whose assignment stopped running (answered, returned, waived): to resolve.
+    "settle": ("id", f"under_supervision AND status NOT IN ({_STATUSES})"),
 }
 
 
@@ -83,6 +86,8 @@ class Assignment(db.Model):
     due_soon_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unacknowledged_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tongbao_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Has an open (unresolved) 督办/通报 item; kept by the watch, which opens and resolves them.
+    under_supervision: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     department: Mapped[Department] = relationship()
     extension_requests: Mapped[list[ExtensionRequest]] = relationship(

@@ -4,7 +4,8 @@ The watch used to join every running assignment to its feedback (is it waiting f
 and probe the outbox for every reminder it might send. Now each step reads a partial index holding
 only the assignments still waiting for that step (models.assignment.WATCH_STEPS). Existing rows get
 their marks from what the watch already wrote: ``paused`` from the feedback status, the reminder
-marks from the outbox keys, ``tongbao_at`` from the 通报 items.
+marks from the outbox keys, ``tongbao_at`` from the 通报 items, ``under_supervision`` from the
+open 督办/通报 items (the last index holds those whose assignment stopped running: to resolve).
 
 Revision ID: 2d84b73dc531
 Revises: 320d0ffef76c
@@ -28,6 +29,7 @@ STEPS = {
     "unacknowledged": ("acknowledge_due_at", "status = 'pending' AND NOT paused AND unacknowledged_queued_at IS NULL"),
     "overdue": ("due_at", f"{RUNNING} AND overdue_at IS NULL"),
     "tongbao": ("due_at", f"{RUNNING} AND overdue_at IS NOT NULL AND tongbao_at IS NULL"),
+    "settle": ("id", "under_supervision AND status NOT IN ('pending', 'acknowledged', 'sent_back')"),
 }
 
 
@@ -37,6 +39,7 @@ def upgrade():
         batch_op.add_column(sa.Column('due_soon_queued_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('unacknowledged_queued_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('tongbao_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('under_supervision', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     op.execute(
         "UPDATE assignments SET paused = true "
@@ -57,6 +60,11 @@ def upgrade():
         "WHERE EXISTS (SELECT 1 FROM supervisions s WHERE s.assignment_id = assignments.id AND s.level = 'tongbao')"
     )
 
+    op.execute(
+        "UPDATE assignments SET under_supervision = true WHERE id IN "
+        "(SELECT assignment_id FROM supervisions WHERE resolved_at IS NULL)"
+    )
+
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         for step, (column, predicate) in STEPS.items():
             where = sa.text(predicate)
@@ -69,6 +77,7 @@ def downgrade():
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         for step in reversed(list(STEPS)):
             batch_op.drop_index(f'ix_assignments_watch_{step}')
+        batch_op.drop_column('under_supervision')
         batch_op.drop_column('tongbao_at')
         batch_op.drop_column('unacknowledged_queued_at')
         batch_op.drop_column('due_soon_queued_at')

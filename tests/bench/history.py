@@ -80,6 +80,7 @@ COLUMNS = {
         "due_soon_queued_at",
         "unacknowledged_queued_at",
         "tongbao_at",
+        "under_supervision",
     ),
     "events": (
         "id",
@@ -468,6 +469,7 @@ class History:
                 _naive(due_soon_at),
                 _naive(unack_at),
                 _naive(tongbao_at),
+                overdue is not None and watched,  # its 督办 (and 通报) item is open
             ),
         )
         if acknowledged and rng.random() < 0.1:

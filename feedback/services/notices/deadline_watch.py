@@ -34,7 +34,6 @@ from feedback.services.handling import deadlines
 from feedback.services.handling.events import record_system_events
 from feedback.services.notices.queue import enqueue_many
 from feedback.timeutil import CHINA, local_date
-from feedback.workflow import RUNNING_ASSIGNMENT
 
 CHUNK = 5000  # ids per UPDATE … WHERE id IN (…)
 
@@ -211,7 +210,7 @@ def mark_overdue(moment: datetime) -> int:
                 to_department=False,
             )
         )
-    _mark([r.id for r in rows], overdue_at=moment)
+    _mark([r.id for r in rows], overdue_at=moment, under_supervision=True)
     record_system_events(events)
     enqueue_many(notices)
     return len(rows)
@@ -261,32 +260,54 @@ def list_for_tongbao(moment: datetime) -> int:
         )
     # Every row read now has its 通报 item (this scan's or an earlier one's): the step is done.
     _mark([r.id for r in due], tongbao_at=moment)
+    _mark([r.id for r in rows], under_supervision=True)
     record_system_events(events)
     enqueue_many(notices)
     return len(rows)
 
 
 def settle_supervisions(moment: datetime) -> int:
-    """Close 督办/通报 items whose assignment is no longer running; reopen them if it runs again (返工)."""
-    finished = (
-        select(Supervision.id)
-        .join(Assignment, Assignment.id == Supervision.assignment_id)
-        .where(Supervision.resolved_at.is_(None), Assignment.status.not_in(RUNNING_ASSIGNMENT))
-    )
-    reopened = (
-        select(Supervision.id)
-        .join(Assignment, Assignment.id == Supervision.assignment_id)
-        .where(
-            Supervision.resolved_at.is_not(None), Assignment.status.in_(RUNNING_ASSIGNMENT), Assignment.due_at <= moment
+    """Close 督办/通报 items whose assignment is no longer running; reopen them if it runs again (返工).
+
+    An assignment stops running only through a status change, and runs again only as ``sent_back``
+    (workflow: nothing else leads back to a running status), so both reads are of a few rows: the
+    partial index of supervised assignments that stopped running, and the sent-back ones now due.
+    """
+    _, predicate = WATCH_STEPS["settle"]
+    finished = list(db.session.scalars(select(Assignment.id).where(text(predicate)).order_by(Assignment.id)))
+    resolved = 0
+    for i in range(0, len(finished), CHUNK):
+        ids = finished[i : i + CHUNK]
+        resolved += len(
+            db.session.scalars(
+                update(Supervision)
+                .where(Supervision.assignment_id.in_(ids), Supervision.resolved_at.is_(None))
+                .values(resolved_at=moment)
+                .returning(Supervision.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+    _mark(finished, under_supervision=False)
+    again = list(
+        db.session.scalars(
+            select(Assignment.id).where(
+                Assignment.status == "sent_back",
+                Assignment.due_at <= moment,
+                select(Supervision.id)
+                .where(Supervision.assignment_id == Assignment.id, Supervision.resolved_at.is_not(None))
+                .exists(),
+            )
         )
     )
-    ids = list(db.session.scalars(finished))
-    if ids:
-        db.session.execute(update(Supervision).where(Supervision.id.in_(ids)).values(resolved_at=moment))
-    again = list(db.session.scalars(reopened))
     if again:
-        db.session.execute(update(Supervision).where(Supervision.id.in_(again)).values(resolved_at=None))
-    return len(ids)
+        db.session.execute(
+            update(Supervision)
+            .where(Supervision.assignment_id.in_(again), Supervision.resolved_at.is_not(None))
+            .values(resolved_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        _mark(again, under_supervision=True)
+    return resolved
 
 
 def scan(moment: datetime | None = None) -> dict[str, int]:

@@ -30,9 +30,13 @@ def keywords(content: str | None) -> list[str]:
     return [t for t in found if len(t) <= TERM_MAX]
 
 
+def _rows(feedback_id: int, submitted_on: date, content: str | None) -> list[dict]:
+    return [{"feedback_id": feedback_id, "term": t, "submitted_on": submitted_on} for t in keywords(content)]
+
+
 def store(feedback_id: int, submitted_on: date, content: str | None) -> None:
     """Write one feedback's terms (at intake; flush only, like every command)."""
-    rows = [{"feedback_id": feedback_id, "term": t, "submitted_on": submitted_on} for t in keywords(content)]
+    rows = _rows(feedback_id, submitted_on, content)
     if rows:
         db.session.execute(insert(FeedbackTerm), rows)
 
@@ -68,8 +72,9 @@ def backfill(
         ).all()
         if not rows:
             return done
-        for fid, submitted_on, content in rows:
-            store(fid, submitted_on, content)
+        cut = [r for fid, submitted_on, content in rows for r in _rows(fid, submitted_on, content)]
+        if cut:
+            db.session.execute(insert(FeedbackTerm), cut)
         db.session.commit()
         done, last = done + len(rows), rows[-1].id
         if on_batch:
