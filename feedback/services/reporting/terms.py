@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 
 from feedback.extensions import db
 from feedback.models import Feedback, FeedbackTerm
@@ -88,14 +88,19 @@ def month_counts(start: date, end: date, excluded_statuses: tuple[str, ...], lim
     term = FeedbackTerm.term
     if db.session.get_bind().dialect.name == "postgresql":
         term = term.collate("C")  # byte order of UTF-8 = code-point order; SQLite compares so already
+    # The few feedback of the month that do not count, as a set the database hashes once; a join
+    # to every feedback of the month would probe its key once per term (775k times for 96,840 items).
+    left_out = select(Feedback.id).where(
+        Feedback.submitted_on >= start,
+        Feedback.submitted_on < end,
+        or_(Feedback.status.in_(excluded_statuses), Feedback.purged_at.is_not(None)),
+    )
     stmt = (
         select(FeedbackTerm.term, count)
-        .join(Feedback, Feedback.id == FeedbackTerm.feedback_id)
         .where(
             FeedbackTerm.submitted_on >= start,
             FeedbackTerm.submitted_on < end,
-            Feedback.status.not_in(excluded_statuses),
-            Feedback.purged_at.is_(None),
+            FeedbackTerm.feedback_id.not_in(left_out),
         )
         .group_by(FeedbackTerm.term)
         .order_by(count.desc(), term)
