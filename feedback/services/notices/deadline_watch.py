@@ -70,7 +70,7 @@ def _due(step: str, *bounds: Any) -> Sequence[Row[Any]]:
         .where(text(predicate), *bounds)
         .order_by(Assignment.id)
     )
-    return db.session.execute(stmt).all()
+    return list(db.session.execute(stmt))
 
 
 def _department_names(rows: Iterable[Row[Any]]) -> dict[int, tuple[str, str]]:

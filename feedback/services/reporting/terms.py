@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 
 from feedback.extensions import db
 from feedback.models import Feedback, FeedbackTerm
@@ -85,9 +85,9 @@ def month_counts(start: date, end: date, excluded_statuses: tuple[str, ...], lim
     """How many of the feedback submitted in [start, end) have each term: the ``limit`` commonest,
     ties by term in code-point order (as Python sorts), merged and purged feedback left out."""
     count = func.count().label("n")
-    term = FeedbackTerm.term
+    term: ColumnElement[str] = FeedbackTerm.term.expression
     if db.session.get_bind().dialect.name == "postgresql":
-        term = term.collate("C")  # byte order of UTF-8 = code-point order; SQLite compares so already
+        term = FeedbackTerm.term.collate("C")  # byte order of UTF-8 = code-point order; SQLite compares so already
     # The few feedback of the month that do not count, as a set the database hashes once; a join
     # to every feedback of the month would probe its key once per term (775k times for 96,840 items).
     left_out = select(Feedback.id).where(
