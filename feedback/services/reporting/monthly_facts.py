@@ -139,20 +139,27 @@ def feedback_facts(month: date) -> dict[tuple[str, str], int]:
     groups), folded here into the total and each dimension; then the tags and the terms."""
     facts: dict[tuple[str, str], int] = {("total", "all"): 0}
     points = {i: code for i, code in db.session.execute(select(ObservationPoint.id, ObservationPoint.code))}
-    groups = select(Feedback.kind, Feedback.unit_level, Feedback.region_code, Feedback.point_id, func.count())
     columns = (Feedback.kind, Feedback.unit_level, Feedback.region_code, Feedback.point_id)
-    for kind, level, code, point_id, count in db.session.execute(groups.where(*_in_month(month)).group_by(*columns)):
+    groups = select(*columns, func.count(), func.min(Feedback.id), func.max(Feedback.id))
+    first = last = 0
+    for kind, level, code, point_id, count, low, high in db.session.execute(
+        groups.where(*_in_month(month)).group_by(*columns)
+    ):
+        first, last = min(first or low, low), max(last, high)
         region = code[:6] if code and len(code) >= 6 else UNKNOWN
         keys = [("total", "all"), ("kind", kind), ("unit_level", level or UNKNOWN), ("region", region)]
         if point_id is not None:
             keys.append(("point", points[point_id]))
         for key in keys:
             facts[key] = facts.get(key, 0) + count
+    # The month's feedback ids lie between its first and last one (read above with the groups): a
+    # range of the feedback_tags index instead of a scan of every tag row ever given (2.4 million
+    # at 10^6 feedback); the join still decides which rows count.
     tags = (
         select(Tag.code, func.count(FeedbackTag.id))
         .join(FeedbackTag, FeedbackTag.tag_id == Tag.id)
         .join(Feedback, Feedback.id == FeedbackTag.feedback_id)
-        .where(*_in_month(month))
+        .where(*_in_month(month), FeedbackTag.feedback_id.between(first, last))
         .group_by(Tag.code)
     )
     for code, count in db.session.execute(tags):
