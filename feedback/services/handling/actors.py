@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import select
 
 from feedback.errors import Conflict, Forbidden
 from feedback.extensions import db
@@ -55,13 +55,12 @@ PAUSED_STATUS = "needs_info"
 
 def _pause_assignments(feedback: Feedback, paused: bool) -> None:
     """Keep ``Assignment.paused`` equal to "the feedback waits for the reporter", so the deadline
-    watch reads one column of the assignment instead of joining every feedback."""
-    db.session.execute(
-        update(Assignment)
-        .where(Assignment.feedback_id == feedback.id)
-        .values(paused=paused)
-        .execution_options(synchronize_session="fetch")
-    )
+    watch reads one column of the assignment instead of joining every feedback. Without autoflush:
+    the caller's other changes are flushed together later (a flush in between would let
+    ``updated_at`` take the exact moment, which reporter actions must not store)."""
+    with db.session.no_autoflush:
+        for assignment in db.session.scalars(select(Assignment).where(Assignment.feedback_id == feedback.id)):
+            assignment.paused = paused
 
 
 def move_feedback(
