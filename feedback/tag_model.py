@@ -82,6 +82,8 @@ class TagModel:
         self.version = version
         self.tags = tags
         self.meta = meta or {}
+        # Does any weight name a jieba word ("w:…")? Then scoring needs the text's jieba cut.
+        self.uses_words = any(name.startswith("w:") for t in tags.values() for name in t.weights)
         # Feature -> (tag, weight) pairs: one pass over a text's features scores every tag.
         self._index: dict[str, list[tuple[str, float]]] = {}
         for code, weights in tags.items():

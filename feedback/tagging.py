@@ -65,6 +65,9 @@ class Analysis:
     rules: dict[str, tuple[float, tuple[str, ...]]]
     vector: dict[str, float] | None = None
     probabilities: dict[str, float] = field(default_factory=dict)
+    # Per tag, the damped weight of each rule (its number in the tag's list) that fired; training
+    # and evaluation use it to score the same text with a subset of the rules.
+    fired: dict[str, dict[int, float]] = field(default_factory=dict)
 
 
 def _prepare(text: str) -> tuple[str, list[int]]:
@@ -105,21 +108,57 @@ def _rounded(score: float) -> float:
 
 
 class _MatcherTable:
-    """Every matcher of the tags once: plain terms apart (a substring test finds them)."""
+    """Every matcher of the tags once, indexed so that a text looks only at the matchers it can hold.
+
+    A plain term is filed under its first two characters (one character for a one-character
+    term); a regex under the first two characters of a string every match contains, or else under
+    the characters of the smallest set every match needs one of; a whole jieba token apart (the
+    tagger looks for it only when a rule needs it). A text then tests only the matchers filed
+    under its own characters and character pairs: one pass over the text instead of a test of
+    each of the ~900 matchers.
+    """
 
     def __init__(self) -> None:
         self.index: dict[int, int] = {}
         self.literals: list[tuple[int, str]] = []
         self.others: list[tuple[int, Matcher]] = []
+        self._by_pair: dict[str, list[tuple[int, str]]] = {}
+        self._by_char: dict[str, list[tuple[int, Matcher]]] = {}
+        self._always: list[tuple[int, Matcher]] = []
+        self._by_pair_other: dict[str, list[tuple[int, Matcher]]] = {}
+        # Whole-token matchers ('w:会'): looked at only when a rule needs them (Tagger._with_tokens),
+        # since finding them needs the jieba cut of the text.
+        self.tokens: list[tuple[int, Matcher]] = []
 
     def add(self, m: Matcher) -> int:
         if id(m) not in self.index:
             i = self.index[id(m)] = len(self.index)
             if m.literal is not None:
                 self.literals.append((i, m.literal))
+                self._by_pair.setdefault(m.literal[:2], []).append((i, m.literal))
+            elif m.token is not None:
+                self.tokens.append((i, m))
             else:
                 self.others.append((i, m))
+                if m.contains:
+                    self._by_pair_other.setdefault(m.contains[:2], []).append((i, m))
+                elif m.required:
+                    for ch in min(m.required, key=len):
+                        self._by_char.setdefault(ch, []).append((i, m))
+                else:
+                    self._always.append((i, m))
         return self.index[id(m)]
+
+    def candidates(self, norm: str, chars: frozenset[str]) -> tuple[list[tuple[int, str]], list[tuple[int, Matcher]]]:
+        """Plain terms and other matchers that may occur in ``norm`` (a superset of those that do)."""
+        by_pair, by_char = self._by_pair, self._by_char
+        keys = {norm[i : i + 2] for i in range(len(norm))} | chars
+        literals = [lm for key in keys & by_pair.keys() for lm in by_pair[key]]
+        others = {i: m for ch in chars & by_char.keys() for i, m in by_char[ch]}
+        pairs = self._by_pair_other
+        others.update((i, m) for key in keys & pairs.keys() for i, m in pairs[key] if m.contains in norm)
+        others.update(self._always)
+        return literals, sorted(others.items())
 
 
 class _Text:
@@ -127,6 +166,9 @@ class _Text:
 
     def __init__(self, raw: str, tokenizer: jieba.Tokenizer) -> None:
         self.raw = raw
+        self._tokenizer = tokenizer
+        self._tokens: dict[str, list[tuple[int, int]]] | None = None
+        self._clause_cuts: dict[int, list[tuple[str, int, int]]] = {}
         self.norm, self.index = _prepare(raw)
         self.windows = {
             "sentence": [m.span() for m in _SENTENCE_RE.finditer(self.norm)],
@@ -134,20 +176,43 @@ class _Text:
             "text": [(0, len(self.norm))],
         }
         self._starts = {k: [s for s, _ in v] for k, v in self.windows.items()}
-        self.tokens: dict[str, list[tuple[int, int]]] = {}
-        for word, start, end in tokenizer.tokenize(self.norm, HMM=False):
-            self.tokens.setdefault(word, []).append((start, end))
         self._cache: dict[int, list[tuple[int, int]]] = {}
         self._chars = frozenset(self.norm)
+
+    @property
+    def tokens(self) -> dict[str, list[tuple[int, int]]]:
+        """jieba's cut of the text (word -> spans), made on first use: most texts never need it."""
+        if self._tokens is None:
+            self._tokens = {}
+            for word, start, end in self._tokenizer.tokenize(self.norm, HMM=False):
+                self._tokens.setdefault(word, []).append((start, end))
+        return self._tokens
+
+    def token_spans(self, token: str) -> list[tuple[int, int]]:
+        """Where jieba cuts ``token`` as a whole word. Only the clauses holding its characters are
+        cut: jieba never joins characters across the punctuation that ends a clause, so a clause
+        is cut exactly as it is inside the whole text."""
+        if self._tokens is not None:
+            return self._tokens.get(token, [])
+        found = []
+        for lo, hi in self.windows["clause"]:
+            if token in self.norm[lo:hi]:
+                cut = self._clause_cuts.get(lo)
+                if cut is None:
+                    cut = self._clause_cuts[lo] = list(self._tokenizer.tokenize(self.norm[lo:hi], HMM=False))
+                found += [(lo + start, lo + end) for word, start, end in cut if word == token]
+        return found
 
     def spans(self, m: Matcher) -> list[tuple[int, int]]:
         key = id(m)
         found = self._cache.get(key)
         if found is None:
             if m.token is not None:
-                found = self.tokens.get(m.token, [])
-            elif (m.literal is not None and m.literal not in self.norm) or any(
-                needed.isdisjoint(self._chars) for needed in m.required
+                found = self.token_spans(m.token)
+            elif (
+                (m.literal is not None and m.literal not in self.norm)
+                or (m.contains and m.contains not in self.norm)
+                or any(needed.isdisjoint(self._chars) for needed in m.required)
             ):
                 found = []
             else:
@@ -158,8 +223,9 @@ class _Text:
     def live(self, matchers: _MatcherTable) -> frozenset[int]:
         """Indices of the matchers found in the text; one tight pass instead of one call per rule."""
         norm, chars, spans = self.norm, self._chars, self.spans
-        found = [i for i, literal in matchers.literals if literal in norm]
-        for i, m in matchers.others:
+        literals, others = matchers.candidates(norm, chars)
+        found = [i for i, literal in literals if literal in norm]
+        for i, m in others:
             for needed in m.required:
                 if needed.isdisjoint(chars):
                     break
@@ -231,6 +297,18 @@ class Tagger:
             for number, rule in enumerate(tag.rules):
                 for i in frozenset().union(*self._groups[id(rule)]):
                     self._rules_of.setdefault(i, []).append((tag.code, number))
+        # Whole-token matcher index -> the groups of each rule it is in (praise rules too), and
+        # the matchers that are whole tokens: a token is looked for only if such a rule could fire.
+        token_ids = frozenset(i for i, _ in self._matchers.tokens)
+        self._token_rules: dict[int, list[tuple[frozenset[int], ...]]] = {}
+        for rule in rules:
+            groups = self._groups[id(rule)]
+            for i in frozenset().union(*groups) & token_ids:
+                self._token_rules.setdefault(i, []).append(groups)
+        for m in (*mods.mention_cues, *mods.contrast_cues):
+            if m.token is not None:  # a cue is looked for whenever its characters are in the text
+                self._token_rules.setdefault(self._matchers.index[id(m)], []).append(())
+        self._token_ids = token_ids
 
     def share_tokenizer(self, other: Tagger) -> None:
         """Use another tagger's loaded jieba tokenizer (same user dictionary and word list)."""
@@ -274,23 +352,33 @@ class Tagger:
         """Rule scores of every tag (unthresholded) and the learned layer's feature vector and
         probabilities; training and evaluation use this to see what ``tag`` decides from."""
         doc = _Text(text, self._tok())
-        live = doc.live(self._matchers)
+        live = self._with_tokens(doc, doc.live(self._matchers))
         factor = self._factors(doc, live)
         worth: dict[str, set[int]] = {}
         for i in live:
             for code, number in self._rules_of.get(i, ()):
                 worth.setdefault(code, set()).add(number)
-        rules = {
-            tag.code: found
-            for tag in self.taxonomy.tags
-            if tag.code in worth and (found := self._score(tag, doc, factor, live, worth[tag.code]))
-        }
+        rules: dict[str, tuple[float, tuple[str, ...]]] = {}
+        fired: dict[str, dict[int, float]] = {}
+        for tag in self.taxonomy.tags:
+            if tag.code not in worth:
+                continue
+            best = self._best(tag, doc, factor, live, worth[tag.code])
+            if best:
+                fired[tag.code] = {i: w for i, (w, _) in best.items()}
+            found = self._score(tag, doc, best)
+            if found:
+                rules[tag.code] = found
         if not vector and self.model is None:
-            return Analysis(rules)
+            return Analysis(rules, fired=fired)
         from feedback.tag_model import features
 
-        values = features(doc.norm, doc.tokens, {code: score for code, (score, _) in rules.items()})
-        return Analysis(rules, values, self.model.probabilities(values) if self.model is not None else {})
+        # jieba words are features only of a model trained with them (format 1 files); the
+        # character n-grams carry the same evidence and spare most texts the cut.
+        words = doc.tokens if self.model is not None and self.model.uses_words else ()
+        values = features(doc.norm, words, {code: score for code, (score, _) in rules.items()})
+        probabilities = self.model.probabilities(values) if self.model is not None else {}
+        return Analysis(rules, values, probabilities, fired)
 
     def tag(self, text: str) -> list[TagHit]:
         """Multi-label tags, best first; [] when nothing fires.
@@ -317,10 +405,10 @@ class Tagger:
             hits.append(TagHit(tag.code, tag.name, _rounded(best), matched, learned))
         return sorted(hits, key=lambda h: -h.score)
 
-    def _score(
+    def _best(
         self, tag: TagDefinition, doc: _Text, factor: _Factor, live: frozenset[int], worth: set[int]
-    ) -> tuple[float, tuple[str, ...]] | None:
-        """Noisy-OR of the best firing of each rule; each rule counts once."""
+    ) -> dict[int, tuple[float, tuple[tuple[int, int], ...]]]:
+        """The best (damped weight, spans) of each rule of the tag that fires; each rule once."""
         rules = tag.rules
         found = [(i, c) for i in sorted(worth) if self._fires(rules[i], live) for c in doc.candidates(rules[i])]
         # A term nested in a longer term of the same tag ("留痕" in "拍照留痕") adds nothing,
@@ -336,6 +424,12 @@ class Tagger:
             weight = tag.rules[i].weight * factor(cand)
             if weight > best.get(i, (0.0, ()))[0]:
                 best[i] = (weight, cand)
+        return best
+
+    def _score(
+        self, tag: TagDefinition, doc: _Text, best: dict[int, tuple[float, tuple[tuple[int, int], ...]]]
+    ) -> tuple[float, tuple[str, ...]] | None:
+        """Noisy-OR of the best firing of each rule, with the spans that fired as evidence."""
         # Supporting words alone ("表格", "报送") are how neutral notices talk too: a tag needs
         # one anchor, a term weighted at least `anchor` or a co-occurrence pattern.
         fired = [tag.rules[i] for i in best]
@@ -347,6 +441,21 @@ class Tagger:
         ranked = sorted(best.values(), key=lambda wc: -wc[0])
         matched = dict.fromkeys(doc.original(s) for _, cand in ranked for s in cand)
         return score, tuple(matched)
+
+    def _with_tokens(self, doc: _Text, live: frozenset[int]) -> frozenset[int]:
+        """Add the whole-token matchers found in the text, cutting it with jieba only when a rule
+        with such a matcher has every other group in the text (and the token's characters are)."""
+        tokens = self._token_ids
+        found = []
+        for i, m in self._matchers.tokens:
+            if m.token is None or not set(m.token) <= doc._chars:
+                continue
+            if any(
+                all(not g.isdisjoint(live) or not g.isdisjoint(tokens) for g in groups if i not in g)
+                for groups in self._token_rules.get(i, ())
+            ) and doc.spans(m):
+                found.append(i)
+        return live | frozenset(found) if found else live
 
     def _fires(self, rule: Rule, live: frozenset[int]) -> bool:
         """Could the rule fire: has every one of its groups a word in the text?"""
@@ -378,6 +487,10 @@ class Tagger:
 
         return factor
 
+    def words(self, text: str) -> list[str]:
+        """jieba's words of the text as the rules see it (folded, quotes and 《titles》 dropped)."""
+        return list(_Text(text, self._tok()).tokens)
+
     def segment(self, text: str) -> list[str]:
         """Search-mode tokens of the folded text, for full-text indexing (and for queries)."""
         return [w for w in self._tok().cut_for_search(normalise(text)) if _WORD_RE.search(w)]
@@ -394,7 +507,18 @@ class Tagger:
 
     def keywords(self, text: str, top_k: int = 10) -> list[str]:
         """TF-IDF keywords (jieba's IDF table, loaded on first call) for summaries."""
-        tok = self._tok()
+        return self.rank_keywords(self.keyword_counts(text), top_k)
+
+    def keyword_counts(self, text: str) -> Counter[str]:
+        """The candidate keywords of ``text`` and how often each occurs, in order of first occurrence.
+
+        jieba cuts a text block by block, blocks ending at punctuation, so the counts of texts joined
+        at punctuation are the counts of each added up in order (the benchmark's generator relies on it).
+        """
+        return Counter(w for w in self._tok().cut(normalise(text)) if len(w) > 1 and _WORD_RE.search(w))
+
+    def rank_keywords(self, words: Counter[str], top_k: int = 10) -> list[str]:
+        """The ``top_k`` of ``keyword_counts`` by TF-IDF, ties in order of first occurrence."""
         with self._lock:
             if self._idf is None:
                 import jieba
@@ -404,5 +528,4 @@ class Tagger:
                     idf = {w: float(f) for w, f in (ln.split() for ln in fh if ln.strip())}
                 self._idf = (idf, sorted(idf.values())[len(idf) // 2])
         idf, median = self._idf
-        words = Counter(w for w in tok.cut(normalise(text)) if len(w) > 1 and _WORD_RE.search(w))
         return sorted(words, key=lambda w: -words[w] * idf.get(w, median))[:top_k]

@@ -36,6 +36,8 @@ class Matcher:
     literal: str | None = None  # a plain term: checked with ``in`` before the regex runs
     # Every match of the regex has at least one character of each of these sets.
     required: tuple[frozenset[str], ...] = ()
+    # A string of two or more characters every match of the regex contains ("" if none is known).
+    contains: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,9 @@ def _matcher(raw: Any, source: str, where: str) -> Matcher:
         return Matcher(raw, token=normalise(raw[2:]))
     try:
         if raw.startswith("re:"):
-            return Matcher(raw, regex=re.compile(raw[3:], re.IGNORECASE), required=_required_chars(raw[3:]))
+            pattern = raw[3:]
+            regex = re.compile(pattern, re.IGNORECASE)
+            return Matcher(raw, regex=regex, required=_required_chars(pattern), contains=_required_text(pattern))
         return Matcher(raw, regex=re.compile(re.escape(normalise(raw))), literal=normalise(raw))
     except re.error as exc:
         raise _fail(source, where, f"bad regular expression {raw!r}: {exc}") from None
@@ -126,6 +130,39 @@ def _required_chars(pattern: str) -> tuple[frozenset[str], ...]:
         return tuple(dict.fromkeys(walk(sre.parse(pattern, re.IGNORECASE))))
     except Exception:  # noqa: BLE001 - an internal parser that changed shape only costs speed
         return ()
+
+
+def _required_text(pattern: str) -> str:
+    """The longest run of plain characters every match of ``pattern`` contains (``""`` if none
+    of two or more characters is known); a text without it cannot match, and the tagger files
+    the regex under its first two characters, as it does plain terms."""
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]  # CPython internals, guarded below
+        from re import _parser as sre  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover
+        return ""
+    best = ""
+
+    def walk(items: Any) -> None:
+        nonlocal best
+        run = ""
+        for op, av in items:
+            if op is c.LITERAL:
+                run += chr(av)
+                continue
+            best = max(best, run, key=len)
+            run = ""
+            if op is c.SUBPATTERN:
+                walk(av[-1])
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+                walk(av[2])
+        best = max(best, run, key=len)
+
+    try:
+        walk(sre.parse(pattern, re.IGNORECASE))
+    except Exception:  # noqa: BLE001 - an internal parser that changed shape only costs speed
+        return ""
+    return normalise(best) if len(best) >= 2 else ""
 
 
 def _matchers(raw: Any, source: str, where: str) -> tuple[Matcher, ...]:

@@ -255,6 +255,7 @@ def test_notices_page_shows_unread_count_and_read_state_per_user(app, client, db
     assert '我的通知 <span class="count">(1)</span>' in page  # in the menu of every page
     assert "全部通知（未读 1 条）" in page and notice.subject in page and "未读" in page
     assert f"{BASE}/console/assignments/" in page  # the text carries its link
+    assert f'<a href="/console/assignments/{notice.payload["assignment_id"]}">查看</a>' in page  # and the page
     assert "(1)</span>" in anna.get("/console/").get_data(as_text=True)
 
     reply = anna.post(f"/console/notices/{notice.id}/read", data={"csrf_token": anna.csrf})
@@ -339,3 +340,21 @@ def test_a_user_never_sees_another_units_notices(app, client, db, people, clock)
     assert db.session.scalar(select(func.count()).select_from(NoticeRead).where(NoticeRead.staff_user_id == tj_id)) == 0
     tj.post("/console/notices/read-all", data={"csrf_token": tj.csrf})
     assert db.session.scalar(select(func.count()).select_from(NoticeRead).where(NoticeRead.staff_user_id == tj_id)) == 0
+
+
+def test_the_console_takes_the_same_path_a_return_there_tells_the_org_department_once(app, client, db, people, clock):
+    _, fid = submit(client, people["reporter"])
+    detail = ok(
+        client.post(
+            f"{STAFF}/feedback/{fid}/route", json={"path": "direct", "primary": "city-wb"}, headers=people["triage"]
+        )
+    )
+    (aid,) = (a["id"] for a in detail["assignments"])
+    wb = console_client(app, db, "handler", department_code="city-wb")
+    form = {"csrf_token": wb.csrf, "return_reason": "不属于本部门职责"}
+    assert wb.post(f"/console/assignments/{aid}/return", data=form).status_code == 302
+    wb.post(f"/console/assignments/{aid}/return", data=form)  # the form sent twice: refused the second time
+    assert [m.kind for m in notices(db)] == ["assigned", "returned"]
+    triage = console_client(app, db, "triage")
+    page = triage.get("/console/notices").get_data(as_text=True)
+    assert "(1)</span>" in page and "退回了第" in page and f'href="/console/assignments/{aid}"' in page

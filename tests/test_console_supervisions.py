@@ -71,3 +71,13 @@ def test_the_print_view_lists_the_items_under_one_repeated_header_without_naviga
     with app.test_client().get("/static/console/print.css") as reply:
         css = reply.get_data(as_text=True)
     assert "size: A4" in css and re.search(r"thead\s*{\s*display:\s*table-header-group", css)
+
+
+def test_the_home_boards_supervision_numbers_open_this_list_with_the_same_count(app, db, overdue):
+    triage = console_client(app, db, "triage")
+    home = triage.get("/console/").get_data(as_text=True)
+    links = re.findall(r'href="(/console/supervisions\?[^"]+)"[^>]*>\s*(\d+)\s*<', home)
+    assert links, "the 工作台 board links its 督办/通报 numbers to this page"
+    for href, number in links:
+        listing = triage.get(href.replace("&amp;", "&")).get_data(as_text=True)
+        assert f"共 {number} 条" in listing, href

@@ -79,3 +79,62 @@ def test_notice_reads_migration_goes_down_and_up_again(app, db):
     flask_migrate.upgrade()
     columns = {c["name"] for c in inspect(db.engine).get_columns("notice_reads")}
     assert columns == {"id", "staff_user_id", "outbox_id", "read_at"}
+
+
+def test_deadline_watch_marks_are_rebuilt_from_what_the_watch_wrote(app, db, seeded, tmp_path):
+    """Migration 2d84b73dc531: rows from before get ``paused`` from the feedback status and the
+    once-only marks from the outbox keys and 通报 items, so the next scan sends nothing twice."""
+    from datetime import UTC, date, datetime, time
+
+    import flask_migrate
+    from sqlalchemy import select
+
+    from feedback.models import Assignment, Feedback, OutboxMessage
+    from feedback.services.handling.actors import Actor
+    from feedback.services.intake.submit import submit_feedback
+    from feedback.services.notices import deadline_watch
+    from feedback.services.triage import decisions
+    from feedback.timeutil import CHINA
+    from tests.support.api import MEETING, route
+    from tests.support.routing import write_routing
+
+    write_routing(tmp_path / "notifications.yaml", "http://127.0.0.1:9/cgi-bin/webhook/send?key=unused")
+    app.config["NOTIFICATIONS_PATH"] = str(tmp_path / "notifications.yaml")
+    clock = app.extensions["clock"]
+
+    def at(day: date) -> datetime:
+        return datetime.combine(day, time(10), tzinfo=CHINA).astimezone(UTC)
+
+    clock.freeze(at(date(2026, 9, 9)))
+    ids = []
+    for _ in range(2):
+        submit_feedback("migration-test", {"kind": "problem", "content": MEETING})
+        db.session.commit()
+        fid = db.session.scalar(select(Feedback.id).order_by(Feedback.id.desc()).limit(1))
+        ids.append((fid, route(db, fid, "city-wb")[0]))
+    (_, watched), (waiting_fid, waiting) = ids
+    decisions.ask_reporter(Actor("staff", "triage"), db.session.get(Feedback, waiting_fid), "请补充")
+    db.session.commit()
+    for day in (date(2026, 9, 29), date(2026, 10, 16)):  # due 09-30: reminded, then overdue and 通报
+        clock.freeze(at(day))
+        deadline_watch.scan()
+        db.session.commit()
+
+    def marks() -> dict[int, tuple]:
+        db.session.expire_all()
+        return {
+            a.id: (a.paused, a.due_soon_queued_at, a.unacknowledged_queued_at, a.overdue_at, a.tongbao_at)
+            for a in db.session.scalars(select(Assignment))
+        }
+
+    before = marks()
+    assert before[waiting][0] is True and before[waiting][1:] == (None, None, None, None)
+    assert all(before[watched][1:]) and before[watched][0] is False
+    db.session.remove()
+    flask_migrate.downgrade(revision="320d0ffef76c")
+    flask_migrate.upgrade()
+    db.session.remove()
+    assert marks() == before
+    sent = db.session.query(OutboxMessage).count()
+    assert deadline_watch.scan() == {"resolved": 0, "due_soon": 0, "unacknowledged": 0, "overdue": 0, "tongbao": 0}
+    assert db.session.query(OutboxMessage).count() == sent

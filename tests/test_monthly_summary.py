@@ -14,11 +14,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from feedback.jobs.context import JobContext
 from feedback.jobs.monthly_summary import publish, refresh_facts
-from feedback.models import Feedback, MonthlyDepartmentFact, MonthlyFact, MonthlySummary, ObservationPoint
+from feedback.models import (
+    Feedback,
+    FeedbackTerm,
+    MonthlyDepartmentFact,
+    MonthlyFact,
+    MonthlySummary,
+    ObservationPoint,
+)
 from feedback.services.handling import assignments
 from feedback.services.handling.actors import Actor
 from feedback.services.intake import reporter
@@ -407,8 +414,16 @@ def test_generating_on_demand(app, db, client, sept, staff_login):
     app.extensions["clock"].freeze(cst(2026, 10, 9, 10, 0))
     headers, viewer = staff_login("triage"), staff_login("viewer")
     assert client.post(f"{STAFF}/summaries/2026-08/generate", json={}, headers=viewer).status_code == 403
+    # The 12 months before have no facts yet: the request names them instead of computing a year.
+    missing = client.post(f"{STAFF}/summaries/2026-08/generate", headers=headers)
+    assert missing.status_code == 409 and missing.get_json()["code"] == "facts_missing"
+    assert "2025-08、2025-09、2025-10" in missing.get_json()["message"]
+    assert "2026-07。" in missing.get_json()["message"]
+    db.session.remove()
+    built = app.test_cli_runner().invoke(args=["summaries", "facts", "--for", "2026-08"])
+    assert built.exit_code == 0 and "2026-08 的月度分析所需的统计数据已齐全" in built.output, built.output
     august = ok(client.post(f"{STAFF}/summaries/2026-08/generate", headers=headers))
-    # August 3 against July 1 and August 2025 0; the 12 months before were computed as needed.
+    # August 3 against July 1 and August 2025 0.
     assert (august["total"]["count"], august["total"]["previous"], august["total"]["last_year"]) == (3, 1, 0)
     assert august["total"]["series"] == [2, *Z8, 1, 1, 3] and august["suppressed"] is False  # 2025-09 .. 2026-08
     assert [(d["department_code"], d["assigned"]) for d in august["departments"]] == [("city-tj", 1)]
@@ -546,12 +561,14 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(app, db, clie
     assert excerpt[3] == evil and excerpt[4] == "+1-1=0 典型"
 
 
-def test_forced_regeneration_refreshes_the_earlier_months_the_trend_reads(app, db, client, seeded, staff_login):
+def test_forced_regeneration_refreshes_the_month_before_the_trend_reads(app, db, client, seeded, staff_login):
     s = Seeder(app, db)
     s.submit((2026, 8, 10, 10, 0), P, ["peihui"])
     s.submit((2026, 9, 10, 10, 0), P, ["peihui"])
     app.extensions["clock"].freeze(cst(2026, 10, 9, 10, 0))
     headers = staff_login("triage")
+    db.session.remove()
+    assert app.test_cli_runner().invoke(args=["summaries", "facts"]).exit_code == 0  # the 12 months before
     first = ok(client.post(f"{STAFF}/summaries/2026-09/generate", json={}, headers=headers))
     assert (first["total"]["previous"], first["total"]["series"][-2:]) == (1, [1, 1])
     # August changes after publication: one more August feedback, and the first one retagged.
@@ -565,3 +582,20 @@ def test_forced_regeneration_refreshes_the_earlier_months_the_trend_reads(app, d
     assert (rebuilt["total"]["previous"], rebuilt["total"]["series"][-2:]) == (2, [2, 1])
     by_code = {t["code"]: t for t in rebuilt["tags"]}
     assert (by_code["peihui"]["previous"], by_code["wenshan"]["previous"], by_code["liuhen"]["previous"]) == (0, 1, 1)
+
+
+def test_terms_cut_at_intake_are_what_the_backfill_cuts(app, db, sept):
+    """Feedback from before feedback_terms existed gets the same terms from `flask summaries terms`."""
+
+    def terms() -> set[tuple[int, str, str]]:
+        db.session.expire_all()
+        return {(t.feedback_id, t.term, t.submitted_on.isoformat()) for t in db.session.scalars(select(FeedbackTerm))}
+
+    at_intake = terms()
+    assert any(term == "禁烧" for _, term, _ in at_intake)  # an HMM word: the tagger's tokens lack it
+    db.session.execute(delete(FeedbackTerm))
+    db.session.commit()
+    db.session.remove()
+    done = app.test_cli_runner().invoke(args=["summaries", "terms", "--batch", "3"])
+    assert done.exit_code == 0 and f"共处理 {len({t[0] for t in at_intake})} 条反映" in done.output, done.output
+    assert terms() == at_intake

@@ -300,3 +300,23 @@ def test_three_sender_processes_at_once_deliver_each_message_exactly_once(app, d
     assert {message(db, key).status for key in keys} == {"sent"}
     runs = db.session.scalars(select(JobRun).where(JobRun.outcome == "success")).all()
     assert sum(r.counts["sent"] for r in runs) == 40
+
+
+def test_a_notice_of_a_reporters_step_is_sent_and_stamped_with_the_day_only(app, db, delivery, fake_robot):
+    """The org department learns that the reporter answered, not the minute they did (DESIGN §5)."""
+    from feedback.services.intake.reporter import feedback_by_receipt
+    from feedback.services.intake.submit import submit_feedback
+    from feedback.services.notices import action_notices
+    from feedback.timeutil import day_start
+    from tests.support.api import MEETING, WEDNESDAY_0930, frozen
+
+    frozen(app, WEDNESDAY_0930)
+    body, _ = submit_feedback("outbox-answer", {"kind": "problem", "content": MEETING})
+    feedback = feedback_by_receipt(body["receipt"])
+    action_notices.reporter_answered(feedback)
+    db.session.commit()
+    assert send().counts == NOTHING | {"claimed": 1, "sent": 1}
+    (robot,) = fake_robot.delivered
+    assert "反映人已答复" in robot
+    (notice,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reporter_answered"))
+    assert notice.created_at == notice.sent_at == day_start(WEDNESDAY_0930)

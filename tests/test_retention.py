@@ -20,6 +20,7 @@ from feedback.models import (
     Feedback,
     FeedbackContact,
     FeedbackTag,
+    FeedbackTerm,
     IdempotencyRecord,
     JobRun,
     Message,
@@ -120,6 +121,7 @@ def snapshot(db, fid: int) -> dict:
         ).all(),
         "uploads": count(db, Upload, Upload.feedback_id == fid),
         "contacts": count(db, FeedbackContact, FeedbackContact.feedback_id == fid),
+        "terms": count(db, FeedbackTerm, FeedbackTerm.feedback_id == fid),  # keywords of the content
     }
 
 
@@ -192,7 +194,8 @@ def test_retention_purges_long_closed_feedback_and_expired_rows_once(
     after = snapshot(db, old["id"])
     assert after["content"] == PURGED_TEXT and after["rating_comment"] is None and after["purged_at"] == RUN
     assert after["messages"] == [PURGED_TEXT, PURGED_TEXT]
-    assert (after["uploads"], after["contacts"]) == (0, 0) and not old["file"].exists()
+    assert (after["uploads"], after["contacts"], after["terms"]) == (0, 0, 0) and not old["file"].exists()
+    assert before_old["terms"] > 0
     # What statistics need is still there: kind, status, dates, rating, tags, one event per step.
     for key in ("status", "kind", "rating", "closed_at", "submitted_on", "tags"):
         assert after[key] == before_old[key], key

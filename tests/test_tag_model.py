@@ -75,7 +75,7 @@ def test_a_word_from_a_single_source_is_not_learned(rules):
     examples = tag_train.examples_from_records(records(rows), rules.taxonomy)
     model = tag_train.fit(rules.taxonomy, examples, tag_train.vectorise(rules, examples))
     names = {name for weights in model.tags.values() for name in weights.weights}
-    assert "w:观众" in names  # five sources
+    assert "c:观众" in names  # five sources
     assert not any("磨洋工" in name for name in names)  # one source: memorising
 
 
@@ -174,3 +174,45 @@ def test_eval_script_reports_resubstitution_and_leave_source_out_and_prints_the_
     assert "== 回代" in out and "留一来源，12 折" in out and "== 标错的条目 ==" in out
     # the rules alone miss the new phrasing, and the statement is shown with what was missed
     assert "[漏标 陪会] 乡里又叫我们去县城当观众" in out
+
+
+def _sources(unseen: bool, n: int) -> list[str]:
+    """Source addresses that tag_eval does (or does not) keep out of rule writing."""
+    urls = (f"https://example.test/source-{i}" for i in range(1000))
+    return [u for u in urls if tag_eval.unseen_source({"source_url": u}) == unseen][:n]
+
+
+def test_the_lower_bound_switches_off_a_rule_the_training_sources_do_not_back(rules):
+    # 陪检 is a 陪会 rule; sources a and b say it, x is about something else
+    rows = [
+        ("今天又要陪检，一天都耗进去了。", ["陪会"], "a"),
+        ("镇里今年修了三条路，群众很满意。", ["其他"], "x"),
+        ("下午要陪检，村里的事又放下了。", ["陪会"], "b"),
+    ]
+    examples = tag_train.examples_from_records(records(rows), rules.taxonomy)
+
+    def found(**kwargs) -> list[bool]:
+        return ["peihui" in p for p in tag_train.cross_validate(rules, examples, k=None, **kwargs)]
+
+    assert found() == [True, False, True]  # the rules as they are
+    assert found(min_rule_sources=1) == [True, False, True]  # a and b back each other
+    assert found(min_rule_sources=2) == [False, False, False]  # one backing source is not enough
+
+
+def test_eval_script_reports_the_unseen_sources_apart_and_never_lists_their_statements(tmp_path, capsys):
+    seen, unseen = _sources(False, 2), _sources(True, 2)
+    rows = [
+        {"text": "乡里又叫我们去当观众，坐了一上午。", "tags": ["陪会"], "source_url": seen[0]},
+        {"text": "今年会议明显减少，减负效果很好。", "tags": ["其他"], "source_url": seen[1]},
+        {"text": "村干部整天被拉去当观众，群众找人找不到。", "tags": ["陪会"], "source_url": unseen[0]},
+        {"text": "镇里今年修了三条路，群众很满意。", "tags": ["其他"], "source_url": unseen[1]},
+    ]
+    data = tmp_path / "labelled.jsonl"
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    args = [str(data), "--taxonomy", str(TAXONOMY), "--userdict", str(USERDICT), "--model", str(tmp_path / "x")]
+    assert tag_eval.main(args) == 0
+    out = capsys.readouterr().out
+    assert "写规则时从未读过的 2 个来源（2 条）" in out and "== 下限" in out
+    assert "[漏标 陪会] 乡里又叫我们去当观众" in out
+    assert "村干部整天被拉去当观众" not in out  # missed too, but from a source kept out of rule writing
+    assert "另有 2 条来自写规则时不读的来源" in out

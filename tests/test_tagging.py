@@ -148,6 +148,26 @@ def test_a_short_term_inside_a_longer_one_is_not_counted_twice(tagger):
     assert "拍照留痕" in hit.matched and "留痕" not in hit.matched
 
 
+def test_a_whole_word_term_is_found_in_any_clause_and_never_inside_another_word(tagger):
+    # 'w:会' (a meeting, as jieba cuts it) in a clause after the one with the other sign
+    assert "peihui" in codes(tagger, "早上接到临时通知，赶回县里，又是一个会。")
+    hit = next(h for h in tagger.tag("早上接到临时通知，下午赶回县里开个会。") if h.code == "peihui")
+    assert hit.matched == ("临时通知", "会")
+    # the same character inside 社会 is not the word 会
+    assert "peihui" not in codes(tagger, "早上接到临时通知，下午赶回县里参加社会组织的活动。")
+
+
+def test_a_whole_word_cue_of_the_dampers_is_looked_for_too():
+    data = {
+        "version": "t",
+        "modifiers": {"mention": {"factor": 0.1, "cues": ["w:治"]}},
+        "tags": [{"code": "peihui", "name": "陪会", "description": "陪会", "terms": {"陪会": 0.9}}],
+    }
+    tagger = Tagger(Taxonomy.from_dict(data), USERDICT)
+    assert codes(tagger, "天天陪会，受不了。") == {"peihui"}
+    assert codes(tagger, "要治陪会。") == set()
+
+
 def test_to_dict_is_the_cli_and_api_shape(tagger):
     hit = tagger.tag("基层干部被借调三年还回不来。")[0]
     assert hit.to_dict() == {

@@ -10,6 +10,7 @@ def register_cli(app: Flask) -> None:
     from feedback.cli.jobs import jobs_group
     from feedback.cli.search import search_group
     from feedback.cli.seed import seed_command
+    from feedback.cli.summaries import summaries_group
     from feedback.cli.tagging import tag_command, tag_eval_command, tagger_group
     from feedback.cli.users import users_group
 
@@ -22,5 +23,6 @@ def register_cli(app: Flask) -> None:
         search_group,
         jobs_group,
         calendar_group,
+        summaries_group,
     ):
         app.cli.add_command(command)

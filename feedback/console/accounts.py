@@ -13,9 +13,8 @@ from urllib.parse import parse_qsl, urlencode
 from flask import g, render_template, request, url_for
 
 from feedback.console import bp, pages
-from feedback.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from feedback.errors import Conflict, Forbidden, ValidationFailed
 from feedback.extensions import db
-from feedback.models import StaffUser
 from feedback.services.admin import reference_views, staff_auth
 from feedback.services.admin.staff_auth import ROLE_LABELS
 from feedback.timeutil import CHINA
@@ -32,13 +31,6 @@ def _when(moment: datetime) -> str:
 def _admin_only() -> None:
     if g.staff.role != "admin":
         raise Forbidden("只有系统管理员可以管理账号")
-
-
-def _account(user_id: int) -> StaffUser:
-    user = db.session.get(StaffUser, user_id)
-    if user is None:
-        raise NotFound("未找到该账号", code="user_not_found")
-    return user
 
 
 def _back() -> str:
@@ -132,7 +124,7 @@ def account_new():
 @bp.route("/accounts/<int:user_id>/disable", methods=["POST"])
 def account_disable(user_id: int):
     _admin_only()
-    user = _account(user_id)
+    user = staff_auth.get_user_by_id(user_id)
     return pages.act(
         lambda: staff_auth.disable_user(user.username, by=g.staff),
         f"已停用账号 {user.username}，其登录已全部失效",
@@ -143,14 +135,14 @@ def account_disable(user_id: int):
 @bp.route("/accounts/<int:user_id>/enable", methods=["POST"])
 def account_enable(user_id: int):
     _admin_only()
-    user = _account(user_id)
+    user = staff_auth.get_user_by_id(user_id)
     return pages.act(lambda: staff_auth.enable_user(user.username), f"已启用账号 {user.username}", _back())
 
 
 @bp.route("/accounts/<int:user_id>/unlock", methods=["POST"])
 def account_unlock(user_id: int):
     _admin_only()
-    user = _account(user_id)
+    user = staff_auth.get_user_by_id(user_id)
     return pages.act(
         lambda: staff_auth.unlock_user(user.username),
         f"已解除账号 {user.username} 的登录锁定，可以重新登录（密码不变）",
@@ -161,7 +153,7 @@ def account_unlock(user_id: int):
 @bp.route("/accounts/<int:user_id>/reset-password", methods=["POST"])
 def account_reset_password(user_id: int):
     _admin_only()
-    user = _account(user_id)
+    user = staff_auth.get_user_by_id(user_id)
     password = staff_auth.generate_password()
     staff_auth.reset_password(user.username, password)
     db.session.commit()

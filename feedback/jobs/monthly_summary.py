@@ -50,5 +50,6 @@ def publish(ctx: JobContext) -> dict[str, int]:
     force = _force(ctx)
     if summaries_views.find(month) is not None and not force:
         return {"published": 0, "skipped": 1}
+    summaries.prepare(month)  # earlier months without facts are built here, in the job, never in a request
     summaries.generate(month, force=force)
     return {"published": 1, "skipped": 0}

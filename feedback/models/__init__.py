@@ -9,7 +9,7 @@ from feedback.models.jobs import JobLease, JobRun
 from feedback.models.ledger import LEDGER_COUNTS, LedgerEntry
 from feedback.models.notifications import NoticeRead, OutboxMessage, Supervision
 from feedback.models.reference import Department, ObservationPoint, Responsibility, Tag
-from feedback.models.reporting import MonthlyDepartmentFact, MonthlyFact, MonthlySummary
+from feedback.models.reporting import FeedbackTerm, MonthlyDepartmentFact, MonthlyFact, MonthlySummary
 from feedback.models.staff import STAFF_ROLES, StaffSession, StaffUser
 from feedback.models.upload import ReportAttachment, Upload
 
@@ -18,6 +18,7 @@ __all__ = [
     "JobRun",
     "LEDGER_COUNTS",
     "LedgerEntry",
+    "FeedbackTerm",
     "MonthlyDepartmentFact",
     "MonthlyFact",
     "MonthlySummary",

@@ -4,14 +4,35 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
 from feedback.models.base import BigId, UTCDateTime, utcnow
 from feedback.models.reference import Department
+from feedback.workflow import RUNNING_ASSIGNMENT
 
 ASSIGNMENT_STATUSES = ("pending", "acknowledged", "responded", "accepted", "returned", "sent_back", "waived")
+
+# What the deadline watch still has to do, as SQL over one assignment row: the clock runs (status in
+# workflow.RUNNING_ASSIGNMENT, not paused) and the step was not taken yet. Each is the predicate of a
+# partial index on the step's due column, and the watch's query uses the very same text, so the
+# planner (PostgreSQL and SQLite alike) reads that index and only the rows due for the step.
+_STATUSES = ", ".join(f"'{s}'" for s in RUNNING_ASSIGNMENT)
+_RUNNING = f"status IN ({_STATUSES}) AND NOT paused"
+WATCH_STEPS = {
+    "due_soon": ("due_at", f"{_RUNNING} AND due_soon_queued_at IS NULL"),
+    "unacknowledged": ("acknowledge_due_at", "status = 'pending' AND NOT paused AND unacknowledged_queued_at IS NULL"),
+    "overdue": ("due_at", f"{_RUNNING} AND overdue_at IS NULL"),
+    "tongbao": ("due_at", f"{_RUNNING} AND overdue_at IS NOT NULL AND tongbao_at IS NULL"),
+    # Open 督办/通报 items whose assignment stopped running (answered, returned, waived): to resolve.
+    "settle": ("id", f"under_supervision AND status NOT IN ({_STATUSES})"),
+}
+
+
+def _watch_index(step: str) -> Index:
+    column, predicate = WATCH_STEPS[step]
+    return Index(f"ix_assignments_watch_{step}", column, postgresql_where=text(predicate), sqlite_where=text(predicate))
 
 
 class Assignment(db.Model):
@@ -21,6 +42,7 @@ class Assignment(db.Model):
         CheckConstraint("path IN ('direct', 'escalate', 'consult')", name="path"),
         Index("ix_assignments_status_due_at", "status", "due_at"),
         Index("ix_assignments_department_id_status", "department_id", "status"),
+        *(_watch_index(step) for step in WATCH_STEPS),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -57,6 +79,15 @@ class Assignment(db.Model):
     reported_upward_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reported_upward_to: Mapped[str | None] = mapped_column(String(128))
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The deadline watch's own marks (see notices.deadline_watch): the clock is stopped while the
+    # feedback waits for the reporter (kept by handling.actors.move_feedback), and when each
+    # once-only step was taken. overdue_at above marks the 督办 step.
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    due_soon_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unacknowledged_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tongbao_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Has an open (unresolved) 督办/通报 item; kept by the watch, which opens and resolves them.
+    under_supervision: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     department: Mapped[Department] = relationship()
     extension_requests: Mapped[list[ExtensionRequest]] = relationship(

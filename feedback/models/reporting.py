@@ -4,11 +4,27 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback.extensions import db
 from feedback.models.base import BigId, UTCDateTime, utcnow
+
+
+class FeedbackTerm(db.Model):
+    """One jieba keyword of one feedback's content (at most 8 per feedback), cut once at intake, so
+    a month's ``term`` facts are a GROUP BY instead of a jieba pass over the month's texts.
+
+    ``submitted_on`` repeats the feedback's (it never changes), so a month's terms are one range of
+    an index. Rows go with the content: deleted when the content is purged (and with the feedback).
+    """
+
+    __tablename__ = "feedback_terms"
+    __table_args__ = (Index("ix_feedback_terms_submitted_on", "submitted_on"),)
+
+    feedback_id: Mapped[int] = mapped_column(BigId, ForeignKey("feedback.id", ondelete="CASCADE"), primary_key=True)
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    submitted_on: Mapped[date] = mapped_column(Date)
 
 
 class MonthlyFact(db.Model):

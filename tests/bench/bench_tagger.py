@@ -60,13 +60,21 @@ def main() -> None:
     texts = statements(600)
     for text in texts[:50]:
         tagger.tag(text)
-    started = time.perf_counter()
-    for text in texts:
-        tagger.tag(text)
-    per = (time.perf_counter() - started) / len(texts) * 1000
+    # Best of five passes, wall clock and this process's CPU time: on a shared machine the wall
+    # clock also counts the time other processes had the CPU.
+    per = cpu = float("inf")
+    for _ in range(5):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        for text in texts:
+            tagger.tag(text)
+        per = min(per, (time.perf_counter() - started) / len(texts) * 1000)
+        cpu = min(cpu, (time.process_time() - cpu_started) / len(texts) * 1000)
     heavy = sorted(m for m in ("sklearn", "numpy", "scipy") if m in sys.modules)
     print(f"tagger {tagger.version}")
-    print(f"jieba warm-up {warm:.2f} s; {per:.3f} ms per 200-character statement ({len(texts)} statements)")
+    print(
+        f"jieba warm-up {warm:.2f} s; {per:.3f} ms per 200-character statement, {cpu:.3f} ms of CPU "
+        f"(best of 5 passes over {len(texts)} statements; load average {os.getloadavg()[0]:.1f})"
+    )
     print(f"resident memory: {base:.1f} MB before, {rss_mb():.1f} MB with tagger and model loaded")
     print(f"heavy libraries imported: {', '.join(heavy) or 'none'}")
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain
 
 from feedback.calendar import CHINA, WorkCalendar
+from feedback.services.reporting.terms import KEYWORDS_PER_FEEDBACK
 from tests.bench.corpus import CLOSINGS, CONSEQUENCES, INSTRUCTIONS, OPENINGS, PROBLEMS, RARE_FRAGMENT, REASONS
 
 CAMPAIGN_SHARE = 0.09684  # 96,840 of 10^6: the month the issue measured
@@ -74,6 +76,11 @@ COLUMNS = {
         "waived_at",
         "extension_days",
         "overdue_at",
+        "paused",
+        "due_soon_queued_at",
+        "unacknowledged_queued_at",
+        "tongbao_at",
+        "under_supervision",
     ),
     "events": (
         "id",
@@ -104,6 +111,7 @@ COLUMNS = {
         "sent_at",
     ),
     "supervisions": ("id", "assignment_id", "department_id", "level", "created_at", "resolved_at"),
+    "feedback_terms": ("feedback_id", "term", "submitted_on"),
 }
 
 UNIT_LEVELS = ("village", "community", "township", "subdistrict", None)
@@ -116,6 +124,8 @@ class Reference:
     departments: list[tuple[int, str, str, str]]  # id, code, name, level (org departments excluded)
     points: list[tuple[int, str]]  # id, region_code
     tokens: object  # callable: text -> list of search tokens
+    keyword_counts: object  # callable: text -> Counter of keyword candidates (Tagger.keyword_counts)
+    rank_keywords: object  # callable: (Counter, top_k) -> monthly terms (Tagger.rank_keywords)
 
 
 @dataclass
@@ -224,6 +234,7 @@ class History:
         self.rng = random.Random(seed)
         self.ids = {name: 0 for name in COLUMNS}
         self._token_cache: dict[str, list[str]] = {}
+        self._count_cache: dict[str, Counter] = {}
         self.horizon = cal.add_working_days(p.t0, 2)
         self.tongbao_cutoff = self._cutoff(p.t0)
         self.running: list[tuple[datetime, datetime, bool, bool]] = []  # due, ack_due, pending, overdue
@@ -265,7 +276,18 @@ class History:
             tokens = self._token_cache[fragment] = list(self.ref.tokens(fragment))
         return tokens
 
-    def _text(self, kind: str, tags: list[str]) -> tuple[str, str]:
+    def _terms(self, parts: list[str]) -> list[str]:
+        """reporting.terms.keywords of the joined text, from each fragment's counts (jieba cuts at
+        the punctuation every fragment ends with, so the counts add up; see Tagger.keyword_counts)."""
+        words: Counter = Counter()
+        for part in parts:
+            counts = self._count_cache.get(part)
+            if counts is None:
+                counts = self._count_cache[part] = self.ref.keyword_counts(part)
+            words.update(counts)
+        return [t for t in self.ref.rank_keywords(words, KEYWORDS_PER_FEEDBACK) if len(t) <= 64]
+
+    def _text(self, kind: str, tags: list[str]) -> tuple[str, str, list[str]]:
         rng = self.rng
         parts = [rng.choice(OPENINGS)]
         parts += [rng.choice(PROBLEMS[t]) for t in tags]
@@ -275,7 +297,7 @@ class History:
             parts.append(RARE_FRAGMENT)
         parts.append(rng.choice(CLOSINGS[kind]))
         parts = [p.replace("{n}", str(rng.randint(2, 30))) for p in parts if p]
-        return "".join(parts), " ".join(dict.fromkeys(chain.from_iterable(map(self._tokens, parts))))
+        return "".join(parts), " ".join(dict.fromkeys(chain.from_iterable(map(self._tokens, parts)))), parts
 
     def rows(self) -> Iterator[tuple[str, tuple]]:
         rng = self.rng
@@ -298,7 +320,7 @@ class History:
         kind = rng.choices(("problem", "suggestion", "practice"), (80, 15, 5))[0]
         k = rng.choices((1, 2, 3, 4), (15, 40, 30, 15))[0]
         tags = rng.sample(self._tag_codes, k)
-        content, tokens = self._text(kind, tags)
+        content, tokens, parts = self._text(kind, tags)
         point = rng.choice(self.ref.points) if rng.random() < 0.7 else None
         region = point[1] if point else f"4901{rng.choice(('02', '03', '04', '05'))}"
         primary = rng.choices(self.ref.departments, self._dept_weights)[0]
@@ -346,6 +368,8 @@ class History:
                 ),
             )
         yield "search", (fid, tokens)
+        for term in self._terms(parts):
+            yield "feedback_terms", (fid, term, day)
         yield "events", self._event(fid, None, "reporter", None, "submitted", None, "submitted", submitted, True)
         if status in ("rejected", "merged"):
             action = "reject" if status == "rejected" else "merge"
@@ -411,6 +435,12 @@ class History:
             overdue = min(overdue, t0)
         elif finished_at is not None and finished_at > due.at:
             overdue = due.at + timedelta(hours=10)
+        # The watch's marks, as _watch_rows writes its notices and 通报 items.
+        watched = running and fstatus != "needs_info"
+        late_finish = finished_at is not None and finished_at > due.at - timedelta(days=3)
+        due_soon_at = due.at - timedelta(days=2) if (watched and due.at <= self.horizon) or late_finish else None
+        unack_at = ack_due if status == "pending" and watched and ack_due <= t0 else None
+        tongbao_at = t0 if overdue is not None and watched and due.at <= self.tongbao_cutoff else None
         yield (
             "assignments",
             (
@@ -435,6 +465,11 @@ class History:
                 _naive(waived),
                 0,
                 _naive(overdue),
+                fstatus == "needs_info",
+                _naive(due_soon_at),
+                _naive(unack_at),
+                _naive(tongbao_at),
+                overdue is not None and watched,  # its 督办 (and 通报) item is open
             ),
         )
         if acknowledged and rng.random() < 0.1:

@@ -34,6 +34,7 @@ BIG_TABLES = (
     "events",
     "outbox_messages",
     "supervisions",
+    "feedback_terms",
 )
 STAFF_PASSWORD = "Bench-Staff-2026"
 
@@ -71,6 +72,7 @@ def reference(app):
     from feedback.extensions import db
     from feedback.models import Department, ObservationPoint, Tag
     from feedback.services.admin.search import search_tokens
+    from feedback.services.admin.tagger import get_tagger
     from tests.bench.history import Reference
 
     with app.app_context():
@@ -89,7 +91,9 @@ def reference(app):
         with app.app_context():
             return search_tokens(text)
 
-    return Reference(tags, departments, points, tokens)
+    with app.app_context():
+        tagger = get_tagger()
+    return Reference(tags, departments, points, tokens, tagger.keyword_counts, tagger.rank_keywords)
 
 
 def generate(app, total: int, writer, start: float):

@@ -6,19 +6,9 @@ from pathlib import Path
 
 from feedback.services.admin.staff_auth import create_user
 from tests.conftest import STAFF_TEST_PASSWORD
+from tests.support.axe import serious_violations
 
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 PAGES = [("/console/", "工作台"), ("/console/password", "修改密码"), ("/console/system", "系统状态")]
-
-
-def serious_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_main_pages_have_no_serious_accessibility_violations(browser, live_server, db):

@@ -14,8 +14,8 @@ from feedback.models import Department
 from feedback.services.admin.staff_auth import create_user
 from feedback.services.notices.queue import enqueue
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.test_console_accessibility import serious_violations
 from tests.conftest import STAFF_TEST_PASSWORD
+from tests.support.axe import serious_violations
 from tests.support.supervisions import raise_supervisions
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from feedback.services.admin.staff_auth import create_user
 from feedback.services.intake.reporter import feedback_by_receipt
 from feedback.services.intake.submit import submit_feedback
-from tests.browser.test_console_accessibility import serious_violations
 from tests.conftest import STAFF_TEST_PASSWORD
 from tests.support.api import FORMS, MEETING, route
+from tests.support.axe import serious_violations
 
 
 def test_a_handler_reads_the_notice_of_a_new_assignment(browser, live_server, db, seeded):

@@ -39,6 +39,7 @@ from feedback.models import (
 from feedback.services.admin.search import index_feedback
 from feedback.services.dml import rows_affected
 from feedback.services.intake.uploads import upload_root
+from feedback.services.reporting import terms
 
 log = logging.getLogger("feedback.retention")
 
@@ -115,6 +116,7 @@ def _purge_feedback(ids: list[int], now: datetime) -> dict[str, int]:
         .values(content=PURGED_TEXT, rating_comment=None, purged_at=now, updated_at=Feedback.updated_at)
         .execution_options(synchronize_session="fetch")
     )
+    terms.forget(ids)  # keywords of the content go with it
     messages_cleared = rows_affected(
         sa.update(Message)
         .where(Message.feedback_id.in_(ids), Message.body != PURGED_TEXT)

@@ -141,6 +141,13 @@ def get_user(username: str) -> StaffUser:
     return user
 
 
+def get_user_by_id(user_id: int) -> StaffUser:
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound("未找到该账号", code="user_not_found")
+    return user
+
+
 def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, errors={field: [message]})
 

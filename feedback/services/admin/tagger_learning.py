@@ -81,8 +81,7 @@ def triage_examples(found: list[Correction] | None = None) -> list[Example]:
 
 
 def _words(tagger: Tagger, text: str) -> set[str]:
-    vector = tagger.analyse(text, vector=True).vector or {}
-    return {name[2:] for name in vector if name.startswith("w:") and len(name) > 3 and _CJK.search(name)}
+    return {word for word in tagger.words(text) if len(word) > 1 and _CJK.search(word)}
 
 
 def suggestions(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from feedback.errors import Conflict, Forbidden
+from feedback.extensions import db
 from feedback.models import Assignment, Feedback, StaffUser
 from feedback.services.handling.events import record_event
 from feedback.workflow import Transition, TransitionNotAllowed, check_assignment, check_feedback
@@ -46,6 +49,20 @@ def guard_assignment(action: str, assignment: Assignment, actor: Actor) -> Trans
         raise _translate(exc) from None
 
 
+# While the reporter is asked for more information the deadline clock of every assignment stops.
+PAUSED_STATUS = "needs_info"
+
+
+def _pause_assignments(feedback: Feedback, paused: bool) -> None:
+    """Keep ``Assignment.paused`` equal to "the feedback waits for the reporter", so the deadline
+    watch reads one column of the assignment instead of joining every feedback. Without autoflush:
+    the caller's other changes are flushed together later (a flush in between would let
+    ``updated_at`` take the exact moment, which reporter actions must not store)."""
+    with db.session.no_autoflush:
+        for assignment in db.session.scalars(select(Assignment).where(Assignment.feedback_id == feedback.id)):
+            assignment.paused = paused
+
+
 def move_feedback(
     feedback: Feedback,
     action: str,
@@ -62,6 +79,8 @@ def move_feedback(
     before = feedback.status
     target = to_status or transition.target or before
     feedback.status = target
+    if (before == PAUSED_STATUS) != (target == PAUSED_STATUS):
+        _pause_assignments(feedback, target == PAUSED_STATUS)
     record_event(
         feedback.id,
         action,

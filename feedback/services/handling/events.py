@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import insert
+
 from feedback.clock import now
 from feedback.extensions import db
 from feedback.models import Event
@@ -41,3 +43,27 @@ def record_event(
     )
     db.session.add(event)
     return event
+
+
+def record_system_events(rows: list[dict[str, Any]]) -> None:
+    """Many system events at once (one INSERT, batched by the driver), as ``record_event`` would
+    write them one by one; each dict holds feedback_id, action and any of its keyword arguments."""
+    if not rows:
+        return
+    moment = now()
+    fields = ("assignment_id", "actor_id", "from_status", "to_status", "reason", "data")
+    db.session.execute(
+        insert(Event),
+        [
+            {
+                "feedback_id": row["feedback_id"],
+                "action": row["action"],
+                "actor_type": "system",
+                "actor_role": row.get("actor_role", "system"),
+                "visible_to_reporter": False,
+                "created_at": moment,
+                **{k: row.get(k) for k in fields},
+            }
+            for row in rows
+        ],
+    )

@@ -30,6 +30,7 @@ from feedback.services.admin.tagger import get_tagger
 from feedback.services.handling.events import record_event
 from feedback.services.inserts import insert_if_absent
 from feedback.services.keys import purpose_key
+from feedback.services.reporting import terms
 from feedback.services.triage.suggestions import suggestion_for
 from feedback.timeutil import day_start, local_date
 
@@ -192,6 +193,7 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
     _apply_tags(feedback, content)
     db.session.flush()
     index_feedback(feedback.id, content)
+    terms.store(feedback.id, feedback.submitted_on, content)
     suggestion = suggestion_for([t.tag.code for t in feedback.tags], content, feedback.imposer_level)
     feedback.routing_suggestion = suggestion.as_dict() if suggestion else None
     for upload in uploads:

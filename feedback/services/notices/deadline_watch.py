@@ -1,34 +1,41 @@
 """Deadline watch: reminders before an assignment is due, 督办 when it is overdue, 通报 when it stays so.
 
-``scan(now)`` is idempotent and safe to run in two processes at once. Each step selects only the
-assignments that still need that step, through indexed columns (status + due_at or
-acknowledge_due_at) and the unique keys of what the step writes (the outbox ``dedupe_key``, the
-supervision's (assignment, level)); the writes themselves are INSERT … ON CONFLICT DO NOTHING, so
-the transaction that loses a race adds nothing. A reminder is therefore queued once per
-(assignment, kind) however often the job runs.
+``scan(now)`` is idempotent and safe to run in two processes at once. Each step reads only the
+assignments still waiting for that step, through a partial index whose predicate is the step's
+"not done yet" condition (``models.assignment.WATCH_STEPS``: the clock runs, the assignment is not
+paused, the step's mark is empty), bounded by the step's due column; with nothing to do a scan
+reads index pages of due rows only, however many assignments are open. Each step then writes
+set-based: one INSERT … ON CONFLICT DO NOTHING for its 督办/通报 items, one for its notices (the
+outbox ``dedupe_key`` and the supervision's (assignment, level) are unique, so the transaction that
+loses a race adds nothing), one for its events, one UPDATE for its marks. A reminder is therefore
+queued once per (assignment, kind) however often the job runs.
 
 Working days only: deadlines count Chinese working days, and the watch acts on working days only,
 so no department is reminded — and no 督办 is raised — on a weekend or public holiday; what became
 due then is handled on the next working day. While the reporter is asked for more information
-(feedback ``needs_info``) the deadline clock is paused and the watch leaves the assignment alone.
+(feedback ``needs_info``) the deadline clock is paused (``Assignment.paused``, kept by
+``handling.actors.move_feedback``) and the watch leaves the assignment alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import String, cast, exists, literal, select, update
-from sqlalchemy.sql import Select
+from sqlalchemy import Row, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback.clock import now
 from feedback.extensions import db
-from feedback.models import Assignment, Feedback, OutboxMessage, Supervision
+from feedback.models import Assignment, Department, Supervision
+from feedback.models.assignment import WATCH_STEPS
 from feedback.services.handling import deadlines
-from feedback.services.handling.events import record_event
-from feedback.services.inserts import insert_if_absent
-from feedback.services.notices.queue import enqueue
+from feedback.services.handling.events import record_system_events
+from feedback.services.notices.queue import enqueue_many
 from feedback.timeutil import CHINA, local_date
-from feedback.workflow import RUNNING_ASSIGNMENT
+
+CHUNK = 5000  # ids per UPDATE … WHERE id IN (…)
 
 
 def tongbao_after() -> int:
@@ -40,142 +47,173 @@ def tongbao_after() -> int:
     return value
 
 
-def due_day(assignment: Assignment) -> str:
+def due_day(assignment: Any) -> str:
     """The day a deadline falls on (due_at is the end of that day), as departments see it."""
     return deadlines.day_of(assignment.due_at).isoformat()
 
 
-def working_days_overdue(moment: datetime, assignment: Assignment) -> int:
+def working_days_overdue(moment: datetime, assignment: Any) -> int:
     return deadlines.work_calendar().working_days_between(assignment.due_at - deadlines.ONE_TICK, moment)
 
 
-def _running() -> Select:
-    return (
-        select(Assignment)
-        .join(Feedback, Feedback.id == Assignment.feedback_id)
-        .where(Assignment.status.in_(RUNNING_ASSIGNMENT), Feedback.status != "needs_info")
-    )
-
-
-def _not_queued(kind: str):
-    key = literal("assignment:") + cast(Assignment.id, String) + literal(f":{kind}")
-    return ~exists().where(OutboxMessage.dedupe_key == key)
-
-
-def _names(assignment: Assignment) -> tuple[str, int, dict]:
-    dept = assignment.department
-    payload = {
-        "assignment_id": assignment.id,
-        "feedback_id": assignment.feedback_id,
-        "department": dept.code,
-        "due_day": due_day(assignment),
-    }
-    return dept.name, assignment.feedback_id, payload
-
-
-def _to_department(assignment: Assignment, kind: str, subject: str, body: str) -> bool:
-    _, _, payload = _names(assignment)
-    return (
-        enqueue(
-            kind=kind,
-            dedupe_key=f"assignment:{assignment.id}:{kind}",
-            subject=subject,
-            body=body,
-            department_id=assignment.department_id,
-            payload=payload,
+def _due(step: str, *bounds: Any) -> Sequence[Row[Any]]:
+    """The assignments waiting for ``step`` within ``bounds``, by id, read through the step's partial index."""
+    _, predicate = WATCH_STEPS[step]
+    stmt = (
+        select(
+            Assignment.id,
+            Assignment.feedback_id,
+            Assignment.department_id,
+            Assignment.due_at,
+            Assignment.acknowledge_due_at,
         )
-        is not None
+        .where(text(predicate), *bounds)
+        .order_by(Assignment.id)
     )
+    return list(db.session.execute(stmt))
 
 
-def _to_org(assignment: Assignment, kind: str, subject: str, body: str) -> bool:
-    _, _, payload = _names(assignment)
-    return (
-        enqueue(kind=kind, dedupe_key=f"assignment:{assignment.id}:{kind}", subject=subject, body=body, payload=payload)
-        is not None
-    )
+def _department_names(rows: Iterable[Row[Any]]) -> dict[int, tuple[str, str]]:
+    ids = {r.department_id for r in rows}
+    if not ids:
+        return {}
+    found = db.session.execute(select(Department.id, Department.code, Department.name).where(Department.id.in_(ids)))
+    return {i: (code, name) for i, code, name in found}
+
+
+def _notice(row: Row[Any], kind: str, subject: str, body: str, code: str, *, to_department: bool) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "dedupe_key": f"assignment:{row.id}:{kind}",
+        "subject": subject,
+        "body": body,
+        "department_id": row.department_id if to_department else None,
+        "payload": {
+            "assignment_id": row.id,
+            "feedback_id": row.feedback_id,
+            "department": code,
+            "due_day": due_day(row),
+        },
+    }
+
+
+def _mark(ids: list[int], **values: Any) -> None:
+    for i in range(0, len(ids), CHUNK):
+        db.session.execute(
+            update(Assignment)
+            .where(Assignment.id.in_(ids[i : i + CHUNK]))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _open_supervisions(rows: Sequence[Row[Any]], level: str, moment: datetime) -> set[int]:
+    """Open the 督办/通报 items at once; the assignment ids whose item this call created (another
+    scan may have got there first: unique (assignment, level))."""
+    if not rows:
+        return set()
+    values = [
+        {"assignment_id": r.id, "department_id": r.department_id, "level": level, "created_at": moment} for r in rows
+    ]
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(Supervision).on_conflict_do_nothing(index_elements=["assignment_id", "level"])
+    return set(db.session.scalars(stmt.returning(Supervision.assignment_id), values))
 
 
 def remind_due_soon(moment: datetime) -> int:
     horizon = deadlines.due_soon_until(moment)
-    query = _running().where(Assignment.due_at > moment, Assignment.due_at <= horizon, _not_queued("due_soon"))
-    queued = 0
-    for assignment in db.session.scalars(query.order_by(Assignment.id)):
-        name, fid, _ = _names(assignment)
-        left = deadlines.work_calendar().working_days_left(moment, assignment.due_at)
+    rows = _due("due_soon", Assignment.due_at > moment, Assignment.due_at <= horizon)
+    names, calendar = _department_names(rows), deadlines.work_calendar()
+    notices = []
+    for row in rows:
+        code, name = names[row.department_id]
+        fid, day = row.feedback_id, due_day(row)
+        left = calendar.working_days_left(moment, row.due_at)
         left_text = "今天到期" if left == 0 else f"还剩 {left} 个工作日"
-        queued += _to_department(
-            assignment,
-            "due_soon",
-            f"【临期提醒】第 {fid} 号反映的交办单将于 {due_day(assignment)} 到期",
-            f"{name}：第 {fid} 号反映的交办单（编号 {assignment.id}）办理期限为 {due_day(assignment)}，"
-            f"{left_text}。请按期提交整改反馈；确需延期的，请在到期前申请。",
+        notices.append(
+            _notice(
+                row,
+                "due_soon",
+                f"【临期提醒】第 {fid} 号反映的交办单将于 {day} 到期",
+                f"{name}：第 {fid} 号反映的交办单（编号 {row.id}）办理期限为 {day}，"
+                f"{left_text}。请按期提交整改反馈；确需延期的，请在到期前申请。",
+                code,
+                to_department=True,
+            )
         )
-    return queued
+    queued = enqueue_many(notices)
+    _mark([r.id for r in rows], due_soon_queued_at=moment)
+    return len(queued)
 
 
 def remind_unacknowledged(moment: datetime) -> int:
-    query = _running().where(
-        Assignment.status == "pending", Assignment.acknowledge_due_at <= moment, _not_queued("unacknowledged")
-    )
-    queued = 0
-    for assignment in db.session.scalars(query.order_by(Assignment.id)):
-        name, fid, _ = _names(assignment)
-        ack_day = deadlines.day_of(assignment.acknowledge_due_at).isoformat()
-        queued += _to_department(
-            assignment,
-            "unacknowledged",
-            f"【签收提醒】第 {fid} 号反映的交办单尚未签收",
-            f"{name}：第 {fid} 号反映的交办单（编号 {assignment.id}）应于 {ack_day} 前签收，目前仍未签收。"
-            f"请尽快签收办理，办理期限为 {due_day(assignment)}。",
+    rows = _due("unacknowledged", Assignment.acknowledge_due_at <= moment)
+    names = _department_names(rows)
+    notices = []
+    for row in rows:
+        code, name = names[row.department_id]
+        fid = row.feedback_id
+        ack_day = deadlines.day_of(row.acknowledge_due_at).isoformat()
+        notices.append(
+            _notice(
+                row,
+                "unacknowledged",
+                f"【签收提醒】第 {fid} 号反映的交办单尚未签收",
+                f"{name}：第 {fid} 号反映的交办单（编号 {row.id}）应于 {ack_day} 前签收，目前仍未签收。"
+                f"请尽快签收办理，办理期限为 {due_day(row)}。",
+                code,
+                to_department=True,
+            )
         )
-    return queued
-
-
-def _open_supervision(assignment: Assignment, level: str, moment: datetime) -> bool:
-    """Open the 督办/通报 item once; False when another scan got there first (unique key)."""
-    values = {
-        "assignment_id": assignment.id,
-        "department_id": assignment.department_id,
-        "level": level,
-        "created_at": moment,
-    }
-    return insert_if_absent(Supervision, values, ["assignment_id", "level"]) is not None
+    queued = enqueue_many(notices)
+    _mark([r.id for r in rows], unacknowledged_queued_at=moment)
+    return len(queued)
 
 
 def mark_overdue(moment: datetime) -> int:
     """超期: mark the assignment, open a 督办 item, tell the department and the org department."""
-    query = _running().where(Assignment.due_at <= moment, Assignment.overdue_at.is_(None))
-    marked = 0
-    for assignment in db.session.scalars(query.order_by(Assignment.id)):
-        if not _open_supervision(assignment, "duban", moment):
-            continue  # another scan got here first
-        assignment.overdue_at = moment
-        name, fid, _ = _names(assignment)
-        day = due_day(assignment)
-        record_event(
-            assignment.feedback_id,
-            "overdue",
-            actor_role="system",
-            assignment_id=assignment.id,
-            reason=f"{name}超过办理期限（{day}），列入督办",
-            data={"due_day": day, "level": "duban"},
+    due = _due("overdue", Assignment.due_at <= moment)
+    won = _open_supervisions(due, "duban", moment)
+    rows = [r for r in due if r.id in won]  # the others: another scan got here first
+    names = _department_names(rows)
+    events, notices = [], []
+    for row in rows:
+        code, name = names[row.department_id]
+        fid, day = row.feedback_id, due_day(row)
+        events.append(
+            {
+                "feedback_id": fid,
+                "action": "overdue",
+                "assignment_id": row.id,
+                "reason": f"{name}超过办理期限（{day}），列入督办",
+                "data": {"due_day": day, "level": "duban"},
+            }
         )
-        _to_department(
-            assignment,
-            "overdue",
-            f"【超期提醒】第 {fid} 号反映的交办单已超期",
-            f"{name}：第 {fid} 号反映的交办单（编号 {assignment.id}）办理期限为 {day}，现已超期，"
-            f"已列入组织部督办。请尽快办理并提交整改反馈。",
+        notices.append(
+            _notice(
+                row,
+                "overdue",
+                f"【超期提醒】第 {fid} 号反映的交办单已超期",
+                f"{name}：第 {fid} 号反映的交办单（编号 {row.id}）办理期限为 {day}，现已超期，"
+                f"已列入组织部督办。请尽快办理并提交整改反馈。",
+                code,
+                to_department=True,
+            )
         )
-        _to_org(
-            assignment,
-            "duban",
-            f"【督办】{name}第 {fid} 号反映的交办单超期",
-            f"{name}承办的第 {fid} 号反映（交办单编号 {assignment.id}）办理期限为 {day}，现已超期未反馈，已列入督办。",
+        notices.append(
+            _notice(
+                row,
+                "duban",
+                f"【督办】{name}第 {fid} 号反映的交办单超期",
+                f"{name}承办的第 {fid} 号反映（交办单编号 {row.id}）办理期限为 {day}，现已超期未反馈，已列入督办。",
+                code,
+                to_department=False,
+            )
         )
-        marked += 1
-    return marked
+    _mark([r.id for r in rows], overdue_at=moment, under_supervision=True)
+    record_system_events(events)
+    enqueue_many(notices)
+    return len(rows)
 
 
 def _tongbao_cutoff(moment: datetime, n: int) -> datetime:
@@ -192,56 +230,84 @@ def _tongbao_cutoff(moment: datetime, n: int) -> datetime:
 
 def list_for_tongbao(moment: datetime) -> int:
     n = tongbao_after()
-    listed = ~exists().where(Supervision.assignment_id == Assignment.id, Supervision.level == "tongbao")
-    query = _running().where(
-        Assignment.overdue_at.is_not(None), Assignment.due_at <= _tongbao_cutoff(moment, n), listed
-    )
-    count = 0
-    for assignment in db.session.scalars(query.order_by(Assignment.id)):
-        if not _open_supervision(assignment, "tongbao", moment):
-            continue
-        name, fid, _ = _names(assignment)
-        day, late = due_day(assignment), working_days_overdue(moment, assignment)
-        record_event(
-            assignment.feedback_id,
-            "tongbao",
-            actor_role="system",
-            assignment_id=assignment.id,
-            reason=f"{name}超期 {late} 个工作日仍未反馈，列入通报",
-            data={"due_day": day, "level": "tongbao"},
+    due = _due("tongbao", Assignment.due_at <= _tongbao_cutoff(moment, n))
+    won = _open_supervisions(due, "tongbao", moment)
+    rows = [r for r in due if r.id in won]
+    names = _department_names(rows)
+    events, notices = [], []
+    for row in rows:
+        code, name = names[row.department_id]
+        fid, day, late = row.feedback_id, due_day(row), working_days_overdue(moment, row)
+        events.append(
+            {
+                "feedback_id": fid,
+                "action": "tongbao",
+                "assignment_id": row.id,
+                "reason": f"{name}超期 {late} 个工作日仍未反馈，列入通报",
+                "data": {"due_day": day, "level": "tongbao"},
+            }
         )
-        _to_org(
-            assignment,
-            "tongbao",
-            f"【通报】{name}第 {fid} 号反映的交办单超期 {late} 个工作日",
-            f"{name}承办的第 {fid} 号反映（交办单编号 {assignment.id}）办理期限为 {day}，"
-            f"已超期 {late} 个工作日仍未反馈，列入通报。",
+        notices.append(
+            _notice(
+                row,
+                "tongbao",
+                f"【通报】{name}第 {fid} 号反映的交办单超期 {late} 个工作日",
+                f"{name}承办的第 {fid} 号反映（交办单编号 {row.id}）办理期限为 {day}，"
+                f"已超期 {late} 个工作日仍未反馈，列入通报。",
+                code,
+                to_department=False,
+            )
         )
-        count += 1
-    return count
+    # Every row read now has its 通报 item (this scan's or an earlier one's): the step is done.
+    _mark([r.id for r in due], tongbao_at=moment)
+    _mark([r.id for r in rows], under_supervision=True)
+    record_system_events(events)
+    enqueue_many(notices)
+    return len(rows)
 
 
 def settle_supervisions(moment: datetime) -> int:
-    """Close 督办/通报 items whose assignment is no longer running; reopen them if it runs again (返工)."""
-    finished = (
-        select(Supervision.id)
-        .join(Assignment, Assignment.id == Supervision.assignment_id)
-        .where(Supervision.resolved_at.is_(None), Assignment.status.not_in(RUNNING_ASSIGNMENT))
-    )
-    reopened = (
-        select(Supervision.id)
-        .join(Assignment, Assignment.id == Supervision.assignment_id)
-        .where(
-            Supervision.resolved_at.is_not(None), Assignment.status.in_(RUNNING_ASSIGNMENT), Assignment.due_at <= moment
+    """Close 督办/通报 items whose assignment is no longer running; reopen them if it runs again (返工).
+
+    An assignment stops running only through a status change, and runs again only as ``sent_back``
+    (workflow: nothing else leads back to a running status), so both reads are of a few rows: the
+    partial index of supervised assignments that stopped running, and the sent-back ones now due.
+    """
+    _, predicate = WATCH_STEPS["settle"]
+    finished = list(db.session.scalars(select(Assignment.id).where(text(predicate)).order_by(Assignment.id)))
+    resolved = 0
+    for i in range(0, len(finished), CHUNK):
+        ids = finished[i : i + CHUNK]
+        resolved += len(
+            db.session.scalars(
+                update(Supervision)
+                .where(Supervision.assignment_id.in_(ids), Supervision.resolved_at.is_(None))
+                .values(resolved_at=moment)
+                .returning(Supervision.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+    _mark(finished, under_supervision=False)
+    again = list(
+        db.session.scalars(
+            select(Assignment.id).where(
+                Assignment.status == "sent_back",
+                Assignment.due_at <= moment,
+                select(Supervision.id)
+                .where(Supervision.assignment_id == Assignment.id, Supervision.resolved_at.is_not(None))
+                .exists(),
+            )
         )
     )
-    ids = list(db.session.scalars(finished))
-    if ids:
-        db.session.execute(update(Supervision).where(Supervision.id.in_(ids)).values(resolved_at=moment))
-    again = list(db.session.scalars(reopened))
     if again:
-        db.session.execute(update(Supervision).where(Supervision.id.in_(again)).values(resolved_at=None))
-    return len(ids)
+        db.session.execute(
+            update(Supervision)
+            .where(Supervision.assignment_id.in_(again), Supervision.resolved_at.is_not(None))
+            .values(resolved_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        _mark(again, under_supervision=True)
+    return resolved
 
 
 def scan(moment: datetime | None = None) -> dict[str, int]:

@@ -29,7 +29,9 @@ from feedback.extensions import db
 from feedback.failures import log_failure
 from feedback.models import OutboxMessage
 from feedback.services.notices.channels import Channel, DeliveryError, channel_for
+from feedback.services.notices.queue import REPORTER_STEP_KINDS
 from feedback.services.notices.recipients import recipient_rules
+from feedback.timeutil import day_start
 
 log = logging.getLogger("feedback.notifications")
 INTERRUPTED = "上次发送中断（发送进程退出或超时），已重新排队"
@@ -110,7 +112,10 @@ def deliver(message_id: int, token: datetime, channels: dict[str, Channel]) -> s
         log_failure(log, "outbox message %s: unexpected error in channel %s", exc, message_id, message.channel)
         error = f"发送时出现内部错误（{type(exc).__name__}）"
     else:
-        _finish(message_id, token, status="sent", sent_at=now(), last_error=None)
+        # A notice of a reporter's step keeps the day only, or its send time (a minute after the
+        # reporter acted) would tell the org department when that was.
+        sent_at = day_start(now()) if message.kind in REPORTER_STEP_KINDS else now()
+        _finish(message_id, token, status="sent", sent_at=sent_at, last_error=None)
         return "sent"
     if attempts >= max_attempts():
         log.error("outbox message %s is dead after %s attempts: %s", message_id, attempts, error)

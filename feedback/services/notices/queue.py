@@ -11,16 +11,23 @@ Who receives it is decided by ``notices.recipients`` (operator data read on dema
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback.clock import now
 from feedback.extensions import db
-from feedback.models import OutboxMessage
+from feedback.models import Department, ObservationPoint, OutboxMessage
 from feedback.services.inserts import insert_if_absent
 from feedback.services.notices.recipients import recipient_for
 from feedback.timeutil import day_start
 
 SUBJECT_MAX = 200
+
+
+# Notices that report something a reporter did: every moment stored about them is the day only.
+REPORTER_STEP_KINDS = frozenset({"reporter_answered", "rated_unsatisfied"})
 
 
 def enqueue(
@@ -45,7 +52,7 @@ def enqueue(
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None:
         return None
     recipient = recipient_for(kind, department_id, point_id)
-    moment = day_start(now()) if reporter_step else now()
+    moment = day_start(now()) if reporter_step or kind in REPORTER_STEP_KINDS else now()
     new_id = insert_if_absent(
         OutboxMessage,
         {
@@ -66,3 +73,51 @@ def enqueue(
         ["dedupe_key"],
     )
     return db.session.get(OutboxMessage, new_id) if new_id is not None else None
+
+
+def enqueue_many(notices: list[dict[str, Any]]) -> set[str]:
+    """Queue many notices with one INSERT … ON CONFLICT DO NOTHING (batched by the driver); each
+    dict holds ``enqueue``'s arguments. Returns the dedupe keys this call queued: a key queued
+    before, or by a concurrent transaction, is left out, exactly as ``enqueue`` returns None."""
+    if not notices:
+        return set()
+    moment = now()
+    # Held here so recipient_for's session.get finds them in the identity map instead of one
+    # SELECT per notice (the session keeps only weak references).
+    departments = {n["department_id"] for n in notices if n.get("department_id") is not None}
+    points = {n["point_id"] for n in notices if n.get("point_id") is not None}
+    held = [
+        *(db.session.scalars(select(Department).where(Department.id.in_(departments))) if departments else ()),
+        *(db.session.scalars(select(ObservationPoint).where(ObservationPoint.id.in_(points))) if points else ()),
+    ]
+    rows = []
+    for notice in notices:
+        key = notice["dedupe_key"]
+        if not key or len(key) > 128:
+            raise ValueError("dedupe_key must be 1..128 characters")
+        recipient = recipient_for(notice["kind"], notice.get("department_id"), notice.get("point_id"))
+        rows.append(
+            {
+                "dedupe_key": key,
+                "kind": notice["kind"],
+                "channel": recipient.channel,
+                "recipient": recipient.target,
+                "department_id": notice.get("department_id"),
+                "point_id": notice.get("point_id"),
+                "subject": notice["subject"][:SUBJECT_MAX],
+                "body": notice["body"],
+                "payload": notice.get("payload"),
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": moment,
+                "created_at": moment,
+            }
+        )
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    # The table, not the entity: a Core executemany that the driver batches (the ORM's bulk path
+    # would group the rows by which values are None and send them one by one).
+    table = OutboxMessage.__table__
+    stmt = dialect.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    queued = set(db.session.execute(stmt.returning(table.c.dedupe_key), rows).scalars())
+    del held
+    return queued

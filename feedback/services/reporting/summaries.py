@@ -17,15 +17,25 @@ from feedback.errors import Conflict, ValidationFailed
 from feedback.extensions import db
 from feedback.labels import KIND_LABELS, QUOTE_CHARS, excerpt
 from feedback.models import Feedback, MonthlySummary
-from feedback.services.reporting.monthly_facts import current_month, ensure_months, label, refresh_month, shift
+from feedback.services.reporting.monthly_facts import (
+    current_month,
+    ensure_months,
+    has_facts,
+    label,
+    refresh_month,
+    shift,
+)
 from feedback.services.reporting.summaries_views import build_payload, find
 
 EXCERPT_LIMIT = 5
 
 
 def generate(month: date, *, force: bool = False) -> MonthlySummary:
-    """Refresh the month's facts (and the 12 months before it: where missing, or all of them when
-    ``force``d, since the trend and baselines read them), then build and store.
+    """Refresh the month's facts, then build and store its summary from them and from the facts of
+    the 12 months before (trend, baselines), which must exist already: they are built by the jobs
+    (``refresh_facts``, ``publish``) or ``flask summaries facts``, never inside a request, and a
+    month missing them is refused with the months named. A ``force``d rebuild also refreshes the
+    month before (late changes there land in the month-on-month figures, as the nightly job does).
 
     A month not yet over is refused: stored early, it would stop the 1st-of-month job publishing it.
     """
@@ -36,13 +46,17 @@ def generate(month: date, *, force: bool = False) -> MonthlySummary:
         raise Conflict(
             f"{label(month)} 的月度分析已发布；如需按最新数据重新生成，请选择强制重新生成", code="summary_published"
         )
+    missing = missing_months(month)
+    if missing:
+        raise Conflict(
+            f"生成 {label(month)} 的月度分析还需要此前月份的统计数据，以下月份尚未统计："
+            f"{'、'.join(label(m) for m in sorted(missing))}。这些统计由每月 1 日的月度分析任务补齐；"
+            f"如需现在生成，请联系系统管理员运行统计命令（flask summaries facts --for {label(month)}）后重试",
+            code="facts_missing",
+        )
     refresh_month(month)
-    earlier = [shift(month, -i) for i in range(1, 13)]
-    if force:  # the trend reads these too: a forced rebuild must not show their stale facts
-        for other in earlier:
-            refresh_month(other)
-    else:
-        ensure_months(earlier)
+    if force:
+        refresh_month(shift(month, -1))
     payload = build_payload(month)
     if summary is None:
         summary = MonthlySummary(month=month, excerpts=[])
@@ -50,6 +64,21 @@ def generate(month: date, *, force: bool = False) -> MonthlySummary:
     summary.payload, summary.generated_at = payload, now()
     db.session.flush()
     return summary
+
+
+def missing_months(month: date) -> list[date]:
+    """The months before ``month`` whose facts its summary reads and that have none yet."""
+    return [m for m in earlier_months(month) if not has_facts(m)]
+
+
+def prepare(month: date) -> int:
+    """Build the facts of the earlier months a summary of ``month`` reads where missing (jobs and
+    ``flask summaries facts`` only: a year of months is far too long for a request)."""
+    return ensure_months(earlier_months(month))
+
+
+def earlier_months(month: date) -> list[date]:
+    return [shift(month, -i) for i in range(1, 13)]
 
 
 def set_excerpts(summary: MonthlySummary, items: list[dict]) -> None:
