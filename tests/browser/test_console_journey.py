@@ -197,6 +197,7 @@ def test_a_complaint_goes_from_cadre_to_department_and_back_to_a_rating(
 
     # 8. The month ends; the monthly job stores September's summary; a leader opens 月度分析.
     frozen(app, WEDNESDAY_0930.replace(month=10, day=9))
+    summaries.prepare(date(2026, 9, 1))  # as the 1st-of-month publish job does: earlier months' facts, then the summary
     summaries.generate(date(2026, 9, 1))
     db.session.commit()
     leader = browser_for(browser, triage.base)
