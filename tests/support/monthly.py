@@ -27,5 +27,6 @@ def store_september(app, db) -> None:
         submit_feedback("test", {"kind": "problem", "content": content, "point_code": point, "unit_level": level})
         db.session.commit()
     clock.freeze(datetime(2026, 10, 9, 10, tzinfo=CHINA))
+    summaries.prepare(date(2026, 9, 1))  # the earlier months' facts, as the monthly job builds them
     summaries.generate(date(2026, 9, 1))
     db.session.commit()
