@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 
+from feedback.services.reporting import summaries
 from tests.support.api import STAFF, ok
 from tests.support.console import console_client
 from tests.support.monthly import store_september
@@ -99,6 +101,11 @@ def test_a_month_without_a_summary_says_so_and_triage_can_generate_it(app, db, c
     html = triage.get("/console/analysis?month=2026-08").get_data(as_text=True)
     assert "flask --app feedback jobs run-once monthly-summary --param month=2026-08" in html
     assert "POST /api/staff/v1/summaries/2026-08/generate" in html
+    # Without the earlier months' facts (the job builds them) the page says what is missing.
+    missing = triage.post("/console/analysis/generate", data={"month": "2026-08", "csrf_token": triage.csrf})
+    assert "以下月份尚未统计：2025-08" in triage.get(missing.headers["Location"]).get_data(as_text=True)
+    summaries.prepare(date(2026, 8, 1))
+    db.session.commit()
     done = triage.post("/console/analysis/generate", data={"month": "2026-08", "csrf_token": triage.csrf})
     assert done.status_code == 302 and done.headers["Location"].endswith("/console/analysis?month=2026-08")
     html = triage.get(done.headers["Location"]).get_data(as_text=True)

@@ -16,15 +16,8 @@ from feedback.services.notices.queue import enqueue
 from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import STAFF_TEST_PASSWORD
 from tests.support.axe import serious_violations
+from tests.support.browser import log_in
 from tests.support.supervisions import raise_supervisions
-
-
-def log_in(page, base: str, username: str, password: str = STAFF_TEST_PASSWORD) -> None:
-    page.goto(f"{base}/console/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="工作台").wait_for()
 
 
 def test_admin_creates_a_handler_account_who_then_logs_in(offline_page, browser, db, seeded):

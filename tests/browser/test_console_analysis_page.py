@@ -12,15 +12,8 @@ from feedback.services.admin.staff_auth import create_user
 from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import STAFF_TEST_PASSWORD
 from tests.support.axe import serious_violations
+from tests.support.browser import log_in
 from tests.support.monthly import store_september
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/console/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(STAFF_TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="工作台").wait_for()
 
 
 def fill_ledger(db) -> None:

@@ -13,15 +13,8 @@ from tests.conftest import STAFF_TEST_PASSWORD
 from tests.support.api import WEDNESDAY_0930 as WED
 from tests.support.api import frozen, route, submit
 from tests.support.axe import serious_violations
+from tests.support.browser import log_in
 from tests.support.documents import pdf_bytes
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/console/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(STAFF_TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="工作台").wait_for()
 
 
 def test_handler_acknowledges_asks_for_time_and_reports_with_a_file(

@@ -11,6 +11,7 @@ from feedback.services.admin.staff_auth import create_user
 from tests.conftest import STAFF_TEST_PASSWORD
 from tests.support.api import MEETING, ok, submit
 from tests.support.axe import serious_violations
+from tests.support.browser import log_in
 
 MEETING_AGAIN = "秸秆焚烧会议又要求街道书记陪会，我们街道没有庄稼地，这个月已经陪会三次。"
 
@@ -34,11 +35,7 @@ def test_triage_routes_a_feedback_with_the_department_picker(
     db.session.commit()
 
     page, base = offline_page.page, offline_page.base
-    page.goto(f"{base}/console/feedback/{fid}")
-    page.get_by_label("用户名").fill("zzb-li")
-    page.get_by_label("密码").fill(STAFF_TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name=f"反映 #{fid}").wait_for()
+    log_in(page, base, "zzb-li", path=f"/console/feedback/{fid}", landing=f"反映 #{fid}")
     assert page.locator(".feedback-text mark").count() >= 1
     assert page.get_by_role("button", name=f"把本条合并到 #{first}").is_visible()
     image = page.get_by_role("img", name="反映附件 1")

@@ -27,9 +27,6 @@ def store_september(app, db) -> None:
         submit_feedback("test", {"kind": "problem", "content": content, "point_code": point, "unit_level": level})
         db.session.commit()
     clock.freeze(datetime(2026, 10, 9, 10, tzinfo=CHINA))
-    # The facts of the months before, as a deployment's nightly and 1st-of-month jobs have built them
-    # (a summary reads the 12 months before its own; August's is generated in a request by some tests).
-    summaries.prepare(date(2026, 8, 1))
-    summaries.prepare(date(2026, 9, 1))
+    summaries.prepare(date(2026, 9, 1))  # the earlier months' facts, as the monthly job builds them
     summaries.generate(date(2026, 9, 1))
     db.session.commit()
