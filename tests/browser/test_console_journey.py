@@ -24,6 +24,7 @@ from feedback.services.reporting import summaries
 from tests.browser.conftest import OfflinePage
 from tests.conftest import STAFF_TEST_PASSWORD
 from tests.support.api import FORMS, MP, WEDNESDAY_0930, frozen, ok, rate, submit
+from tests.support.browser import log_in
 from tests.support.documents import pdf_bytes
 
 COMPLAINT = "镇里的秸秆禁烧会议要求每个村支书都去陪会，我们村全是山地没有庄稼，一个月陪会四次，耽误了正事。"
@@ -41,15 +42,6 @@ def browser_for(browser, base: str) -> OfflinePage:
     page = context.new_page()
     page.set_default_timeout(15_000)
     return OfflinePage(page, base)
-
-
-def log_in(view: OfflinePage, username: str) -> None:
-    page = view.page
-    page.goto(f"{view.base}/console/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(STAFF_TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="工作台").wait_for()
 
 
 DUPLICATE_IDS = """() => {
@@ -88,7 +80,7 @@ def test_a_complaint_goes_from_cadre_to_department_and_back_to_a_rating(
     # 2. Triage finds it by full-text search in 收件箱 and routes it with the department picker.
     triage = offline_page
     page = triage.page
-    log_in(triage, "zzb-zhou")
+    log_in(triage.page, triage.base, "zzb-zhou")
     page.get_by_role("link", name="收件箱").first.click()
     page.get_by_role("heading", name="收件箱").wait_for()
     page.get_by_label("全文搜索").fill("陪会")
@@ -115,7 +107,7 @@ def test_a_complaint_goes_from_cadre_to_department_and_back_to_a_rating(
     # 3. The handler, in a browser of their own, sees it in 我的交办单 with a deadline light in words.
     handler = browser_for(browser, triage.base)
     hpage = handler.page
-    log_in(handler, "wb-wu")
+    log_in(handler.page, handler.base, "wb-wu")
     hpage.get_by_role("link", name="我的交办单").click()
     hpage.get_by_role("heading", name="我的交办单").wait_for()
     row = hpage.get_by_role("row").filter(has_text=f"交办单 {assignment.id}")
@@ -202,7 +194,7 @@ def test_a_complaint_goes_from_cadre_to_department_and_back_to_a_rating(
     db.session.commit()
     leader = browser_for(browser, triage.base)
     lpage = leader.page
-    log_in(leader, "leader-zheng")
+    log_in(leader.page, leader.base, "leader-zheng")
     lpage.get_by_role("link", name="月度分析").click()
     lpage.get_by_role("heading", name="月度分析", exact=True).wait_for()
     if "month=2026-09" not in lpage.url:
