@@ -42,8 +42,7 @@ def _back() -> str:
 @bp.route("/accounts")
 def accounts():
     _admin_only()
-    role = request.args.get("role", "")
-    role = role if role in STAFF_ROLES else ""
+    role = pages.choice("role", STAFF_ROLES)
     active_key = request.args.get("active", "")
     active = ACTIVE_FILTERS[active_key][1] if active_key in ACTIVE_FILTERS else None
     paging = pages.paging()

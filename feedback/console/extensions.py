@@ -17,8 +17,7 @@ SHOWN = {"requested": "待审批", "approved": "已同意", "refused": "未同�
 @bp.route("/extensions")
 def extensions():
     require(READER_ROLES, "只有组织部和领导可以查看延期申请")
-    status = request.args.get("status", "requested")
-    status = status if status in SHOWN else "requested"
+    status = pages.choice("status", SHOWN, "requested")
     paging = pages.paging()
     items, total = views.list_extensions(status, paging.page, paging.per_page)
     return render_template(

@@ -7,7 +7,7 @@ message for the next page and redirects there (so a reload never posts twice); o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,12 @@ def paging(default_per_page: int = 20) -> Paging:
 
     per_page = number("per_page", default_per_page)
     return Paging(number("page", 1), per_page if per_page in PER_PAGE_CHOICES else default_per_page)
+
+
+def choice(name: str, allowed: Collection[str], default: str = "") -> str:
+    """A filter of the URL that must be one of ``allowed``; anything else is the default."""
+    value = request.args.get(name, default)
+    return value if value in allowed else default
 
 
 def after_cursor() -> int | None:

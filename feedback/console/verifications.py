@@ -19,8 +19,7 @@ VERDICTS = {"pending": "待核验", "accepted": "已销号", "sent_back": "退�
 @bp.route("/verifications")
 def verifications():
     require(READER_ROLES, "只有组织部和领导可以查看整改核验")
-    verdict = request.args.get("verdict", "pending")
-    verdict = verdict if verdict in VERDICTS else "pending"
+    verdict = pages.choice("verdict", VERDICTS, "pending")
     paging = pages.paging()
     reports, total = views.list_reports(verdict, paging.page, paging.per_page)
     rows = [{"report": r, "assignment": views.detail(r.assignment)} for r in reports]
