@@ -30,6 +30,16 @@ WATCH_STEPS = {
 }
 
 
+# The assignment lists' deadline filters (views._due_state_filter) read the running rows through
+# these partial indexes, nearest deadline first; the query states the very same predicate.
+RUNNING_PREDICATE = f"status IN ({_STATUSES})"
+
+
+def _running_index(name: str, *columns: str) -> Index:
+    where = text(RUNNING_PREDICATE)
+    return Index(name, *columns, postgresql_where=where, sqlite_where=where)
+
+
 def _watch_index(step: str) -> Index:
     column, predicate = WATCH_STEPS[step]
     return Index(f"ix_assignments_watch_{step}", column, postgresql_where=text(predicate), sqlite_where=text(predicate))
@@ -43,6 +53,8 @@ class Assignment(db.Model):
         Index("ix_assignments_status_due_at", "status", "due_at"),
         Index("ix_assignments_department_id_status", "department_id", "status"),
         *(_watch_index(step) for step in WATCH_STEPS),
+        _running_index("ix_assignments_running_due_at", "due_at", "id"),
+        _running_index("ix_assignments_running_department_id_due_at", "department_id", "due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
