@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from feedback.idf_table import IdfTable
 from feedback.taxonomy import Matcher, Rule, TagDefinition, Taxonomy, TaxonomyError, normalise
 
 if TYPE_CHECKING:
@@ -279,7 +280,7 @@ class Tagger:
         self._userdict = None if userdict_path is None else os.fspath(userdict_path)
         self._lock = threading.Lock()
         self._tokenizer: jieba.Tokenizer | None = None
-        self._idf: tuple[dict[str, float], float] | None = None
+        self._idf: IdfTable | None = None
         # Every matcher of the tags once, and per rule the matcher indices of each group, so a
         # rule none of whose words is in the text is skipped without being looked at.
         self._matchers = _MatcherTable()
@@ -320,8 +321,10 @@ class Tagger:
             self._tokenizer = other._tokenizer
 
     def warm_up(self) -> None:
-        """Load jieba now (e.g. at worker start) instead of on the first request."""
+        """Load jieba and its IDF table now (before gunicorn forks its workers, see wsgi.py) instead of
+        on the first request: loaded once, their pages are shared by every worker."""
         self._tok()
+        self._idf_table()
 
     def _tok(self) -> jieba.Tokenizer:
         if self._tokenizer is None:
@@ -519,13 +522,13 @@ class Tagger:
 
     def rank_keywords(self, words: Counter[str], top_k: int = 10) -> list[str]:
         """The ``top_k`` of ``keyword_counts`` by TF-IDF, ties in order of first occurrence."""
+        idf = self._idf_table()
+        return sorted(words, key=lambda w: -words[w] * idf.get(w, idf.median))[:top_k]
+
+    def _idf_table(self) -> IdfTable:
         with self._lock:
             if self._idf is None:
                 import jieba
 
-                path = os.path.join(os.path.dirname(jieba.__file__), "analyse", "idf.txt")
-                with open(path, encoding="utf-8") as fh:
-                    idf = {w: float(f) for w, f in (ln.split() for ln in fh if ln.strip())}
-                self._idf = (idf, sorted(idf.values())[len(idf) // 2])
-        idf, median = self._idf
-        return sorted(words, key=lambda w: -words[w] * idf.get(w, median))[:top_k]
+                self._idf = IdfTable.from_file(os.path.join(os.path.dirname(jieba.__file__), "analyse", "idf.txt"))
+            return self._idf

@@ -255,3 +255,25 @@ def test_a_provisional_due_day_is_marked_in_words(app, db, seeded, client, mp_lo
     for url in ("/console/my-assignments", f"/console/assignments/{assignment_id}"):
         html = page(wb, url)
         assert "暂定</span>" in html and "期限暂按法定节假日计算，国务院办公厅公布安排后自动校正" in html
+
+
+def test_a_large_assignment_list_says_n_plus_alike_in_the_console_and_the_api(app, db, two, client, staff_login):
+    """Beyond the count cap both lists say "N+" (exact on request), nearest deadline first."""
+    app.config["LIST_COUNT_CAP"] = 2
+    triage = console_client(app, db, "triage")
+    html = page(triage, "/console/assignments")
+    assert "共 2+ 条，第 1 页" in html and "统计准确条数" in html and 'rel="next"' not in html
+    assert all(f">交办单 {two[key]}</a>" in html for key in ("wb", "tj_coop", "tj"))
+    assert "共 3 条" in page(triage, "/console/assignments?exact=1")
+    headers = staff_login("triage")
+    api = client.get("/api/staff/v1/assignments", headers=headers).get_json()
+    assert (api["total"], api["total_exact"]) == (2, False) and len(api["items"]) == 3
+    due = [item["due_at"] for item in api["items"]]
+    assert due == sorted(due)
+    exact = client.get("/api/staff/v1/assignments", query_string={"exact_total": "true"}, headers=headers).get_json()
+    assert (exact["total"], exact["total_exact"]) == (3, True)
+    # Under the cap the figure is exact and the pager counts pages, in both.
+    wb = staff_login("handler", department_code="city-wb")
+    mine = client.get("/api/staff/v1/assignments", headers=wb).get_json()
+    assert (mine["total"], mine["total_exact"]) == (1, True)
+    assert "共 1 条" in page(console_client(app, db, "handler", department_code="city-wb"), "/console/my-assignments")

@@ -25,6 +25,7 @@ from feedback.extensions import db
 from feedback.labels import KIND_LABELS
 from feedback.services.handling import assignments, deadlines, report_attachments, views
 from feedback.services.handling.actors import Actor
+from feedback.services.paging import Total
 from feedback.services.triage.assigning import active_departments
 from feedback.timeutil import local_date
 from feedback.workflow import ASSIGNMENT_READERS, ASSIGNMENT_STATUS_LABELS, ORG_ROLES
@@ -96,7 +97,9 @@ TEMPLATE_HELPERS = {
 def _filter(paging: pages.Paging) -> views.AssignmentFilter:
     """The list's filters from the URL; anything unknown is ignored rather than refused."""
     args = request.args
-    wanted = views.AssignmentFilter(page=paging.page, per_page=paging.per_page)
+    wanted = views.AssignmentFilter(
+        page=paging.page, per_page=paging.per_page, exact_total=request.args.get("exact") == "1"
+    )
     due = args.get("due_state", "")
     if due == "pending":
         wanted.status = "pending"
@@ -117,14 +120,15 @@ def assignments_list():
     try:
         items, total = views.list_assignments(actor(), wanted)
     except ValidationFailed as error:
-        items, total, problem = [], 0, pages.error_text(error)
+        items, total, problem = [], Total(0), pages.error_text(error)
     else:
         problem = None
     departments = [] if g.staff.role == "handler" else active_departments()
     return render_template(
         "console/assignments.html",
         items=items,
-        total=total,
+        total=total.value,
+        counted=total,
         paging=paging,
         problem=problem,
         departments=departments,

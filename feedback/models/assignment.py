@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from feedback.extensions import db
 from feedback.models.base import BigId, UTCDateTime, utcnow
 from feedback.models.reference import Department
-from feedback.workflow import RUNNING_ASSIGNMENT
+from feedback.workflow import OPEN_ASSIGNMENT, RUNNING_ASSIGNMENT
 
 ASSIGNMENT_STATUSES = ("pending", "acknowledged", "responded", "accepted", "returned", "sent_back", "waived")
 
@@ -30,6 +30,18 @@ WATCH_STEPS = {
 }
 
 
+# The assignment lists' deadline filters (views._due_state_filter) read the running rows through
+# these partial indexes, nearest deadline first; the query states the very same predicate.
+RUNNING_PREDICATE = f"status IN ({_STATUSES})"
+# The inbox's "has an overdue assignment" filter (triage.inbox) reads the open rows per feedback.
+OPEN_PREDICATE = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_ASSIGNMENT))
+
+
+def _partial_index(name: str, predicate: str, *columns: str) -> Index:
+    where = text(predicate)
+    return Index(name, *columns, postgresql_where=where, sqlite_where=where)
+
+
 def _watch_index(step: str) -> Index:
     column, predicate = WATCH_STEPS[step]
     return Index(f"ix_assignments_watch_{step}", column, postgresql_where=text(predicate), sqlite_where=text(predicate))
@@ -43,6 +55,11 @@ class Assignment(db.Model):
         Index("ix_assignments_status_due_at", "status", "due_at"),
         Index("ix_assignments_department_id_status", "department_id", "status"),
         *(_watch_index(step) for step in WATCH_STEPS),
+        _partial_index("ix_assignments_running_due_at", RUNNING_PREDICATE, "due_at", "id"),
+        _partial_index(
+            "ix_assignments_running_department_id_due_at", RUNNING_PREDICATE, "department_id", "due_at", "id"
+        ),
+        _partial_index("ix_assignments_open_feedback_id_due_at", OPEN_PREDICATE, "feedback_id", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -315,7 +315,7 @@ def _remove_bench_rows(db_url: str, since_id: int, since: float) -> None:
         # them, and on PostgreSQL the foreign-key checks are switched off for this transaction —
         # each deleted feedback would otherwise scan 10^6 rows for the unindexed merged_into_id.
         # A submission writes only these tables (and the idempotency record below).
-        tables = ["feedback_tags", "events", "assignments", "feedback"]
+        tables = ["feedback_tags", "feedback_terms", "events", "assignments", "feedback"]
         if engine.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL session_replication_role = replica"))
             tables.insert(0, "feedback_search")

@@ -47,9 +47,18 @@ def _on_assignment(assignment_id: int, change: Callable[[Actor, Any], Any]) -> A
 @blp.arguments(AssignmentListIn, location="query")
 @blp.response(200, AssignmentPageOut)
 def list_assignments(args):
-    """交办单列表，按办理期限由近到远排列。办理人员只能看到本部门的交办单。"""
+    """交办单列表，按办理期限由近到远排列。办理人员只能看到本部门的交办单。
+
+    总条数超过 10000 时默认不精确统计（total=10000、total_exact=false，界面显示“1 万+”），
+    需要精确数字时加 exact_total=true。"""
     items, total = views.list_assignments(Actor.staff(current_staff()), views.AssignmentFilter(**args))
-    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
+    return {
+        "items": items,
+        "total": total.value,
+        "total_exact": total.exact,
+        "page": args["page"],
+        "per_page": args["per_page"],
+    }
 
 
 @blp.route(f"/assignments/{ID.format('assignment_id')}", methods=["GET"])

@@ -38,6 +38,10 @@ class AssignmentListIn(PageIn):
         validate=validate.Length(min=1, max=32, error="部门代码格式不正确"),
         metadata={"description": "部门代码（组织部等可用；办理人员只能看到本部门）"},
     )
+    exact_total = f.Boolean(
+        load_default=False,
+        metadata={"description": "true 时精确统计总条数；默认超过 10000 条只答 total=10000、total_exact=false"},
+    )
 
 
 class ReturnIn(Schema):
@@ -128,6 +132,7 @@ class AssignmentItemOut(Schema):
 
 class AssignmentPageOut(PageOut):
     items = f.List(f.Nested(AssignmentItemOut))
+    total_exact = f.Boolean(metadata={"description": "false 表示超过 total 条（未精确统计，可加 exact_total=true）"})
 
 
 class ExtensionOut(Schema):

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, text
+from sqlalchemy.orm import selectinload
 
 from feedback.calendar import PROVISIONAL_NOTE
 from feedback.clock import now
@@ -20,9 +21,10 @@ from feedback.errors import ValidationFailed
 from feedback.extensions import db
 from feedback.labels import excerpt
 from feedback.models import Assignment, Department, Event, ExtensionRequest, Feedback, RectificationReport, Upload
+from feedback.models.assignment import RUNNING_PREDICATE
 from feedback.services.handling import deadlines
 from feedback.services.handling.actors import Actor
-from feedback.services.paging import paginate
+from feedback.services.paging import Total, count_capped, paginate
 from feedback.timeutil import local_date
 from feedback.workflow import ASSIGNMENT_STATUS_LABELS, ASSIGNMENT_TRANSITIONS, RUNNING_ASSIGNMENT
 
@@ -53,6 +55,7 @@ class AssignmentFilter:
     state: str | None = None
     page: int = 1
     per_page: int = 20
+    exact_total: bool = False
 
 
 def attachment_ids(feedback: Feedback) -> list[str]:
@@ -133,7 +136,8 @@ def detail(assignment: Assignment) -> dict[str, Any]:
 
 def _due_state_filter(query: Select, state: str, moment: datetime) -> Select:
     """The traffic light as due_at ranges: overdue ≤ now < due_soon ≤ ``due_soon_until`` < on_time."""
-    query = query.where(Assignment.status.in_(RUNNING_ASSIGNMENT))
+    # The partial indexes' own predicate (models.assignment), so that SQLite's planner sees them too.
+    query = query.where(text(f"assignments.{RUNNING_PREDICATE}"))
     if state == "overdue":
         return query.where(Assignment.due_at <= moment)
     soon_end = deadlines.due_soon_until(moment)
@@ -142,10 +146,14 @@ def _due_state_filter(query: Select, state: str, moment: datetime) -> Select:
     return query.where(Assignment.due_at > soon_end)
 
 
-def list_assignments(actor: Actor, wanted: AssignmentFilter) -> tuple[list[dict[str, Any]], int]:
-    """One page of assignments, nearest deadline first; handlers see their own department's only."""
+def list_assignments(actor: Actor, wanted: AssignmentFilter) -> tuple[list[dict[str, Any]], Total]:
+    """One page of assignments, nearest deadline first; handlers see their own department's only.
+
+    The total is counted like the inbox's (``paging.count_capped``): exactly up to the cap, then
+    "1 万+" unless ``exact_total``. It counts assignments alone: each has its feedback (a foreign key).
+    """
     moment = now()
-    query = select(Assignment, Feedback).join(Feedback, Feedback.id == Assignment.feedback_id)
+    query = select(Assignment.id)
     if actor.role == "handler":
         query = query.where(Assignment.department_id == actor.department_id)
     if wanted.department:
@@ -157,8 +165,16 @@ def list_assignments(actor: Actor, wanted: AssignmentFilter) -> tuple[list[dict[
         query = query.where(Assignment.status == wanted.status)
     if wanted.state:
         query = _due_state_filter(query, wanted.state, moment)
-    rows, total = paginate(query.order_by(Assignment.due_at, Assignment.id), wanted.page, wanted.per_page)
-    return [item(a, fb, moment) for a, fb in rows], total
+    page = (
+        query.with_only_columns(Assignment, Feedback)
+        .join(Feedback, Feedback.id == Assignment.feedback_id)
+        .options(selectinload(Assignment.department))
+        .order_by(Assignment.due_at, Assignment.id)
+        .limit(wanted.per_page)
+        .offset((wanted.page - 1) * wanted.per_page)
+    )
+    rows = db.session.execute(page).all()
+    return [item(a, fb, moment) for a, fb in rows], count_capped(query, exact=wanted.exact_total)
 
 
 def extension_item(request: ExtensionRequest) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, select, text
 from sqlalchemy.orm import selectinload
 
 from feedback.clock import now
@@ -22,13 +22,13 @@ from feedback.models import (
     Tag,
     Upload,
 )
+from feedback.models.assignment import OPEN_PREDICATE
 from feedback.services.handling import views
 from feedback.services.handling.actors import Actor
 from feedback.services.paging import Total, count_capped
 from feedback.timeutil import local_date
 from feedback.workflow import (
     FEEDBACK_STATUS_LABELS,
-    OPEN_ASSIGNMENT,
     ORG_ROLES,
     READER_ROLES,
 )
@@ -68,8 +68,9 @@ def _filtered(query: InboxQuery) -> Select:
     if query.region:
         stmt = stmt.where(Feedback.region_code.startswith(query.region, autoescape=True))
     if query.overdue is not None:
+        # The partial index's own predicate (models.assignment), so that SQLite's planner sees it too.
         late = exists().where(
-            Assignment.feedback_id == Feedback.id, Assignment.status.in_(OPEN_ASSIGNMENT), Assignment.due_at <= now()
+            Assignment.feedback_id == Feedback.id, text(f"assignments.{OPEN_PREDICATE}"), Assignment.due_at <= now()
         )
         stmt = stmt.where(late if query.overdue else ~late)
     if query.q:
