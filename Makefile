@@ -45,7 +45,9 @@ run: seed
 web: seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: test-sqlite test-postgres
+# Both databases at once, one per CPU core (each run's output is printed whole when it ends).
+test: install postgres redis
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: install redis
 	$(BIN)/python -m pytest -q
