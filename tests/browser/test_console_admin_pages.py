@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from unicodedata import normalize
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from feedback.models import Department
@@ -50,7 +51,7 @@ def test_admin_creates_a_handler_account_who_then_logs_in(offline_page, browser,
     context = browser.new_context(locale="zh-CN")
     handler = context.new_page()
     log_in(handler, base, "city-wb-zhang", password)
-    assert handler.get_by_text("市委办 张科长").first.is_visible()
+    expect(handler.get_by_text("市委办 张科长").first).to_be_visible()
     context.close()
     assert offline_page.outside == []
 
@@ -78,7 +79,7 @@ def test_the_tongbao_print_view_repeats_its_header_on_every_a4_page(app, offline
     page.get_by_text(f"共 {total} 条").first.wait_for()
     page.get_by_role("link", name="打印清单").click()
     page.get_by_role("heading", name="通报清单").wait_for()
-    assert page.get_by_role("button", name="打印").is_visible()
+    expect(page.get_by_role("button", name="打印")).to_be_visible()
     page.emulate_media(media="print")
     assert page.get_by_role("button", name="打印").is_hidden() and page.locator("header.top").count() == 0
     offline_page.screenshot("console-supervision-print")

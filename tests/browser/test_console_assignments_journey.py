@@ -7,6 +7,8 @@ file. The three pages pass an axe-core scan with no serious or critical violatio
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from feedback.models import RectificationReport
 from feedback.services.admin.staff_auth import create_user
 from tests.conftest import STAFF_TEST_PASSWORD
@@ -52,7 +54,7 @@ def test_handler_acknowledges_asks_for_time_and_reports_with_a_file(
     offline_page.screenshot("console-assignment-detail")
     page.get_by_role("button", name="提交整改反馈").click()
     page.get_by_text("整改反馈已提交，等待组织部核验").wait_for()
-    assert page.get_by_role("link", name="附件 1（PDF，2 页").is_visible()
+    expect(page.get_by_role("link", name="附件 1（PDF，2 页")).to_be_visible()
 
     page.get_by_role("button", name="退出登录").click()
     log_in(page, base, "zzb-zhao")
@@ -61,8 +63,8 @@ def test_handler_acknowledges_asks_for_time_and_reports_with_a_file(
     report_id = db.session.query(RectificationReport.id).scalar()
     page.get_by_role("link", name=f"核验反馈 {report_id}").click()
     page.get_by_role("heading", name="部门整改反馈").wait_for()
-    assert page.get_by_text("已印发《关于精简秸秆禁烧会议的通知》").is_visible()
-    assert page.get_by_role("link", name="附件 1（PDF，2 页").is_visible()
+    expect(page.get_by_text("已印发《关于精简秸秆禁烧会议的通知》")).to_be_visible()
+    expect(page.get_by_role("link", name="附件 1（PDF，2 页")).to_be_visible()
     offline_page.screenshot("console-verification")
     page.get_by_label("核验意见").fill("整改到位")
     page.get_by_role("button", name="对账销号").click()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from feedback.models import Assignment
@@ -37,7 +38,7 @@ def test_triage_routes_a_feedback_with_the_department_picker(
     page, base = offline_page.page, offline_page.base
     log_in(page, base, "zzb-li", path=f"/console/feedback/{fid}", landing=f"反映 #{fid}")
     assert page.locator(".feedback-text mark").count() >= 1
-    assert page.get_by_role("button", name=f"把本条合并到 #{first}").is_visible()
+    expect(page.get_by_role("button", name=f"把本条合并到 #{first}")).to_be_visible()
     image = page.get_by_role("img", name="反映附件 1")
     assert image.evaluate("img => img.complete && img.naturalWidth") == 320  # streamed by the console
     offline_page.screenshot("console-feedback-detail")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date
 
 import yaml
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from feedback.models import Assignment, RectificationReport
@@ -150,7 +151,7 @@ def test_a_complaint_goes_from_cadre_to_department_and_back_to_a_rating(
     hpage.get_by_label("整改材料（可选）").set_input_files(str(pdf))
     hpage.get_by_role("button", name="提交整改反馈").click()
     hpage.get_by_text("整改反馈已提交，等待组织部核验").wait_for()
-    assert hpage.get_by_role("link", name="附件 1（PDF，2 页").is_visible()
+    expect(hpage.get_by_role("link", name="附件 1（PDF，2 页")).to_be_visible()
     shot(handler, "journey-06-reported")
 
     # 6. Triage verifies the report beside the complaint (accept), then closes the feedback.
@@ -161,8 +162,8 @@ def test_a_complaint_goes_from_cadre_to_department_and_back_to_a_rating(
     report_id = db.session.scalar(reports)
     page.get_by_role("link", name=f"核验反馈 {report_id}").click()
     page.get_by_role("heading", name="部门整改反馈").wait_for()
-    assert page.get_by_text("陪会四次").first.is_visible()  # the complaint, beside the report
-    assert page.get_by_role("link", name="附件 1（PDF，2 页").is_visible()
+    expect(page.get_by_text("陪会四次").first).to_be_visible()  # the complaint, beside the report
+    expect(page.get_by_role("link", name="附件 1（PDF，2 页")).to_be_visible()
     shot(triage, "journey-07-verification")
     page.get_by_label("核验意见").fill("整改到位，同意销号")
     page.get_by_role("button", name="对账销号").click()

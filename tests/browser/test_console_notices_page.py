@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from feedback.services.admin.staff_auth import create_user
 from feedback.services.intake.reporter import feedback_by_receipt
 from feedback.services.intake.submit import submit_feedback
@@ -36,9 +38,9 @@ def test_a_handler_reads_the_notice_of_a_new_assignment(browser, live_server, db
 
     page.get_by_role("button", name=re.compile(r"^将“.+”标为已读$")).first.click()
     page.get_by_text("已标为已读").wait_for()
-    assert page.get_by_role("link", name="我的通知 (1)").is_visible()
+    expect(page.get_by_role("link", name="我的通知 (1)")).to_be_visible()
     page.get_by_role("button", name="全部标为已读").click()
     page.get_by_text("已全部标为已读").wait_for()
-    assert page.get_by_role("link", name="我的通知 (0)").is_visible()
+    expect(page.get_by_role("link", name="我的通知 (0)")).to_be_visible()
     page.screenshot(path=str(shots / "console-notices-read.png"), full_page=True)
     context.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from feedback.services.admin.staff_auth import create_user
 from tests.conftest import STAFF_TEST_PASSWORD
 
@@ -21,7 +23,8 @@ def test_login_idle_warning_password_and_logout(offline_page, db):
     page.get_by_label("密码").fill(STAFF_TEST_PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.get_by_role("heading", name="工作台").wait_for()
-    assert page.get_by_text("组织部研判人员").is_visible() and page.get_by_text("王研判").first.is_visible()
+    expect(page.get_by_text("组织部研判人员")).to_be_visible()
+    expect(page.get_by_text("王研判").first).to_be_visible()
     offline_page.screenshot("console-home")
 
     # 28 minutes without a request: the warning offers to stay; staying hides it.

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from feedback.services.admin.staff_auth import create_user
 from tests.conftest import STAFF_TEST_PASSWORD
 from tests.support.browser import log_in
@@ -27,14 +29,14 @@ def test_triage_reads_the_board_and_searches_the_inbox(offline_page, browser, db
     db.session.commit()
     page, base = offline_page.page, offline_page.base
     log_in(page, base, "zzb-li")
-    assert page.get_by_role("link", name="2 待研判").is_visible()
+    page.get_by_role("link", name="2 待研判").wait_for()
     board = page.get_by_role("table")
     assert "多次退回" in board.inner_text() and "嵩阳市委办公室" in board.inner_text()
     offline_page.screenshot("console-home")
 
     page.get_by_role("link", name="2 待研判").click()
     page.get_by_role("heading", name="收件箱").wait_for()
-    assert page.get_by_text("共 2 条").first.is_visible()
+    expect(page.get_by_text("共 2 条").first).to_be_visible()
     page.get_by_label("状态").select_option("")
     page.get_by_label("全文搜索").fill("报表")
     page.evaluate("window.stillTheSamePage = true")
@@ -52,7 +54,8 @@ def test_triage_reads_the_board_and_searches_the_inbox(offline_page, browser, db
     page.get_by_role("checkbox", name="留痕", exact=True).check()
     page.get_by_role("button", name="修改标签").click()
     page.get_by_role("status").filter(has_text="已修改 2 条反映的标签").wait_for()
-    assert "q=%E6%8A%A5%E8%A1%A8" in page.url and page.get_by_text("共 2 条").first.is_visible()
+    assert "q=%E6%8A%A5%E8%A1%A8" in page.url
+    expect(page.get_by_text("共 2 条").first).to_be_visible()
     assert offline_page.outside == []
 
     # the same two pages pass an axe-core scan (axe is injected, so this context bypasses the CSP)

@@ -20,3 +20,4 @@ def log_in(
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.get_by_role("heading", name=landing).wait_for()
+    page.wait_for_load_state("load")  # the whole page parsed, not only down to its heading
