@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 
+from feedback.calendar import PROVISIONAL_NOTE
 from feedback.console import bp
 from feedback.errors import AppError, Unauthorized
 from feedback.extensions import db
@@ -121,8 +122,9 @@ def console_globals() -> dict:
 
 
 # Macros imported without context ({% import "console/_macros.html" as ui %}) see only the
-# environment's globals, so ui.csrf() and ui.link() need these two there as well.
+# environment's globals, so ui.csrf(), ui.link() and ui.due() need these there as well.
 bp.add_app_template_global(csrf_token, "csrf_token")
+bp.add_app_template_global(PROVISIONAL_NOTE, "provisional_note")
 
 
 @bp.app_template_global("page_url")
