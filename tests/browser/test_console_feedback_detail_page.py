@@ -40,7 +40,12 @@ def test_triage_routes_a_feedback_with_the_department_picker(
     assert page.locator(".feedback-text mark").count() >= 1
     expect(page.get_by_role("button", name=f"把本条合并到 #{first}")).to_be_visible()
     image = page.get_by_role("img", name="反映附件 1")
-    assert image.evaluate("img => img.complete && img.naturalWidth") == 320  # streamed by the console
+    # streamed by the console: wait for the picture to arrive, then check it is the uploaded one
+    loaded = """img => img.complete ? img.naturalWidth : new Promise(done => {
+        img.addEventListener('load', () => done(img.naturalWidth));
+        img.addEventListener('error', () => done(0));
+    })"""
+    assert image.evaluate(loaded) == 320
     offline_page.screenshot("console-feedback-detail")
 
     page.get_by_label("直接交办（主办部门 + 协办部门）").check()
