@@ -36,9 +36,16 @@ def _rows(feedback_id: int, submitted_on: date, content: str | None) -> list[dic
 
 def store(feedback_id: int, submitted_on: date, content: str | None) -> None:
     """Write one feedback's terms (at intake; flush only, like every command)."""
-    rows = _rows(feedback_id, submitted_on, content)
-    if rows:
-        db.session.execute(insert(FeedbackTerm), rows)
+    store_keywords(feedback_id, submitted_on, keywords(content))
+
+
+def store_keywords(feedback_id: int, submitted_on: date, found: list[str]) -> None:
+    """Write one feedback's ready ``keywords`` (one INSERT, batched by the driver; no ORM unit of work)."""
+    if found:
+        db.session.execute(
+            insert(FeedbackTerm.__table__),
+            [{"feedback_id": feedback_id, "term": t, "submitted_on": submitted_on} for t in found],
+        )
 
 
 def forget(feedback_ids: list[int]) -> None:
