@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback.clock import now
@@ -55,6 +55,7 @@ _TAGS_INSERT = insert(FeedbackTag.__table__)
 _CONTACT_INSERT = insert(FeedbackContact.__table__)
 _RECORDS = IdempotencyRecord.__table__
 _UPLOADS = Upload.__table__
+_CLAIMS: dict[str, Any] = {}
 
 
 def _point(code: str | None) -> tuple[int, str | None] | None:
@@ -105,6 +106,21 @@ def _claim_uploads(ids: list[str], feedback_id: int, day: datetime) -> None:
         raise _uploads_refused()
 
 
+def _claim_statement(dialect_name: str) -> Any:
+    """INSERT … ON CONFLICT (lookup) DO UPDATE … WHERE expired RETURNING id, built once per dialect."""
+    stmt = _CLAIMS.get(dialect_name)
+    if stmt is None:
+        insert_ = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+        stmt = insert_(_RECORDS)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["lookup"],
+            set_={name: stmt.excluded[name] for name in ("sealed", "created_at", "expires_at")},
+            where=_RECORDS.c.expires_at <= bindparam("moment", type_=_RECORDS.c.expires_at.type),
+        ).returning(_RECORDS.c.id)
+        _CLAIMS[dialect_name] = stmt
+    return stmt
+
+
 def _claim_idempotency(lookup: str, sealed: bytes, day: datetime, expires_at: datetime, moment: datetime) -> bool:
     """Store the sealed reply under ``lookup`` unless an unexpired record holds it: True if stored.
 
@@ -112,19 +128,9 @@ def _claim_idempotency(lookup: str, sealed: bytes, day: datetime, expires_at: da
     concurrent submissions with one key, PostgreSQL makes the second wait for the first and then
     finds its record; SQLite serialises the writers. It runs before any feedback is written.
     """
-    values = {"lookup": lookup, "sealed": sealed, "created_at": day, "expires_at": expires_at}
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt: Any = dialect.insert(_RECORDS).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["lookup"],
-        set_={
-            "sealed": stmt.excluded.sealed,
-            "created_at": stmt.excluded.created_at,
-            "expires_at": stmt.excluded.expires_at,
-        },
-        where=_RECORDS.c.expires_at <= moment,
-    )
-    return db.session.execute(stmt.returning(_RECORDS.c.id)).first() is not None
+    stmt = _claim_statement(db.session.get_bind().dialect.name)
+    values = {"lookup": lookup, "sealed": sealed, "created_at": day, "expires_at": expires_at, "moment": moment}
+    return db.session.execute(stmt, values).first() is not None
 
 
 def _stored_reply(key: bytes, pseudonym: str, idem_key: str, lookup: str) -> dict:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Date, bindparam, delete, func, insert, or_, select, text
 
 from feedback.extensions import db
 from feedback.models import Feedback, FeedbackTerm
@@ -39,9 +39,21 @@ def store(feedback_id: int, submitted_on: date, content: str | None) -> None:
     store_keywords(feedback_id, submitted_on, keywords(content))
 
 
+# PostgreSQL: one row of parameters, the terms as one array (an executemany of 8 rows cost the
+# submission 0.24 ms of CPU, this 0.1 ms). SQLite's executemany is cheap.
+_PG_STORE = text(
+    "INSERT INTO feedback_terms (feedback_id, term, submitted_on) "
+    "SELECT :feedback_id, term, :submitted_on FROM unnest(CAST(:terms AS varchar[])) AS term"
+).bindparams(bindparam("submitted_on", type_=Date()))
+
+
 def store_keywords(feedback_id: int, submitted_on: date, found: list[str]) -> None:
-    """Write one feedback's ready ``keywords`` (one INSERT, batched by the driver; no ORM unit of work)."""
-    if found:
+    """Write one feedback's ready ``keywords`` in one statement, without the ORM's unit of work."""
+    if not found:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_PG_STORE, {"feedback_id": feedback_id, "submitted_on": submitted_on, "terms": found})
+    else:
         db.session.execute(
             insert(FeedbackTerm.__table__),
             [{"feedback_id": feedback_id, "term": t, "submitted_on": submitted_on} for t in found],
