@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -11,8 +10,6 @@ from feedback.clock import now
 from feedback.extensions import db
 from feedback.models import Event
 from feedback.timeutil import day_start
-
-_EVENTS_INSERT = insert(Event.__table__)
 
 
 def record_event(
@@ -46,31 +43,6 @@ def record_event(
     )
     db.session.add(event)
     return event
-
-
-def record_reporter_event(
-    feedback_id: int, action: str, *, day: datetime, from_status: str | None = None, to_status: str | None = None
-) -> None:
-    """One reporter's step, as ``record_event(..., actor_type="reporter", visible_to_reporter=True)``
-    writes it, in one INSERT without the ORM's unit of work (the submission path). ``day`` is the
-    reporter's day (timeutil.day_start): a reporter's steps keep only their day."""
-    db.session.execute(
-        _EVENTS_INSERT,
-        {
-            "feedback_id": feedback_id,
-            "assignment_id": None,
-            "action": action,
-            "actor_type": "reporter",
-            "actor_id": None,
-            "actor_role": None,
-            "from_status": from_status,
-            "to_status": to_status,
-            "reason": None,
-            "visible_to_reporter": True,
-            "data": None,
-            "created_at": day,
-        },
-    )
 
 
 def record_system_events(rows: list[dict[str, Any]]) -> None:

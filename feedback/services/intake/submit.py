@@ -1,10 +1,10 @@
 """Submission of a feedback by a cadre: tag, suggest a route, issue a receipt.
 
 Every submission pays for this path (issue 12), so it writes with Core statements instead of the
-ORM's unit of work: the reply is computed first (tags, suggestion, receipt, sealed replay), then the
-idempotency record is claimed with the sealed reply in one statement, then the feedback and its
-rows are inserted, each table in one statement. The tags and provinces come from a per-app cache
-(reference_cache), the text is cut once for the tags, once for the index and once for the terms.
+ORM's unit of work: the reply is computed first (tags, receipt, sealed replay), then the
+idempotency record is claimed with the sealed reply in one statement, then the feedback with its
+tags, terms and event (submission_rows: one statement on PostgreSQL), then its search index row.
+The active tags and served provinces come from a per-app cache (reference_cache) like the duty list.
 """
 
 from __future__ import annotations
@@ -22,19 +22,12 @@ from feedback.clock import now
 from feedback.errors import Conflict, ValidationFailed
 from feedback.extensions import db
 from feedback.labels import FEEDBACK_STATUS_LABELS
-from feedback.models import (
-    Feedback,
-    FeedbackContact,
-    FeedbackTag,
-    IdempotencyRecord,
-    ObservationPoint,
-    Upload,
-)
+from feedback.models import FeedbackContact, IdempotencyRecord, ObservationPoint, Upload
 from feedback.privacy import generate_receipt, idempotency_lookup, receipt_digest, seal, unseal
 from feedback.services.admin.search import index_tokens, search_tokens
 from feedback.services.admin.tagger import get_tagger
-from feedback.services.handling.events import record_reporter_event
 from feedback.services.intake.reference_cache import GB_PROVINCES, active_tags, served_provinces
+from feedback.services.intake.submission_rows import NewFeedback, TagRow, insert_feedback
 from feedback.services.keys import purpose_key
 from feedback.services.reporting import terms
 from feedback.services.triage.suggestions import suggestion_for
@@ -49,9 +42,6 @@ RECEIPT_NOTICE = (
     "查询码是查看办理进度的唯一凭证，只显示这一次，请截图或抄写保存。任何人都无法通过查询码以外的方式找到您的反映。"
 )
 
-_FEEDBACK = Feedback.__table__
-_FEEDBACK_INSERT = insert(_FEEDBACK).returning(_FEEDBACK.c.id)
-_TAGS_INSERT = insert(FeedbackTag.__table__)
 _CONTACT_INSERT = insert(FeedbackContact.__table__)
 _RECORDS = IdempotencyRecord.__table__
 _UPLOADS = Upload.__table__
@@ -192,48 +182,29 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
     _unclaimed_uploads(attachments)
     anonymous = data.get("anonymous", True)
     suggestion = suggestion_for(tag_codes, content, data.get("imposer_level"))
-    feedback_id = db.session.execute(
-        _FEEDBACK_INSERT,
-        {
-            "kind": data["kind"],
-            "status": "submitted",
-            "content": content,
-            "anonymous": anonymous,
-            "region_code": region or (point[1] if point else None),
-            "unit_level": data.get("unit_level"),
-            "imposer_level": data.get("imposer_level"),
-            "point_id": point[0] if point else None,
-            "receipt_hash": receipt_digest(purpose_key("receipt"), receipt),
-            "submitted_at": day,
-            "submitted_on": local_date(moment),
-            "updated_at": day,
-            "routing_suggestion": suggestion.as_dict() if suggestion else None,
-        },
-    ).scalar_one()
-    if hits:
-        db.session.execute(
-            _TAGS_INSERT,
-            [
-                {
-                    "feedback_id": feedback_id,
-                    "tag_id": tag.id,
-                    "score": hit.score,
-                    "matched": list(hit.matched),
-                    "source": "auto",
-                    "tagger_version": tagger.version,
-                    "learned": list(hit.learned),
-                    "created_at": day,
-                }
-                for hit, tag in hits
-            ],
+    feedback_id = insert_feedback(
+        NewFeedback(
+            kind=data["kind"],
+            content=content,
+            anonymous=anonymous,
+            region_code=region or (point[1] if point else None),
+            unit_level=data.get("unit_level"),
+            imposer_level=data.get("imposer_level"),
+            point_id=point[0] if point else None,
+            receipt_hash=receipt_digest(purpose_key("receipt"), receipt),
+            day=day,
+            submitted_on=local_date(moment),
+            routing_suggestion=suggestion.as_dict() if suggestion else None,
+            tags=[TagRow(tag.id, hit.score, list(hit.matched), list(hit.learned)) for hit, tag in hits],
+            tagger_version=tagger.version,
+            terms=terms.keywords(content),
         )
+    )
     index_tokens(feedback_id, search_tokens(content))
-    terms.store_keywords(feedback_id, local_date(moment), terms.keywords(content))
     _claim_uploads(attachments, feedback_id, day)
     contact = data.get("contact")
     if contact and not anonymous:
         db.session.execute(_CONTACT_INSERT, {"feedback_id": feedback_id, "created_at": day, **contact})
-    record_reporter_event(feedback_id, "submitted", day=day, to_status="submitted")
     return body, False
 
 
