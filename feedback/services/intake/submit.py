@@ -197,7 +197,7 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
             routing_suggestion=suggestion.as_dict() if suggestion else None,
             tags=[TagRow(tag.id, hit.score, list(hit.matched), list(hit.learned)) for hit, tag in hits],
             tagger_version=tagger.version,
-            terms=terms.keywords(content),
+            terms=terms.keywords(content, tagger),
         )
     )
     index_tokens(feedback_id, search_tokens(content))

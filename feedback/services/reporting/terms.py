@@ -19,14 +19,16 @@ from sqlalchemy import ColumnElement, Date, bindparam, delete, func, insert, or_
 from feedback.extensions import db
 from feedback.models import Feedback, FeedbackTerm
 from feedback.services.admin.tagger import get_tagger
+from feedback.tagging import Tagger
 
 KEYWORDS_PER_FEEDBACK = 8
 TERM_MAX = 64  # FeedbackTerm.term and MonthlyFact.key length
 
 
-def keywords(content: str | None) -> list[str]:
-    """The terms one feedback counts for: its top keywords that fit a fact key."""
-    found = get_tagger().keywords(content or "", top_k=KEYWORDS_PER_FEEDBACK)
+def keywords(content: str | None, tagger: Tagger | None = None) -> list[str]:
+    """The terms one feedback counts for: its top keywords that fit a fact key. ``tagger``: the
+    caller's ``get_tagger()``, when it has it already."""
+    found = (tagger or get_tagger()).keywords(content or "", top_k=KEYWORDS_PER_FEEDBACK)
     return [t for t in found if len(t) <= TERM_MAX]
 
 
