@@ -119,3 +119,23 @@ def test_an_expired_key_is_a_new_submission(seeded, app, client, mp_login, db):
     (record,) = db.session.scalars(select(IdempotencyRecord))  # the expired record was taken over
     assert record.created_at == day_start(clock.now())
     assert _submit(client, headers, key=key).get_json() == second.get_json()
+
+
+def test_a_resent_submission_with_attachments_gets_its_replay(seeded, client, mp_login, db, jpeg_bytes):
+    """The first sending took the attachments: the resend must still get the first reply, not a refusal."""
+    import io
+
+    headers, key = mp_login(), str(uuid.uuid4())
+    upload = client.post(
+        "/api/mp/v1/uploads",
+        data={"file": (io.BytesIO(jpeg_bytes()), "p.jpg")},
+        headers=headers,
+        content_type="multipart/form-data",
+    ).get_json()
+    first = _submit(client, headers, key=key, attachments=[upload["id"]])
+    again = _submit(client, headers, key=key, attachments=[upload["id"]])
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json() == first.get_json() and first.get_json()["attachments"] == 1
+    other = _submit(client, headers, key=str(uuid.uuid4()), attachments=[upload["id"]])
+    assert other.status_code == 422 and "attachments" in other.get_json()["errors"]
+    assert db.session.scalar(select(func.count()).select_from(Feedback)) == 1

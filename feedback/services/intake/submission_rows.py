@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, bindparam, insert, text
+from sqlalchemy import Date, LargeBinary, bindparam, insert, text
 
 from feedback.extensions import db
 from feedback.models import Event, Feedback, FeedbackTag
 from feedback.models.base import UTCDateTime
 from feedback.services.reporting.terms import store_keywords
 
-__all__ = ["NewFeedback", "TagRow", "insert_feedback"]
+__all__ = ["Claim", "NewFeedback", "TagRow", "claims_with_feedback", "insert_feedback"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,16 @@ class TagRow:
     score: float
     matched: list[str]
     learned: list[str]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An idempotency record to store with the feedback (see submit._claim_idempotency)."""
+
+    lookup: str
+    sealed: bytes
+    expires_at: datetime
+    moment: datetime  # a record that expired before this moment is taken over
 
 
 @dataclass(frozen=True)
@@ -56,14 +66,14 @@ class NewFeedback:
 
 # The event's columns are those record_event writes for a reporter's step (actor_type "reporter",
 # visible to the reporter, no actor, no data: JSON null as SQLAlchemy stores None).
-_PG_SUBMISSION = text(
-    """
-WITH new_feedback AS (
+_PG_TEMPLATE = """
+WITH {claim}new_feedback AS (
     INSERT INTO feedback (kind, status, content, anonymous, region_code, unit_level, imposer_level,
                           point_id, receipt_hash, submitted_at, submitted_on, updated_at,
                           routing_suggestion, reopen_count)
-    VALUES (:kind, 'submitted', :content, :anonymous, :region_code, :unit_level, :imposer_level,
-            :point_id, :receipt_hash, :day, :submitted_on, :day, CAST(:routing_suggestion AS json), 0)
+    SELECT :kind, 'submitted', :content, :anonymous, :region_code, :unit_level, :imposer_level,
+           :point_id, :receipt_hash, :day, :submitted_on, :day, CAST(:routing_suggestion AS json), 0
+    {from_claim}
     RETURNING id
 ), new_tags AS (
     INSERT INTO feedback_tags (feedback_id, tag_id, score, matched, source, tagger_version, learned, created_at)
@@ -85,21 +95,49 @@ WITH new_feedback AS (
 )
 SELECT id FROM new_feedback
 """
-).bindparams(bindparam("day", type_=UTCDateTime()), bindparam("submitted_on", type_=Date()))
+# The idempotency claim of submit._claim_idempotency, as the first CTE: the feedback is written only
+# if the key was free (or its record expired); otherwise the statement writes nothing, returns no row.
+_PG_CLAIM = """claim AS (
+    INSERT INTO idempotency_records (lookup, sealed, created_at, expires_at)
+    VALUES (:lookup, :sealed, :day, :expires_at)
+    ON CONFLICT (lookup) DO UPDATE
+        SET sealed = EXCLUDED.sealed, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+        WHERE idempotency_records.expires_at <= :moment
+    RETURNING id
+), """
+_PG_TYPES = (bindparam("day", type_=UTCDateTime()), bindparam("submitted_on", type_=Date()))
+_PG_SUBMISSION = text(_PG_TEMPLATE.format(claim="", from_claim="")).bindparams(*_PG_TYPES)
+_PG_CLAIMED_SUBMISSION = text(_PG_TEMPLATE.format(claim=_PG_CLAIM, from_claim="FROM claim")).bindparams(
+    *_PG_TYPES,
+    bindparam("expires_at", type_=UTCDateTime()),
+    bindparam("moment", type_=UTCDateTime()),
+    bindparam("sealed", type_=LargeBinary()),
+)
 
 _FEEDBACK_INSERT = insert(Feedback.__table__).returning(Feedback.__table__.c.id)
 _TAGS_INSERT = insert(FeedbackTag.__table__)
 _EVENT_INSERT = insert(Event.__table__)
 
 
-def insert_feedback(new: NewFeedback) -> int:
-    """Write the feedback, its tags, terms and "submitted" event; return the feedback's id."""
+def claims_with_feedback() -> bool:
+    """Can ``insert_feedback`` take the idempotency claim into its statement (PostgreSQL only)?"""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def insert_feedback(new: NewFeedback, claim: Claim | None = None) -> int | None:
+    """Write the feedback, its tags, terms and "submitted" event; return the feedback's id.
+
+    With ``claim`` (only where ``claims_with_feedback()``), the idempotency record is stored in the
+    same statement, first: None, and nothing written, when an unexpired record holds the key.
+    """
     if db.session.get_bind().dialect.name == "postgresql":
-        return _insert_postgresql(new)
+        return _insert_postgresql(new, claim)
+    if claim is not None:
+        raise ValueError("this database takes the idempotency claim apart from the feedback")
     return _insert_each(new)
 
 
-def _insert_postgresql(new: NewFeedback) -> int:
+def _insert_postgresql(new: NewFeedback, claim: Claim | None) -> int | None:
     params = {
         "kind": new.kind,
         "content": new.content,
@@ -119,7 +157,10 @@ def _insert_postgresql(new: NewFeedback) -> int:
         "tagger_version": new.tagger_version,
         "terms": new.terms,
     }
-    return db.session.execute(_PG_SUBMISSION, params).scalar_one()
+    if claim is None:
+        return db.session.execute(_PG_SUBMISSION, params).scalar_one()
+    params |= {"lookup": claim.lookup, "sealed": claim.sealed, "expires_at": claim.expires_at, "moment": claim.moment}
+    return db.session.execute(_PG_CLAIMED_SUBMISSION, params).scalar_one_or_none()
 
 
 def _insert_each(new: NewFeedback) -> int:

@@ -27,7 +27,7 @@ from feedback.privacy import generate_receipt, idempotency_lookup, receipt_diges
 from feedback.services.admin.search import index_tokens, search_tokens
 from feedback.services.admin.tagger import get_tagger
 from feedback.services.intake.reference_cache import GB_PROVINCES, active_tags, served_provinces
-from feedback.services.intake.submission_rows import NewFeedback, TagRow, insert_feedback
+from feedback.services.intake.submission_rows import Claim, NewFeedback, TagRow, claims_with_feedback, insert_feedback
 from feedback.services.keys import purpose_key
 from feedback.services.reporting import terms
 from feedback.services.triage.suggestions import suggestion_for
@@ -131,6 +131,18 @@ def _stored_reply(key: bytes, pseudonym: str, idem_key: str, lookup: str) -> dic
     return unseal(key, pseudonym, idem_key, sealed)
 
 
+def _checks_nothing_stored(data: dict[str, Any]) -> bool:
+    """True when the submission's checks read nothing a first sending changes (no attachments, no
+    point, a region code that is served or none), so its key can be claimed together with the
+    feedback: a resent submission passes them exactly as its first sending did."""
+    region = data.get("region_code")
+    return (
+        not data.get("attachments")
+        and data.get("point_code") is None
+        and (region is None or region[:2] in served_provinces())
+    )
+
+
 def _request_digest(data: dict[str, Any]) -> str:
     """Digest of the validated request; kept only inside the sealed replay, so it links nothing."""
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -169,14 +181,20 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
         "submitted_on": local_date(moment).isoformat(),
         "notice": RECEIPT_NOTICE,
     }
+    claim = None
     if idem_key:
         key = purpose_key("idempotency")
         lookup = idempotency_lookup(key, pseudonym, idem_key)
         sealed = seal(key, pseudonym, idem_key, {**body, REQUEST_DIGEST: _request_digest(data)})
         ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
         expires_at = day_start(moment + ttl) + timedelta(days=1)
-        if not _claim_idempotency(lookup, sealed, day, expires_at, moment):
-            return _replay(_stored_reply(key, pseudonym, idem_key, lookup), data), True
+        claim = Claim(lookup, sealed, expires_at, moment)
+        if not (claims_with_feedback() and _checks_nothing_stored(data)):
+            # The key is claimed before any check that reads the database: a resent submission
+            # whose attachments its first sending took must get its replay, not a refusal.
+            if not _claim_idempotency(lookup, sealed, day, expires_at, moment):
+                return _replay(_stored_reply(key, pseudonym, idem_key, lookup), data), True
+            claim = None
     point = _point(data.get("point_code"))
     region = _region(data.get("region_code"))
     _unclaimed_uploads(attachments)
@@ -198,8 +216,12 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
             tags=[TagRow(tag.id, hit.score, list(hit.matched), list(hit.learned)) for hit, tag in hits],
             tagger_version=tagger.version,
             terms=terms.keywords(content, tagger),
-        )
+        ),
+        claim,
     )
+    if feedback_id is None:  # the claim in insert_feedback found the key taken: nothing was written
+        assert idem_key is not None
+        return _replay(_stored_reply(key, pseudonym, idem_key, lookup), data), True
     index_tokens(feedback_id, search_tokens(content))
     _claim_uploads(attachments, feedback_id, day)
     contact = data.get("contact")
