@@ -119,9 +119,14 @@ _TAGS_INSERT = insert(FeedbackTag.__table__)
 _EVENT_INSERT = insert(Event.__table__)
 
 
+def _on_postgresql() -> bool:
+    # The app's one engine (no binds); cheaper than asking the session for its bind.
+    return db.engine.dialect.name == "postgresql"
+
+
 def claims_with_feedback() -> bool:
     """Can ``insert_feedback`` take the idempotency claim into its statement (PostgreSQL only)?"""
-    return db.session.get_bind().dialect.name == "postgresql"
+    return _on_postgresql()
 
 
 def insert_feedback(new: NewFeedback, claim: Claim | None = None) -> int | None:
@@ -130,7 +135,7 @@ def insert_feedback(new: NewFeedback, claim: Claim | None = None) -> int | None:
     With ``claim`` (only where ``claims_with_feedback()``), the idempotency record is stored in the
     same statement, first: None, and nothing written, when an unexpired record holds the key.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _on_postgresql():
         return _insert_postgresql(new, claim)
     if claim is not None:
         raise ValueError("this database takes the idempotency claim apart from the feedback")
