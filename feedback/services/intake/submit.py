@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 
 from feedback.clock import now
 from feedback.errors import Conflict, ValidationFailed
@@ -87,11 +88,12 @@ def _claim_uploads(ids: list[str], feedback_id: int, day: datetime) -> None:
     """Attach the uploads, unless another submission took one of them meanwhile."""
     if not ids:
         return
-    claimed = db.session.execute(
+    result = db.session.execute(
         update(_UPLOADS)
         .where(_UPLOADS.c.id.in_(ids), _UPLOADS.c.feedback_id.is_(None))
         .values(feedback_id=feedback_id, created_at=day)
-    ).rowcount
+    )
+    claimed = cast("CursorResult[Any]", result).rowcount
     if claimed != len(set(ids)):
         raise _uploads_refused()
 
