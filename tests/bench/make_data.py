@@ -243,7 +243,8 @@ def load_postgres(url: str, total: int) -> tuple[dict, object]:
         for statement in rebuild:
             conn.execute(statement)
         for table in BIG_TABLES:
-            if table != "feedback_search":
+            # Only tables keyed by their own serial id (not feedback_search, feedback_terms).
+            if _has_serial_id(conn, table):
                 conn.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT coalesce(max(id), 1) FROM {table}))"
@@ -253,6 +254,16 @@ def load_postgres(url: str, total: int) -> tuple[dict, object]:
     meta = staff_and_meta(app, history)
     log("done", start)
     return meta, history
+
+
+def _has_serial_id(conn, table: str) -> bool:
+    """Whether ``table`` has an ``id`` column fed by a sequence (feedback_search, feedback_terms have none)."""
+    found = conn.execute(
+        "SELECT pg_get_serial_sequence(%s, 'id') FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND table_name = %s AND column_name = 'id'",
+        (table, table),
+    ).fetchone()
+    return found is not None and found[0] is not None
 
 
 # --- SQLite -----------------------------------------------------------------------------------
