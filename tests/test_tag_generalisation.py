@@ -45,6 +45,9 @@ NO_BURDEN = [
     "针对会议多、报表多的问题，区里列出了十二条具体办法。",
     "要防止问责泛化、简单化，让干部敢于担当。",
     "各地要改进考核方式，避免考核与实际工作脱节。",
+    # v11: strict rules as a measure; a concession that a practice is fine in itself
+    "市里从严审批借调，严格规范借调程序，杜绝长期借用。",
+    "工作留痕本身没有错，关键是别让它变了味。",
     "坚决整治过度留痕，不再以台账多少论成绩。",
     # about the topic, no burden
     "镇政府召开春耕生产动员会，部署今年的粮食生产任务。",
