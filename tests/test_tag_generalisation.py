@@ -84,6 +84,9 @@ INDIRECT = [
     # v10: abused accountability; inspections out of touch with the work
     ("出一点小事就问责，问责快成了万能的办法。", "wenze"),
     ("检查考核跟农时完全脱节，插秧的时候偏偏来考核。", "dujiankao"),
+    # v12: trails made up after the fact; trails put before the work
+    ("年底前大家熬夜编记录、凑资料，把一年的事补齐。", "liuhen"),
+    ("在我们这儿，照片胜过实干，总结走在行动前面。", "liuhen"),
 ]
 
 
