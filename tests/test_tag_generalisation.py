@@ -48,6 +48,7 @@ NO_BURDEN = [
     # v11: strict rules as a measure; a concession that a practice is fine in itself
     "市里从严审批借调，严格规范借调程序，杜绝长期借用。",
     "工作留痕本身没有错，关键是别让它变了味。",
+    "县里发文明确，打卡次数不再作为考核内容，基层干部纷纷叫好。",
     "坚决整治过度留痕，不再以台账多少论成绩。",
     # about the topic, no burden
     "镇政府召开春耕生产动员会，部署今年的粮食生产任务。",
@@ -87,6 +88,8 @@ INDIRECT = [
     # v12: trails made up after the fact; trails put before the work
     ("年底前大家熬夜编记录、凑资料，把一年的事补齐。", "liuhen"),
     ("在我们这儿，照片胜过实干，总结走在行动前面。", "liuhen"),
+    # v13: online counts used to judge people
+    ("单位每周通报学习积分排名，大家只好开着手机挂机。", "zhijian"),
 ]
 
 
