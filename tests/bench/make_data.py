@@ -242,8 +242,16 @@ def load_postgres(url: str, total: int) -> tuple[dict, object]:
         conn.execute("SET max_parallel_maintenance_workers = 2")
         for statement in rebuild:
             conn.execute(statement)
+        with_id = {
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND column_name = 'id' AND table_name = ANY(%(t)s)",
+                {"t": list(BIG_TABLES)},
+            )
+        }
         for table in BIG_TABLES:
-            if table != "feedback_search":
+            if table in with_id:  # feedback_search and feedback_terms are keyed by feedback_id
                 conn.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT coalesce(max(id), 1) FROM {table}))"
