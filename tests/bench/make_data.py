@@ -242,16 +242,9 @@ def load_postgres(url: str, total: int) -> tuple[dict, object]:
         conn.execute("SET max_parallel_maintenance_workers = 2")
         for statement in rebuild:
             conn.execute(statement)
-        with_id = {
-            row[0]
-            for row in conn.execute(
-                "SELECT table_name FROM information_schema.columns "
-                "WHERE table_schema = 'public' AND column_name = 'id' AND table_name = ANY(%(t)s)",
-                {"t": list(BIG_TABLES)},
-            )
-        }
         for table in BIG_TABLES:
-            if table in with_id:  # feedback_search and feedback_terms are keyed by feedback_id
+            # Only tables keyed by their own serial id (not feedback_search, feedback_terms).
+            if _has_serial_id(conn, table):
                 conn.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT coalesce(max(id), 1) FROM {table}))"
@@ -261,6 +254,16 @@ def load_postgres(url: str, total: int) -> tuple[dict, object]:
     meta = staff_and_meta(app, history)
     log("done", start)
     return meta, history
+
+
+def _has_serial_id(conn, table: str) -> bool:
+    """Whether ``table`` has an ``id`` column fed by a sequence (feedback_search, feedback_terms have none)."""
+    found = conn.execute(
+        "SELECT pg_get_serial_sequence(%s, 'id') FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND table_name = %s AND column_name = 'id'",
+        (table, table),
+    ).fetchone()
+    return found is not None and found[0] is not None
 
 
 # --- SQLite -----------------------------------------------------------------------------------

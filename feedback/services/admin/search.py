@@ -51,6 +51,7 @@ __all__ = [
     "apply_search",
     "include_name",
     "index_feedback",
+    "matching_ids",
     "matching_ids_clause",
     "query_tokens",
     "reindex_all",
@@ -205,9 +206,14 @@ def _fts5_phrase(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-def matching_ids_clause(query: str | None) -> ColumnElement[bool] | None:
-    """``Feedback.id IN (ids whose index has every query token)``; None when the query has no
-    tokens (empty, blanks, punctuation only, or only function words) and so filters nothing.
+def matching_ids(query: str | None, *, lowest: int | None = None, highest: int | None = None) -> Select[Any] | None:
+    """``SELECT`` of the ids whose index has every query token, optionally only ids from ``lowest``
+    to ``highest`` (inclusive); None when the query has no tokens (empty, blanks, punctuation only,
+    or only function words) and so filters nothing.
+
+    The id range is applied in the index table itself, so that a window of recent ids reads only
+    that window: FTS5 seeks its doclists to the rowid range; PostgreSQL reads the range from the
+    primary key (a small window) or intersects it with the GIN index's matches (a large one).
     """
     tokens = query_tokens(query)
     if not tokens:
@@ -215,12 +221,28 @@ def matching_ids_clause(query: str | None) -> ColumnElement[bool] | None:
     if _dialect() == "sqlite":
         # FTS5 joins phrases separated by blanks with AND.
         match = " ".join(_fts5_phrase(t) for t in tokens)
-        ids = select(_fts.c.rowid).where(sa.literal_column("feedback_fts").op("MATCH", is_comparison=True)(match))
+        column = _fts.c.rowid
+        ids = select(column).where(sa.literal_column("feedback_fts").op("MATCH", is_comparison=True)(match))
     else:
         # plainto_tsquery ANDs the words; the tokens are one word each (see module docstring).
         tsquery = sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), " ".join(tokens))
-        ids = select(_pg.c.feedback_id).where(_pg.c.vector.op("@@", is_comparison=True)(tsquery))
-    return Feedback.id.in_(ids)
+        column = _pg.c.feedback_id
+        ids = select(column).where(_pg.c.vector.op("@@", is_comparison=True)(tsquery))
+    if lowest is not None:
+        ids = ids.where(column >= lowest)
+    if highest is not None:
+        ids = ids.where(column <= highest)
+    return ids
+
+
+def matching_ids_clause(
+    query: str | None, *, lowest: int | None = None, highest: int | None = None
+) -> ColumnElement[bool] | None:
+    """``Feedback.id IN (ids whose index has every query token)`` (``matching_ids``); None when the
+    query has no tokens and so filters nothing.
+    """
+    ids = matching_ids(query, lowest=lowest, highest=highest)
+    return None if ids is None else Feedback.id.in_(ids)
 
 
 def apply_search(stmt: Select[Any], query: str | None) -> Select[Any]:

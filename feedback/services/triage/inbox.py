@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, select, text
+from sqlalchemy import Select, and_, exists, func, select, text
 from sqlalchemy.orm import selectinload
 
 from feedback.clock import now
@@ -52,7 +52,7 @@ class InboxQuery:
     exact_total: bool = False
 
 
-def _filtered(query: InboxQuery) -> Select:
+def _filtered(query: InboxQuery, *, search: bool = True) -> Select:
     stmt = select(Feedback)
     if query.status:
         stmt = stmt.where(Feedback.status == query.status)
@@ -73,25 +73,81 @@ def _filtered(query: InboxQuery) -> Select:
             Assignment.feedback_id == Feedback.id, text(f"assignments.{OPEN_PREDICATE}"), Assignment.due_at <= now()
         )
         stmt = stmt.where(late if query.overdue else ~late)
-    if query.q:
+    if query.q and search:
         from feedback.services.admin.search import apply_search
 
         stmt = apply_search(stmt, query.q)
     return stmt
 
 
+# From this offset on a page is found by a deferred join: the page's ids are read from the filter's
+# index alone (rows skipped by OFFSET cost an index entry, not a heap row), then only those rows are
+# fetched. Earlier pages read the few skipped rows directly.
+DEFERRED_OFFSET = 200
+
+
+def _page(stmt: Select, order, offset: int, limit: int) -> list[Feedback]:
+    if offset >= DEFERRED_OFFSET:
+        ids = stmt.with_only_columns(Feedback.id).order_by(order).offset(offset).limit(limit)
+        stmt = select(Feedback).where(Feedback.id.in_(ids.scalar_subquery()))
+    else:
+        stmt = stmt.offset(offset)
+    stmt = stmt.order_by(order).limit(limit)
+    return list(db.session.scalars(stmt.options(selectinload(Feedback.tags), selectinload(Feedback.point))))
+
+
+# Text search looks for a page among the newest SEARCH_WINDOW ids first (oldest, in that order), then
+# in a window eight times wider, and so on: a page of a frequent word is found in the first window,
+# without reading every match; a rare word's windows soon cover every id.
+SEARCH_WINDOW = 4096
+
+
+def _searched_page(query: InboxQuery, order, offset: int, limit: int) -> list[Feedback] | None:
+    """The page of a text search, read in id windows (see SEARCH_WINDOW); None when the query has
+    no tokens to search for."""
+    from feedback.services.admin.search import matching_ids_clause
+
+    if matching_ids_clause(query.q) is None:
+        return None
+    stmt = _filtered(query, search=False)
+    oldest = query.order == "oldest"
+    low, high = db.session.execute(select(func.min(Feedback.id), func.max(Feedback.id))).one()
+    if low is None:
+        return []
+    if query.after is not None:
+        stmt = stmt.where(Feedback.id > query.after if oldest else Feedback.id < query.after)
+        low, high = (max(low, query.after + 1), high) if oldest else (low, min(high, query.after - 1))
+    width = SEARCH_WINDOW
+    while True:
+        # One bound per window: the open side is where the list starts (rows added meanwhile count).
+        edge = low + width - 1 if oldest else high - width + 1
+        whole = edge >= high if oldest else edge <= low
+        if whole:
+            window = matching_ids_clause(query.q)
+        elif oldest:
+            window = and_(Feedback.id <= edge, matching_ids_clause(query.q, highest=edge))
+        else:
+            window = and_(Feedback.id >= edge, matching_ids_clause(query.q, lowest=edge))
+        rows = _page(stmt.where(window), order, offset, limit)
+        if whole or len(rows) == limit:
+            return rows
+        width *= 8
+
+
 def list_inbox(query: InboxQuery) -> tuple[list[Feedback], Total, int | None]:
     """One page of the inbox, its total (exact up to ``COUNT_CAP``, then "1 万+" unless asked) and
     the ``after`` of the next page (None on the last page)."""
     oldest = query.order == "oldest"
+    order = Feedback.id.asc() if oldest else Feedback.id.desc()
     filtered = _filtered(query)
-    stmt = filtered.order_by(Feedback.id.asc() if oldest else Feedback.id.desc())
+    stmt, offset = filtered, 0
     if query.after is not None:
         stmt = stmt.where(Feedback.id > query.after if oldest else Feedback.id < query.after)
     else:
-        stmt = stmt.offset((query.page - 1) * query.per_page)
-    stmt = stmt.limit(query.per_page + 1).options(selectinload(Feedback.tags), selectinload(Feedback.point))
-    rows = list(db.session.scalars(stmt))
+        offset = (query.page - 1) * query.per_page
+    rows = _searched_page(query, order, offset, query.per_page + 1) if query.q else None
+    if rows is None:
+        rows = _page(stmt, order, offset, query.per_page + 1)
     items = rows[: query.per_page]
     next_after = items[-1].id if len(rows) > query.per_page else None
     return items, count_capped(filtered, exact=query.exact_total), next_after
