@@ -1,5 +1,6 @@
 """The inbox's pages are the same rows in the same order however they are reached: page=N (OFFSET,
-read through a deferred join when deep), the keyset cursor ``after``, or one long page."""
+read through a deferred join when deep), the keyset cursor ``after``, or one long page; a text
+search's page is the same whether it is found in the newest id window or after widening it."""
 
 from __future__ import annotations
 
@@ -26,7 +27,16 @@ def many(seeded, db):
     db.session.commit()
 
 
-FILTERS = [{}, {"kind": "problem"}, {"point": "GC01"}, {"q": "报表"}, {"order": "oldest"}, {"status": "submitted"}]
+FILTERS = [
+    {},
+    {"kind": "problem"},
+    {"point": "GC01"},
+    {"q": "报表"},
+    {"q": "报表", "order": "oldest"},
+    {"q": "签到", "kind": "suggestion"},
+    {"order": "oldest"},
+    {"status": "submitted"},
+]
 
 
 @pytest.mark.parametrize("filters", FILTERS, ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()) or "none")
@@ -42,6 +52,7 @@ def test_every_way_to_a_page_lists_the_same_rows(many, client, staff_login, monk
     assert everything  # every filter here matches something
     by_offset_near = [[item["id"] for item in get(per_page=4, page=n)["items"]] for n in range(1, 9)]
     monkeypatch.setattr(inbox, "DEFERRED_OFFSET", 1)  # every page after the first by the deferred join
+    monkeypatch.setattr(inbox, "SEARCH_WINDOW", 2)  # a search's page is looked for in growing windows
     by_offset_deep = [[item["id"] for item in get(per_page=4, page=n)["items"]] for n in range(1, 9)]
     by_cursor, after = [], None
     while True:

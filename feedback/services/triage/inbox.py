@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
+
 from sqlalchemy import Select, and_, exists, func, select, text
 from sqlalchemy.orm import selectinload
 
@@ -25,7 +27,7 @@ from feedback.models import (
 from feedback.models.assignment import OPEN_PREDICATE
 from feedback.services.handling import views
 from feedback.services.handling.actors import Actor
-from feedback.services.paging import Total, count_capped
+from feedback.services.paging import SEARCH_COUNT_CAP, Total, count_capped
 from feedback.timeutil import local_date
 from feedback.workflow import (
     FEEDBACK_STATUS_LABELS,
@@ -52,6 +54,16 @@ class InboxQuery:
     exact_total: bool = False
 
 
+def _tag_id(code: str):
+    return select(Tag.id).where(Tag.code == code).scalar_subquery()
+
+
+def _late_feedback_ids() -> Select:
+    """Ids of feedback with an open assignment past its deadline, from the partial index of open
+    assignments (its own predicate, so that SQLite's planner sees it too)."""
+    return select(Assignment.feedback_id).where(text(f"assignments.{OPEN_PREDICATE}"), Assignment.due_at <= now())
+
+
 def _filtered(query: InboxQuery, *, search: bool = True) -> Select:
     stmt = select(Feedback)
     if query.status:
@@ -59,20 +71,23 @@ def _filtered(query: InboxQuery, *, search: bool = True) -> Select:
     if query.kind:
         stmt = stmt.where(Feedback.kind == query.kind)
     if query.tag:
-        tag_id = select(Tag.id).where(Tag.code == query.tag).scalar_subquery()
-        stmt = stmt.where(Feedback.id.in_(select(FeedbackTag.feedback_id).where(FeedbackTag.tag_id == tag_id)))
+        stmt = stmt.where(
+            Feedback.id.in_(select(FeedbackTag.feedback_id).where(FeedbackTag.tag_id == _tag_id(query.tag)))
+        )
     if query.point:
         stmt = stmt.join(ObservationPoint, ObservationPoint.id == Feedback.point_id).where(
             ObservationPoint.code == query.point
         )
     if query.region:
         stmt = stmt.where(Feedback.region_code.startswith(query.region, autoescape=True))
-    if query.overdue is not None:
+    if query.overdue:
+        stmt = stmt.where(Feedback.id.in_(_late_feedback_ids()))
+    elif query.overdue is not None:
         # The partial index's own predicate (models.assignment), so that SQLite's planner sees it too.
         late = exists().where(
             Assignment.feedback_id == Feedback.id, text(f"assignments.{OPEN_PREDICATE}"), Assignment.due_at <= now()
         )
-        stmt = stmt.where(late if query.overdue else ~late)
+        stmt = stmt.where(~late)
     if query.q and search:
         from feedback.services.admin.search import apply_search
 
@@ -150,7 +165,37 @@ def list_inbox(query: InboxQuery) -> tuple[list[Feedback], Total, int | None]:
         rows = _page(stmt, order, offset, query.per_page + 1)
     items = rows[: query.per_page]
     next_after = items[-1].id if len(rows) > query.per_page else None
-    return items, count_capped(filtered, exact=query.exact_total), next_after
+    return items, _total(query, filtered), next_after
+
+
+def _only(query: InboxQuery, name: str) -> bool:
+    """Whether ``name`` is the one filter of the query (order and paging aside)."""
+    chosen = {f for f in ("status", "tag", "kind", "point", "region", "overdue", "q") if getattr(query, f)}
+    return chosen == {name}
+
+
+def _total(query: InboxQuery, filtered: Select) -> Total:
+    """The inbox's total: exact when asked, else capped (``paging.count_capped``).
+
+    A text search is counted to a lower cap (``SEARCH_COUNT_CAP``): every match counted is a row of
+    the search index read, where other filters count index entries. A single filter whose rows
+    are listed in another table is counted there, without joining feedback (each row has its
+    feedback: a foreign key; the search index's rows go with their feedback).
+    """
+    if query.exact_total:
+        return count_capped(filtered, exact=True)
+    from feedback.services.admin.search import matching_ids
+
+    searched = matching_ids(query.q) if query.q else None
+    cap = int(current_app.config.get("SEARCH_COUNT_CAP", SEARCH_COUNT_CAP)) if searched is not None else None
+    source = filtered
+    if searched is not None and _only(query, "q"):
+        source = searched
+    elif query.overdue and _only(query, "overdue"):
+        source = _late_feedback_ids().distinct()
+    elif query.tag and _only(query, "tag"):
+        source = select(FeedbackTag.feedback_id).where(FeedbackTag.tag_id == _tag_id(query.tag))
+    return count_capped(source, cap=cap)
 
 
 def visible_feedback(actor: Actor, feedback_id: int) -> Feedback:
