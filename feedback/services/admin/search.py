@@ -206,6 +206,18 @@ def _fts5_phrase(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
+def _implied_tokens_dropped(tokens: list[str]) -> list[str]:
+    """The query tokens without those that another query token implies: a Chinese token inside a
+    longer Chinese token (属地 and 管理 inside 属地管理). A text indexed with 属地管理 has it in a run
+    of Chinese characters, so it is indexed with every character of that run and every dictionary
+    word in it too (``search_tokens``): asking for them as well changes no result, but makes the
+    database read their long posting lists (管理 is in a third of all texts). Runs of other letters
+    are one token each, whatever they contain (``excel`` does not index ``ex``), so only Chinese
+    tokens are dropped."""
+    han = [t for t in tokens if _HAN.fullmatch(t)]
+    return [t for t in tokens if t not in han or not any(t != other and t in other for other in han)]
+
+
 def matching_ids(query: str | None, *, lowest: int | None = None, highest: int | None = None) -> Select[Any] | None:
     """``SELECT`` of the ids whose index has every query token, optionally only ids from ``lowest``
     to ``highest`` (inclusive); None when the query has no tokens (empty, blanks, punctuation only,
@@ -215,7 +227,7 @@ def matching_ids(query: str | None, *, lowest: int | None = None, highest: int |
     that window: FTS5 seeks its doclists to the rowid range; PostgreSQL reads the range from the
     primary key (a small window) or intersects it with the GIN index's matches (a large one).
     """
-    tokens = query_tokens(query)
+    tokens = _implied_tokens_dropped(query_tokens(query))
     if not tokens:
         return None
     if _dialect() == "sqlite":
