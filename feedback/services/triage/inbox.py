@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import Select, and_, exists, func, select, text
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select, text
 from sqlalchemy.orm import selectinload
 
 from feedback.clock import now
@@ -164,10 +164,16 @@ def _searched_page(
 ) -> list[Feedback] | None:
     """The page of a text search, its ids looked for in id windows (see SEARCH_WINDOW), then its
     rows read; None when the query has no tokens to search for."""
-    from feedback.services.admin.search import matching_ids_clause
+    from feedback.services.admin.search import matching_ids
 
-    if matching_ids_clause(query.q) is None:
+    if matching_ids(query.q) is None:
         return None
+
+    def matching(lowest: int | None = None, highest: int | None = None) -> ColumnElement[bool]:
+        ids = matching_ids(query.q, lowest=lowest, highest=highest)
+        assert ids is not None  # the query has tokens (above)
+        return Feedback.id.in_(ids)
+
     stmt = _filtered(query, search=False, probe_tags=probe_tags).with_only_columns(Feedback.id).order_by(order)
     oldest = query.order == "oldest"
     # Two scalar subqueries: SQLite reads min() or max() alone from the key, both at once by a scan.
@@ -185,11 +191,11 @@ def _searched_page(
         edge = low + width - 1 if oldest else high - width + 1
         whole = edge >= high if oldest else edge <= low
         if whole:
-            window = matching_ids_clause(query.q)
+            window = matching()
         elif oldest:
-            window = and_(Feedback.id <= edge, matching_ids_clause(query.q, highest=edge))
+            window = and_(Feedback.id <= edge, matching(highest=edge))
         else:
-            window = and_(Feedback.id >= edge, matching_ids_clause(query.q, lowest=edge))
+            window = and_(Feedback.id >= edge, matching(lowest=edge))
         ids = list(db.session.scalars(stmt.where(window).offset(offset).limit(limit)))
         if whole or len(ids) == limit:
             return _load(select(Feedback).where(Feedback.id.in_(ids)).order_by(order)) if ids else []
