@@ -170,7 +170,8 @@ def _searched_page(
         return None
 
     def matching(lowest: int | None = None, highest: int | None = None) -> ColumnElement[bool]:
-        ids = matching_ids(query.q, lowest=lowest, highest=highest)
+        # The first window is read row by row: cheaper than every match of a frequent word.
+        ids = matching_ids(query.q, lowest=lowest, highest=highest, row_by_row=width == SEARCH_WINDOW)
         assert ids is not None  # the query has tokens (above)
         return Feedback.id.in_(ids)
 
