@@ -92,6 +92,9 @@ def test_overdue_alone_lists_what_the_general_filter_lists(app, db, mixed, clien
         assert _ids(client, staff, overdue="true", order="oldest") == sorted(late)
     assert pages[0] == pages[1] == [newest[:2], newest[2:4], newest[4:], 5]
     assert set(_ids(client, staff, overdue="false")) == set(mixed) - set(late)
+    for params in ({"overdue": "false"}, {"overdue": "true"}):  # each counted with the tag, not the tag alone
+        body = api(client, staff, tag="peihui", per_page=100, **params)
+        assert body["total"] == len(body["items"]) < api(client, staff, tag="peihui")["total"]
 
 
 @pytest.mark.parametrize(

@@ -247,7 +247,8 @@ def _late_page(query: InboxQuery, offset: int, limit: int) -> list[Feedback]:
 
 def _only(query: InboxQuery, name: str) -> bool:
     """Whether ``name`` is the one filter of the query (order and paging aside)."""
-    chosen = {f for f in ("status", "tag", "kind", "point", "region", "overdue", "q") if getattr(query, f)}
+    fields = ("status", "tag", "kind", "point", "region", "overdue", "q")
+    chosen = {f for f in fields if getattr(query, f) not in (None, "")}  # overdue=False filters too
     return chosen == {name}
 
 
