@@ -167,12 +167,19 @@ class PgWriter:
         self.conns, self.copies, self.cms = {}, {}, {}
         for table, columns in COLUMNS.items():
             name = "feedback_search" if table == "search" else table
+            if table == "search":  # the table keeps the lexemes only (services.admin.search._upsert)
+                columns = ("feedback_id", "vector")
             conn = psycopg.connect(url)
             conn.execute("SET synchronous_commit = off")
             cm = conn.cursor().copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN")
             self.conns[table], self.cms[table], self.copies[table] = conn, cm, cm.__enter__()
 
     def write(self, table: str, row: tuple) -> None:
+        if table == "search":
+            # strip(to_tsvector('simple', tokens)) as tsvector text: each token is one lexeme of
+            # letters and digits (services.admin.search), so quoting it is exact.
+            feedback_id, tokens = row
+            row = (feedback_id, " ".join(f"'{token}'" for token in tokens.split()))
         self.copies[table].write_row(row)
 
     def close(self) -> None:
