@@ -14,7 +14,10 @@ is an honest test: the *unseen sources* (``unseen_source``: 3 in 10 by a hash of
 25 sources and 102 statements of the current file) are kept out of rule writing, their figures
 are printed apart and their statements are never listed among the errors. A third figure bounds
 the rules from below: leave-source-out where each fold also switches off every rule no training
-source supports (``tag_train.cross_validate(min_rule_sources=1)``). The statements it gets wrong
+source supports (``tag_train.cross_validate(min_rule_sources=1)``); a fourth bounds the dampers the
+same way (``tag_train.cross_validate_dampers``: rules only, each fold keeping the praise rules and
+mention cues that a 其他 statement of another source needed), and ``--rules`` lists, per rule, the
+read sources where it fired correctly and falsely. The statements it gets wrong
 (outside the unseen sources) are printed, so a person can see why.
 
 Run as ``python -m feedback.tag_eval FILE.jsonl`` or through ``flask tag-eval FILE``.
@@ -218,6 +221,25 @@ def format_errors(taxonomy: Taxonomy, records: Sequence[dict[str, Any]], predict
     return "\n".join(lines) if lines else "（没有标错的条目）"
 
 
+def format_rule_sources(
+    taxonomy: Taxonomy, examples: Sequence[Any], analyses: Sequence[Any], indices: list[int]
+) -> str:
+    """Per rule that fired: in how many sources it fired on a statement sure to carry its tag, and
+    in how many on one sure not to (a rule backed by one source only is likely memorising)."""
+    from feedback.tag_train import rule_false_sources, rule_support
+
+    good = rule_support(examples, analyses, indices)
+    bad = rule_false_sources(examples, analyses, indices)
+    lines = [f"{'标签':<6}{'规则':>5}{'权重':>6}{'正确来源':>6}{'误报来源':>6}  规则内容"]
+    for tag in taxonomy.tags:
+        for number, rule in enumerate(tag.rules):
+            g, b = len(good.get((tag.code, number), ())), len(bad.get((tag.code, number), ()))
+            if g or b:
+                text = " & ".join("|".join(m.source for m in group) for group in rule.groups)
+                lines.append(f"{tag.name:<6}{number:>6}{rule.weight:>8.2f}{g:>8}{b:>8}  {text[:70]}")
+    return "\n".join(lines)
+
+
 def _load_model(path: str | None) -> TagModel | None:
     if not path or not os.path.exists(path):
         return None
@@ -232,6 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", default="config/tagger_model.json", help="学习层模型文件（不存在则只用规则）")
     parser.add_argument("--folds", type=int, default=0, help="交叉验证按来源分几折；0 = 每次留出一个来源（默认）")
     parser.add_argument("--no-cv", action="store_true", help="只算回代结果，不做按来源交叉验证")
+    parser.add_argument("--rules", action="store_true", help="列出每条规则正确命中和误报的来源数（只计读过的来源）")
     parser.add_argument(
         "--errors", choices=("cv", "resub", "none"), default="cv", help="列出哪一组结果中标错的条目（默认交叉验证）"
     )
@@ -251,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(format_report(evaluate_predictions(taxonomy, records, resub)))
     shown = resub
     if not args.no_cv:
-        from feedback.tag_train import analyse_all, cross_validate, examples_from_records
+        from feedback.tag_train import analyse_all, cross_validate, cross_validate_dampers, examples_from_records
 
         rules_only = Tagger(taxonomy, args.userdict)
         examples = examples_from_records(records, taxonomy)
@@ -270,6 +293,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         strict = cross_validate(rules_only, examples, k=k, analyses=analyses, min_rule_sources=1)
         print(f"\n== 下限：按来源交叉验证（{folds}），每折还关掉没有任何训练来源印证过的规则 ==")
         print(format_report(evaluate_predictions(taxonomy, records, strict)))
+        damped = cross_validate_dampers(rules_only, examples, k=k)
+        print(
+            f"\n== 降权项下限：按来源交叉验证（{folds}），只用规则，每折只留在其他来源的“其他”条目上用到过的降权词 =="
+        )
+        print(format_report(evaluate_predictions(taxonomy, records, damped)))
+        if args.rules:
+            print("\n== 每条规则的来源支持（只计写规则时读过的来源）==")
+            print(
+                format_rule_sources(
+                    taxonomy, examples, analyses, [i for i, r in enumerate(records) if not unseen_source(r)]
+                )
+            )
         if args.errors == "cv":
             shown = cv
     if args.errors != "none":

@@ -20,7 +20,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,6 +88,63 @@ def rule_support(
                 for number in fired:
                     found[(code, number)].add(examples[i].group)
     return found
+
+
+def rule_false_sources(
+    examples: Sequence[Example], analyses: Sequence[Analysis], indices: Iterable[int]
+) -> dict[tuple[str, int], set[str]]:
+    """For each rule, the sources in which it fired (undamped weight at least 0.3) on a statement
+    sure not to carry its tag."""
+    found: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for i in indices:
+        for code, fired in analyses[i].fired.items():
+            if code not in examples[i].labels and code not in examples[i].unsure:
+                for number, weight in fired.items():
+                    if weight >= 0.3:
+                        found[(code, number)].add(examples[i].group)
+    return found
+
+
+def cross_validate_dampers(tagger: Tagger, examples: Sequence[Example], k: int | None = None) -> list[set[str]]:
+    """Rules-only predictions, each fold keeping only the dampers that training sources back.
+
+    The praise rules and mention cues were written while reading the 其他 statements of these
+    sources, so the fixed taxonomy's false-alarm rate on them is optimistic. Here a damper is kept
+    for a held-out source only if it occurs in a 其他 statement of another source on which some
+    rule fires without dampers: the false-alarm rate of a tagger whose dampers were written from
+    the other sources (a pessimistic bound, as ``min_rule_sources`` is for the rules).
+    """
+    taxonomy = tagger.taxonomy
+    mods = taxonomy.modifiers
+
+    def variant(praise: Iterable[int], cues: Iterable[int]) -> Tagger:
+        kept = replace(
+            mods,
+            praise=tuple(mods.praise[i] for i in sorted(praise)),
+            mention_cues=tuple(mods.mention_cues[i] for i in sorted(cues)),
+        )
+        return tagger.with_taxonomy(
+            Taxonomy(taxonomy.tags, taxonomy.version, taxonomy.threshold, kept, taxonomy.anchor)
+        )
+
+    bare = variant((), ())
+    backing: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for e in examples:
+        if e.labels or e.unsure or not bare.analyse(e.text, vector=False).fired:
+            continue
+        praise, cues = tagger.dampers(e.text)
+        for i in praise:
+            backing[("praise", i)].add(e.group)
+        for i in cues:
+            backing[("cue", i)].add(e.group)
+    predicted: list[set[str]] = [set() for _ in examples]
+    for test in folds_by_group(examples, k):
+        held = {examples[i].group for i in test}
+        kept = {key for key, groups in backing.items() if groups - held}
+        fold = variant((i for kind, i in kept if kind == "praise"), (i for kind, i in kept if kind == "cue"))
+        for i in test:
+            predicted[i] = {hit.code for hit in fold.tag(examples[i].text)}
+    return predicted
 
 
 def rule_score(taxonomy: Taxonomy, code: str, fired: dict[int, float], off: Rules) -> float:

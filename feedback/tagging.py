@@ -320,6 +320,24 @@ class Tagger:
         ):
             self._tokenizer = other._tokenizer
 
+    def with_taxonomy(self, taxonomy: Taxonomy) -> Tagger:
+        """A rules-only tagger for another taxonomy with this one's dictionary and loaded jieba
+        (evaluation scores variants of the taxonomy with it)."""
+        other = Tagger(taxonomy, self._userdict, min_word_freq=self.min_word_freq)
+        other.share_tokenizer(self)
+        return other
+
+    def dampers(self, text: str) -> tuple[frozenset[int], frozenset[int]]:
+        """Numbers of the praise rules that fire and of the mention cues found in the text (in the
+        taxonomy's order); evaluation uses it to see which dampers a statement relies on."""
+        doc = _Text(text, self._tok())
+        live = self._with_tokens(doc, doc.live(self._matchers))
+        mods = self.taxonomy.modifiers
+        praise = frozenset(i for i, r in enumerate(mods.praise) if self._fires(r, live) and doc.candidates(r))
+        index = self._matchers.index
+        cues = frozenset(i for i, m in enumerate(mods.mention_cues) if index[id(m)] in live and doc.spans(m))
+        return praise, cues
+
     def warm_up(self) -> None:
         """Load jieba and its IDF table now (before gunicorn forks its workers, see wsgi.py) instead of
         on the first request: loaded once, their pages are shared by every worker."""

@@ -138,3 +138,30 @@ def test_deadline_watch_marks_are_rebuilt_from_what_the_watch_wrote(app, db, see
     sent = db.session.query(OutboxMessage).count()
     assert deadline_watch.scan() == {"resolved": 0, "due_soon": 0, "unacknowledged": 0, "overdue": 0, "tongbao": 0}
     assert db.session.query(OutboxMessage).count() == sent
+
+
+def test_search_index_keeps_finding_the_same_rows_down_and_up(app, db, seeded):
+    """Migration e8b3a5d1c7f2: PostgreSQL's search table keeps the lexemes only; going down rebuilds
+    the token text from them, and each way a search finds what it found before."""
+    import flask_migrate
+    from sqlalchemy import select
+
+    from feedback.models import Feedback
+    from feedback.services.admin.search import apply_search
+    from feedback.services.intake.submit import submit_feedback
+
+    submit_feedback("m1", {"kind": "problem", "content": "属地管理变成了层层甩锅，陪会也越来越多。"})
+    submit_feedback("m2", {"kind": "problem", "content": "Excel报表每月重复填报。"})
+    db.session.commit()
+
+    def found(query: str) -> list[str]:
+        return [c[:2] for c in db.session.scalars(apply_search(select(Feedback.content), query).order_by(Feedback.id))]
+
+    before = {q: found(q) for q in ("属地管理", "陪会", "excel", "报表 填报", "管理 excel")}
+    assert before["属地管理"] == ["属地"] and before["excel"] == ["Ex"] and before["管理 excel"] == []
+    db.session.remove()
+    flask_migrate.downgrade(revision="d4f7b2c9e1a6")
+    assert {q: found(q) for q in before} == before
+    db.session.remove()
+    flask_migrate.upgrade()
+    assert {q: found(q) for q in before} == before

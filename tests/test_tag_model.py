@@ -216,3 +216,47 @@ def test_eval_script_reports_the_unseen_sources_apart_and_never_lists_their_stat
     assert "[漏标 陪会] 乡里又叫我们去当观众" in out
     assert "村干部整天被拉去当观众" not in out  # missed too, but from a source kept out of rule writing
     assert "另有 2 条来自写规则时不读的来源" in out
+
+
+def _praise_taxonomy() -> Taxonomy:
+    """One tag and one praise term (喜报) that damps the sentence it is in."""
+    return Taxonomy.from_dict(
+        {
+            "version": "t",
+            "modifiers": {"praise": {"factor": 0.1, "terms": ["喜报"]}},
+            "tags": [{"code": "peihui", "name": "陪会", "description": "陪会", "terms": {"陪会": 0.9}}],
+        }
+    )
+
+
+def test_the_damper_lower_bound_drops_a_damper_only_the_held_out_source_backs():
+    tagger = Tagger(_praise_taxonomy(), USERDICT)
+    rows = [
+        ("喜报：今年陪会少了一半。", ["其他"], "a"),
+        ("天天陪会，受不了。", ["陪会"], "c"),
+    ]
+    examples = tag_train.examples_from_records(records(rows), tagger.taxonomy)
+    assert tagger.tag(rows[0][0]) == []  # the shipped damper keeps the praise untagged
+    # ... but only source a uses it, so in a's own fold it is as if never written
+    assert tag_train.cross_validate_dampers(tagger, examples) == [{"peihui"}, {"peihui"}]
+    # a second source that needed it backs it for the first
+    rows.append(("喜报传来，陪会明显减少。", ["其他"], "b"))
+    examples = tag_train.examples_from_records(records(rows), tagger.taxonomy)
+    assert tag_train.cross_validate_dampers(tagger, examples) == [set(), {"peihui"}, set()]
+
+
+def test_eval_script_prints_the_damper_bound_and_each_rules_sources(tmp_path, capsys):
+    seen = _sources(False, 3)
+    rows = [
+        {"text": "天天陪检，村里的事都放下了。", "tags": ["陪会"], "source_url": seen[0]},
+        {"text": "下午又要陪检，一天都耗进去了。", "tags": ["陪会"], "source_url": seen[1]},
+        {"text": "今年会议明显减少，减负效果很好。", "tags": ["其他"], "source_url": seen[2]},
+    ]
+    data = tmp_path / "labelled.jsonl"
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    args = [str(data), "--taxonomy", str(TAXONOMY), "--userdict", str(USERDICT), "--model", str(tmp_path / "x")]
+    assert tag_eval.main([*args, "--rules"]) == 0
+    out = capsys.readouterr().out
+    assert "== 降权项下限" in out and "== 每条规则的来源支持" in out
+    line = next(row for row in out.splitlines() if row.endswith("  陪检"))
+    assert line.split()[3:5] == ["2", "0"]  # correct in two sources, false in none

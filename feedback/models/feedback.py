@@ -45,6 +45,16 @@ class Feedback(db.Model):
         # region prefixes (LIKE '4101%') need pattern ops under PostgreSQL's collation.
         Index("ix_feedback_kind_id", "kind", "id"),
         Index("ix_feedback_region_code", "region_code", postgresql_ops={"region_code": "varchar_pattern_ops"}),
+        # A status's deep pages read their ids from the index alone (deferred join); status with a
+        # region prefix (status+tag+region) reads the pair's ids from the index alone too.
+        Index("ix_feedback_status_id", "status", "id"),
+        Index(
+            "ix_feedback_status_region_code_id",
+            "status",
+            "region_code",
+            "id",
+            postgresql_ops={"region_code": "varchar_pattern_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -24,6 +24,9 @@ def paginate(stmt: Select, page: int, per_page: int, *, scalars: bool = False) -
 # Counting every matching row is what makes a list slow at 10^6 rows (90–99 % of a slow inbox page):
 # lists count exactly up to COUNT_CAP and answer "1 万+" beyond it, unless the exact figure is asked for.
 COUNT_CAP = 10_000
+# A text search's matches are counted to this cap (SEARCH_COUNT_CAP in the config), then "1000+":
+# each match counted is a row of the search index read, not an index entry.
+SEARCH_COUNT_CAP = 1_000
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,11 @@ class Total:
         return f"{self.value // 10_000} 万+" if self.value % 10_000 == 0 else f"{self.value}+"
 
 
-def count_capped(stmt: Select, *, exact: bool = False) -> Total:
-    """The number of rows of ``stmt``; stops counting after the cap (``LIST_COUNT_CAP``) unless ``exact``."""
-    cap = int(current_app.config.get("LIST_COUNT_CAP", COUNT_CAP))
+def count_capped(stmt: Select, *, exact: bool = False, cap: int | None = None) -> Total:
+    """The number of rows of ``stmt``; stops counting after the cap (``cap``, else ``LIST_COUNT_CAP``)
+    unless ``exact``."""
+    if cap is None:
+        cap = int(current_app.config.get("LIST_COUNT_CAP", COUNT_CAP))
     inner = stmt.order_by(None)
     if exact:
         return Total(db.session.scalar(select(func.count()).select_from(inner.subquery())) or 0)

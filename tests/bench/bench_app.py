@@ -167,8 +167,11 @@ def _get(client, path: str, headers: dict, params: dict) -> dict:
     return reply.get_json()
 
 
-def lists(app, info: dict[str, str], reps: int) -> tuple[list[dict], list[dict], list[str]]:
-    """Inbox and assignment-list medians, and the EXPLAIN plans of the inbox's own queries."""
+def lists(
+    app, info: dict[str, str], reps: int, *, assignments: bool = True
+) -> tuple[list[dict], list[dict], list[str]]:
+    """Inbox and assignment-list medians (the latter left out with ``assignments=False``), and the
+    EXPLAIN plans of the inbox's own queries."""
     client = app.test_client()
     password = info["staff_password"]
     heads = {"triage": _login(client, "bench-triage", password), "handler": _login(client, "bench-handler", password)}
@@ -179,17 +182,18 @@ def lists(app, info: dict[str, str], reps: int) -> tuple[list[dict], list[dict],
         ms, body, cpu = median_ms(
             lambda p=params: _get(client, "/api/staff/v1/feedback", heads["triage"], p), reps, clock
         )
-        inbox.append({"name": name, "ms": ms, "cpu_ms": cpu, "total": body["total"]})
+        total = f"{body['total']:,}" + ("" if body.get("total_exact", True) else " (not exact)")
+        inbox.append({"name": name, "ms": ms, "cpu_ms": cpu, "total": total})
         with statements(_engine(app)) as seen:
             _get(client, "/api/staff/v1/feedback", heads["triage"], params)
         plans += explain(app, name, seen)
-    assignments = []
-    for name, role, params in ASSIGNMENT_CASES:
+    listed: list[dict] = []
+    for name, role, params in ASSIGNMENT_CASES if assignments else []:
         ms, body, cpu = median_ms(
             lambda h=heads[role], p=params: _get(client, "/api/staff/v1/assignments", h, p), reps, clock
         )
-        assignments.append({"name": name, "ms": ms, "cpu_ms": cpu, "total": body["total"]})
-    return inbox, assignments, plans
+        listed.append({"name": name, "ms": ms, "cpu_ms": cpu, "total": body["total"]})
+    return inbox, listed, plans
 
 
 # The column list of select(Feedback), shortened in the printed SQL (the plans are of the full text).

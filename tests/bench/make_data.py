@@ -167,12 +167,19 @@ class PgWriter:
         self.conns, self.copies, self.cms = {}, {}, {}
         for table, columns in COLUMNS.items():
             name = "feedback_search" if table == "search" else table
+            if table == "search":  # the table keeps the lexemes only (services.admin.search._upsert)
+                columns = ("feedback_id", "vector")
             conn = psycopg.connect(url)
             conn.execute("SET synchronous_commit = off")
             cm = conn.cursor().copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN")
             self.conns[table], self.cms[table], self.copies[table] = conn, cm, cm.__enter__()
 
     def write(self, table: str, row: tuple) -> None:
+        if table == "search":
+            # strip(to_tsvector('simple', tokens)) as tsvector text: each token is one lexeme of
+            # letters and digits (services.admin.search), so quoting it is exact.
+            feedback_id, tokens = row
+            row = (feedback_id, " ".join(f"'{token}'" for token in tokens.split()))
         self.copies[table].write_row(row)
 
     def close(self) -> None:
@@ -243,7 +250,8 @@ def load_postgres(url: str, total: int) -> tuple[dict, object]:
         for statement in rebuild:
             conn.execute(statement)
         for table in BIG_TABLES:
-            if table != "feedback_search":
+            # Only tables keyed by their own serial id (not feedback_search, feedback_terms).
+            if _has_serial_id(conn, table):
                 conn.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT coalesce(max(id), 1) FROM {table}))"
@@ -253,6 +261,16 @@ def load_postgres(url: str, total: int) -> tuple[dict, object]:
     meta = staff_and_meta(app, history)
     log("done", start)
     return meta, history
+
+
+def _has_serial_id(conn, table: str) -> bool:
+    """Whether ``table`` has an ``id`` column fed by a sequence (feedback_search, feedback_terms have none)."""
+    found = conn.execute(
+        "SELECT pg_get_serial_sequence(%s, 'id') FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND table_name = %s AND column_name = 'id'",
+        (table, table),
+    ).fetchone()
+    return found is not None and found[0] is not None
 
 
 # --- SQLite -----------------------------------------------------------------------------------

@@ -43,6 +43,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--sqlite", help="SQLite file filled by make bench-data")
     p.add_argument("--reps", type=int, default=5, help="measured repetitions per list request")
     p.add_argument("--skip-submit", action="store_true", help="leave out the gunicorn/wrk measurements")
+    p.add_argument(
+        "--only",
+        choices=("inbox",),
+        help="measure only this part (inbox: the inbox pages and their EXPLAIN plans; implies --skip-submit)",
+    )
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=4)
     p.add_argument("--wrk-threads", type=int, default=2)
@@ -92,11 +97,13 @@ def in_process(kind: str, url: str, args, report: Report) -> list[str]:
     else:
         print("\nFigures are CPU time of this process (SQLite works in it), as in the issue; wall time beside them.")
     print("\ninbox page p50 (GET /api/staff/v1/feedback as triage, 20 per page)")
-    inbox, assignments, plans = bench_app.lists(app, info, args.reps)
+    inbox, assignments, plans = bench_app.lists(app, info, args.reps, assignments=args.only is None)
     for case in inbox:
         report.figure(
-            f"inbox {case['name']}", case["cpu_ms"], "inbox_ms", f"wall {case['ms']:.1f} ms; total {case['total']:,}"
+            f"inbox {case['name']}", case["cpu_ms"], "inbox_ms", f"wall {case['ms']:.1f} ms; total {case['total']}"
         )
+    if args.only == "inbox":
+        return plans
     print("\nassignments list p50 (GET /api/staff/v1/assignments)")
     for case in assignments:
         report.figure(
@@ -187,6 +194,8 @@ def bench_one(kind: str, url: str, args, report: Report) -> None:
 
 def main() -> int:
     args = parse_args()
+    if args.only:
+        args.skip_submit = True
     sys.path.insert(0, str(ROOT))
     if not args.skip_submit and shutil.which("wrk") is None:
         print("wrk is not installed; install it with: apt-get install wrk", file=sys.stderr)

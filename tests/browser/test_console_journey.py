@@ -138,7 +138,7 @@ def test_a_complaint_goes_from_cadre_to_department_and_back_to_a_rating(
     due_after = deadlines.day_of(db.session.get(Assignment, assignment.id).due_at)
     assert due_after > due_before
     page.get_by_role("link", name="已同意").click()
-    assert due_after.isoformat() in page.get_by_role("row").filter(has_text=f"交办单 {assignment.id}").inner_text()
+    expect(page.get_by_role("row").filter(has_text=f"交办单 {assignment.id}")).to_contain_text(due_after.isoformat())
     shot(triage, "journey-05-extension-approved")
 
     # 5. The handler sees the new date and submits 整改反馈 with a real PDF upload.

@@ -41,7 +41,8 @@ def _decided(feedback_id: int, change) -> dict:
 def list_feedback(args):
     """收件箱：按状态、标签、类型、观测点、区划、是否超期筛选，支持中文全文搜索，分页。
 
-    总条数超过 10000 时默认不精确统计（total=10000、total_exact=false，界面显示“1 万+”），
+    总条数超过 10000 时默认不精确统计（total=10000、total_exact=false，界面显示“1 万+”）；
+    全文搜索（q）超过 1000 条即不再计数（total=1000、total_exact=false，界面显示“1000+”）。
     需要精确数字时加 exact_total=true。深翻页请用上一页返回的 next_after 作为 after。"""
     query = inbox.InboxQuery(**args)
     items, total, next_after = inbox.list_inbox(query)

@@ -47,7 +47,10 @@ class InboxArgs(PageIn):
     )
     exact_total = f.Boolean(
         load_default=False,
-        metadata={"description": "true 时精确统计总条数；默认超过 10000 条只答 total=10000、total_exact=false"},
+        metadata={
+            "description": "true 时精确统计总条数；默认超过 10000 条只答 total=10000、total_exact=false"
+            "（全文搜索超过 1000 条只答 total=1000）"
+        },
     )
 
 

@@ -1,0 +1,111 @@
+"""Rules v7: the tagger follows the burden, not one article's wording (issue 11, item 5).
+
+Policy notices, measures and praise that only name a burden stay untagged; complaints that describe
+a burden indirectly are tagged, with the words that decided shown as evidence. Every sentence here
+is written for these tests, in several styles, as the unseen sources are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feedback.tag_model import TagModel
+from feedback.tagging import Tagger, Taxonomy
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Tagger:
+    """The tagger as a worker runs it: the taxonomy, the user dictionary and the shipped model."""
+    model = TagModel.load(ROOT / "config" / "tagger_model.json")
+    return Tagger(Taxonomy.load(ROOT / "config" / "taxonomy.yaml"), ROOT / "config" / "userdict.txt", model=model)
+
+
+NO_BURDEN = [
+    # policy notices from an authority
+    "省委办公厅近日印发通知，明确各级会议一律从严控制，全年发文数量压减三成。",
+    "国务院办公厅发布意见，要求统筹规范督查检查考核，防止多头检查。",
+    # measures taken
+    "该区建立督查检查考核计划管理制度，未列入计划的检查一律不得开展。",
+    "县里严格执行借调审批备案制度，今年已有十二名借调干部回到乡镇岗位。",
+    "借调干部期满后按规定回原单位工作，组织部门做好衔接。",
+    "该镇推行“无会日”制度，每周三不安排任何会议，腾出时间下村走访。",
+    # commentary that prescribes
+    "应当建立容错纠错机制，给敢于担当的干部撑腰鼓劲。",
+    "各级机关应统筹整合政务应用，让基层干部把精力用在服务群众上。",
+    # praise of results
+    "通过推行“一张表”统筹采集，社区每月报表由四十多张减到七张，干部有更多时间走访居民。",
+    "精简文件之后，镇里的公文数量同比下降四成，基层干部普遍点赞。",
+    "市里取消了十四项评比达标活动，得到基层干部的广泛好评。",
+    "会议明显减少了，大家能沉下心来为群众办实事。",
+    "县里明确防止会议过多、检查扎堆，统一制定年度计划。",
+    "针对会议多、报表多的问题，区里列出了十二条具体办法。",
+    "要防止问责泛化、简单化，让干部敢于担当。",
+    "各地要改进考核方式，避免考核与实际工作脱节。",
+    # v11: strict rules as a measure; a concession that a practice is fine in itself
+    "市里从严审批借调，严格规范借调程序，杜绝长期借用。",
+    "工作留痕本身没有错，关键是别让它变了味。",
+    "县里发文明确，打卡次数不再作为考核内容，基层干部纷纷叫好。",
+    "坚决整治过度留痕，不再以台账多少论成绩。",
+    # about the topic, no burden
+    "镇政府召开春耕生产动员会，部署今年的粮食生产任务。",
+    "小王今年考上了县里的公务员，父母很高兴。",
+]
+
+
+@pytest.mark.parametrize("text", NO_BURDEN)
+def test_policy_measures_and_praise_stay_untagged(shipped, text):
+    assert shipped.tag(text) == []
+
+
+INDIRECT = [
+    ("镇里干部一周五天有三天在会上，村里的事只能晚上干。", "peihui"),
+    ("我一天的时间一半都花在开会上，群众来了找不到人。", "peihui"),
+    ("开会从早开到晚，散会了才能回村处理急事。", "peihui"),
+    ("县里搞活动总让我们去当背景板，一站就是半天。", "peihui"),
+    ("每次领导来检查，镇里都得派人全程陪着，一陪就是一天。", "peihui"),
+    ("上面一个电话，下面跑断腿，任务都推到我们村里。", "shudi"),
+    ("在这里干得好不如写得好，材料漂亮比什么都强。", "liuhen"),
+    ("现在是以台账论英雄，谁的盒子多谁就先进。", "liuhen"),
+    ("拍照签字一样不落，就为了留痕给上面看。", "liuhen"),
+    ("文件一个接一个地下来，每份都要求写落实情况。", "wenshan"),
+    ("一天收到的通知看都看不过来，哪有时间下村。", "wenshan"),
+    ("各个部门都来要数据，同样的表一个月要填好几遍。", "tianbao"),
+    ("白天跑村里，晚上加班填表报数，天天到深夜。", "tianbao"),
+    # v8: a burden word and a word of too many in one clause
+    ("这阵子会议接连不断，驻村的事一拖再拖。", "peihui"),
+    ("今年的检查轮番上阵，我们光准备就顾不过来。", "dujiankao"),
+    # v9: how many meetings, said with a count or plainly
+    ("去年光是县一级的会议我就参加了一百多次。", "peihui"),
+    ("有时一上午要开两个会，下午还得去另一个。", "peihui"),
+    ("乡镇的会议越来越多，干部都坐不住了。", "peihui"),
+    # v10: abused accountability; inspections out of touch with the work
+    ("出一点小事就问责，问责快成了万能的办法。", "wenze"),
+    ("检查考核跟农时完全脱节，插秧的时候偏偏来考核。", "dujiankao"),
+    # v12: trails made up after the fact; trails put before the work
+    ("年底前大家熬夜编记录、凑资料，把一年的事补齐。", "liuhen"),
+    ("在我们这儿，照片胜过实干，总结走在行动前面。", "liuhen"),
+    # v13: online counts used to judge people
+    ("单位每周通报学习积分排名，大家只好开着手机挂机。", "zhijian"),
+]
+
+
+@pytest.mark.parametrize(("text", "code"), INDIRECT)
+def test_indirect_complaints_are_tagged_with_their_evidence(shipped, text, code):
+    hit = next((h for h in shipped.tag(text) if h.code == code), None)
+    assert hit is not None, text
+    assert hit.matched or hit.learned  # every tag says why
+
+
+def test_a_complaint_about_a_local_rule_is_not_taken_for_a_policy_notice(shipped):
+    # "出台规定" by a local office, quoted as the burden, is not an authority's policy announcement.
+    text = "县里出台规定：凡是有一户没参保，包村干部就要被问责。"
+    assert "wenze" in {h.code for h in shipped.tag(text)}
+
+
+def test_returning_seconded_staff_is_a_measure_but_not_being_able_to_return_is_a_complaint(shipped):
+    assert shipped.tag("全县今年已有三十名借调人员全部回到原单位。") == []
+    assert "jiediao" in {h.code for h in shipped.tag("他被借调到县里三年了，一直回不了原单位，村里缺人手。")}
