@@ -22,9 +22,15 @@ from itertools import accumulate
 _HEADER = struct.Struct("<QQd")  # entries, blob bytes, median
 
 
+# Words looked up recently, with their value (None: not in the table). Keywords follow Zipf's law,
+# so most of a submission's few dozen candidates were looked up before; bounded (< 1 MB a worker).
+_MEMO_SIZE = 4096
+
+
 class IdfTable:
     def __init__(self, blob: bytes, starts: array, values: array, median: float) -> None:
         self._blob, self._starts, self._values, self.median = blob, starts, values, median
+        self._memo: dict[str, float | None] = {}
 
     @classmethod
     def from_entries(cls, entries: dict[bytes, float]) -> IdfTable:
@@ -81,6 +87,16 @@ class IdfTable:
         return len(self._values)
 
     def get(self, word: str, default: float) -> float:
+        memo = self._memo
+        if word in memo:
+            found = memo[word]
+            return default if found is None else found
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        found = memo[word] = self._find(word)
+        return default if found is None else found
+
+    def _find(self, word: str) -> float | None:
         key, blob, starts = word.encode(), self._blob, self._starts
         lo, hi = 0, len(self._values)
         while lo < hi:
@@ -92,4 +108,4 @@ class IdfTable:
                 hi = mid
             else:
                 return self._values[mid]
-        return default
+        return None

@@ -46,3 +46,10 @@ def test_a_repeated_word_keeps_its_last_value_and_a_broken_cache_is_rebuilt(own_
     again = IdfTable.from_file(str(source))
     assert [again.get(w, 0.0) for w in ("属地", "陪会", "留痕")] == [8.0, 11.25, 7.0]
     assert IdfTable.from_file(str(source)).get("陪会", 0.0) == 11.25  # the rewritten cache
+
+
+def test_a_word_asked_again_gets_the_same_answer_and_an_unknown_word_the_default_given_each_time():
+    table = IdfTable.from_entries({"属地".encode(): 9.5, "陪会".encode(): 11.25})
+    for _ in range(2):  # the second round is answered from the remembered words
+        assert table.get("属地", 0.0) == 9.5 and table.get("陪会", -1.0) == 11.25
+    assert table.get("留痕", 1.0) == 1.0 and table.get("留痕", 2.0) == 2.0

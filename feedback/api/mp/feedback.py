@@ -37,7 +37,8 @@ IDEMPOTENCY_KEY = {
 # Only accepted submissions count against the cadre's quota; a few mistakes must not block them.
 @limiter.limit(lambda: current_app.config["RATE_LIMIT_SUBMIT"], deduct_when=_accepted)
 @limiter.limit(lambda: current_app.config["RATE_LIMIT_SUBMIT_ATTEMPTS"])
-@blp.arguments(FeedbackIn)
+# An instance, not the class: webargs would build a schema (deep copies of every field) per request.
+@blp.arguments(FeedbackIn())
 @blp.response(201, FeedbackCreatedOut)
 @blp.alt_response(200, schema=FeedbackCreatedOut, description="同一 Idempotency-Key 的重复提交：返回第一次的结果")
 @blp.doc(parameters=[IDEMPOTENCY_KEY])

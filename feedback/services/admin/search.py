@@ -52,6 +52,7 @@ __all__ = [
     "apply_search",
     "include_name",
     "index_feedback",
+    "index_tokens",
     "matching_ids",
     "matching_ids_clause",
     "query_tokens",
@@ -173,7 +174,13 @@ def _upsert(rows: list[dict[str, Any]]) -> None:
 
 def index_feedback(feedback_id: int, text: str) -> None:
     """(Re)index one feedback; the feedback row must already be flushed. Never commits."""
-    _upsert([{"id": feedback_id, "tokens": " ".join(search_tokens(text))}])
+    index_tokens(feedback_id, search_tokens(text))
+
+
+def index_tokens(feedback_id: int, tokens: list[str]) -> None:
+    """Write the index row of one feedback from its ready ``search_tokens`` (a caller that has cut
+    the text already, e.g. the submission). The feedback row must already be written. Never commits."""
+    _upsert([{"id": feedback_id, "tokens": " ".join(tokens)}])
 
 
 def reindex_all(batch: int = 500, on_batch: Callable[[int], None] | None = None) -> int:

@@ -1,38 +1,40 @@
-"""Submission of a feedback by a cadre: tag, suggest a route, issue a receipt."""
+"""Submission of a feedback by a cadre: tag, suggest a route, issue a receipt.
+
+Every submission pays for this path (issue 12), so it writes with Core statements instead of the
+ORM's unit of work: the reply is computed first (tags, receipt, sealed replay), then the
+idempotency record is claimed with the sealed reply in one statement, then the feedback with its
+tags, terms and event (submission_rows: one statement on PostgreSQL), then its search index row.
+The active tags and served provinces come from a per-app cache (reference_cache) like the duty list.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 
 from feedback.clock import now
 from feedback.errors import Conflict, ValidationFailed
 from feedback.extensions import db
 from feedback.labels import FEEDBACK_STATUS_LABELS
-from feedback.models import (
-    Department,
-    Feedback,
-    FeedbackContact,
-    FeedbackTag,
-    IdempotencyRecord,
-    ObservationPoint,
-    Tag,
-    Upload,
-)
+from feedback.models import FeedbackContact, IdempotencyRecord, ObservationPoint, Upload
 from feedback.privacy import generate_receipt, idempotency_lookup, receipt_digest, seal, unseal
-from feedback.services.admin.search import index_feedback
+from feedback.services.admin.search import index_tokens, search_tokens
 from feedback.services.admin.tagger import get_tagger
-from feedback.services.handling.events import record_event
-from feedback.services.inserts import insert_if_absent
+from feedback.services.intake.reference_cache import GB_PROVINCES, active_tags, served_provinces
+from feedback.services.intake.submission_rows import Claim, NewFeedback, TagRow, claims_with_feedback, insert_feedback
 from feedback.services.keys import purpose_key
 from feedback.services.reporting import terms
 from feedback.services.triage.suggestions import suggestion_for
 from feedback.timeutil import day_start, local_date
+
+__all__ = ["GB_PROVINCES", "RECEIPT_NOTICE", "served_provinces", "submit_feedback"]
 
 # Key, inside the sealed replay, of a digest of the request it answered: a key reused for another
 # body is refused (422, as in the IETF Idempotency-Key draft) instead of silently dropping it.
@@ -41,71 +43,24 @@ RECEIPT_NOTICE = (
     "查询码是查看办理进度的唯一凭证，只显示这一次，请截图或抄写保存。任何人都无法通过查询码以外的方式找到您的反映。"
 )
 
+_CONTACT_INSERT = insert(FeedbackContact.__table__)
+_RECORDS = IdempotencyRecord.__table__
+_UPLOADS = Upload.__table__
+_CLAIMS: dict[str, Any] = {}
 
-def _point(code: str | None) -> ObservationPoint | None:
+
+def _point(code: str | None) -> tuple[int, str | None] | None:
+    """(id, region_code) of the active observation point ``code``."""
     if code is None:
         return None
-    point = db.session.scalar(
-        select(ObservationPoint).where(ObservationPoint.code == code, ObservationPoint.active.is_(True))
-    )
+    point = db.session.execute(
+        select(ObservationPoint.id, ObservationPoint.region_code).where(
+            ObservationPoint.code == code, ObservationPoint.active.is_(True)
+        )
+    ).first()
     if point is None:
         raise ValidationFailed(errors={"point_code": ["未找到该观测点，请核对编号"]})
-    return point
-
-
-# GB/T 2260 provinces, for a deployment whose reference data names no region at all.
-GB_PROVINCES = frozenset(
-    {
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "21",
-        "22",
-        "23",
-        "31",
-        "32",
-        "33",
-        "34",
-        "35",
-        "36",
-        "37",
-        "41",
-        "42",
-        "43",
-        "44",
-        "45",
-        "46",
-        "50",
-        "51",
-        "52",
-        "53",
-        "54",
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "71",
-        "81",
-        "82",
-    }
-)
-
-
-def served_provinces() -> frozenset[str]:
-    """Provinces (first two digits) of the active departments and points this deployment serves."""
-    codes = set()
-    for model in (Department, ObservationPoint):
-        codes |= set(
-            db.session.scalars(
-                select(func.substr(model.region_code, 1, 2))
-                .where(model.active.is_(True), model.region_code.is_not(None))
-                .distinct()
-            )
-        )
-    return frozenset(codes) or GB_PROVINCES
+    return point[0], point[1]
 
 
 def _region(code: str | None) -> str | None:
@@ -114,37 +69,80 @@ def _region(code: str | None) -> str | None:
     return code
 
 
-def _uploads(ids: list[str]) -> list[Upload]:
+def _unclaimed_uploads(ids: list[str]) -> None:
+    """Refuse attachments that do not exist or belong to a feedback already."""
     if not ids:
-        return []
-    found = {u.id: u for u in db.session.scalars(select(Upload).where(Upload.id.in_(ids)))}
-    bad = [i for i in ids if i not in found or found[i].feedback_id is not None]
-    if bad:
-        raise ValidationFailed(errors={"attachments": ["附件不存在或已被使用，请重新上传图片"]})
-    return [found[i] for i in ids]
-
-
-def _claim_idempotency(pseudonym: str, idem_key: str) -> tuple[IdempotencyRecord | None, dict | None]:
-    """Reserve the key first, so a concurrent duplicate fails before any feedback is written."""
-    key = purpose_key("idempotency")
-    lookup = idempotency_lookup(key, pseudonym, idem_key)
-    moment = now()
-    existing = db.session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.lookup == lookup))
-    if existing is not None and existing.expires_at > moment:
-        if not existing.sealed:
-            raise Conflict("相同的提交正在处理，请稍候刷新", code="submission_in_progress")
-        return None, unseal(key, pseudonym, idem_key, existing.sealed)
-    if existing is not None:
-        db.session.delete(existing)
-        db.session.flush()
-    ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
-    # A concurrent request with the same key inserts first: this one answers 409 and keeps its session.
-    record_id = insert_if_absent(
-        IdempotencyRecord, {"lookup": lookup, "sealed": b"", "expires_at": moment + ttl}, ["lookup"]
+        return
+    free = set(
+        db.session.scalars(select(_UPLOADS.c.id).where(_UPLOADS.c.id.in_(ids), _UPLOADS.c.feedback_id.is_(None)))
     )
-    if record_id is None:
+    if any(i not in free for i in ids):
+        raise _uploads_refused()
+
+
+def _uploads_refused() -> ValidationFailed:
+    return ValidationFailed(errors={"attachments": ["附件不存在或已被使用，请重新上传图片"]})
+
+
+def _claim_uploads(ids: list[str], feedback_id: int, day: datetime) -> None:
+    """Attach the uploads, unless another submission took one of them meanwhile."""
+    if not ids:
+        return
+    result = db.session.execute(
+        update(_UPLOADS)
+        .where(_UPLOADS.c.id.in_(ids), _UPLOADS.c.feedback_id.is_(None))
+        .values(feedback_id=feedback_id, created_at=day)
+    )
+    claimed = cast("CursorResult[Any]", result).rowcount
+    if claimed != len(set(ids)):
+        raise _uploads_refused()
+
+
+def _claim_statement(dialect_name: str) -> Any:
+    """INSERT … ON CONFLICT (lookup) DO UPDATE … WHERE expired RETURNING id, built once per dialect."""
+    stmt = _CLAIMS.get(dialect_name)
+    if stmt is None:
+        insert_ = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+        stmt = insert_(_RECORDS)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["lookup"],
+            set_={name: stmt.excluded[name] for name in ("sealed", "created_at", "expires_at")},
+            where=_RECORDS.c.expires_at <= bindparam("moment", type_=_RECORDS.c.expires_at.type),
+        ).returning(_RECORDS.c.id)
+        _CLAIMS[dialect_name] = stmt
+    return stmt
+
+
+def _claim_idempotency(lookup: str, sealed: bytes, day: datetime, expires_at: datetime, moment: datetime) -> bool:
+    """Store the sealed reply under ``lookup`` unless an unexpired record holds it: True if stored.
+
+    One statement, atomic on both databases (INSERT … ON CONFLICT DO UPDATE … WHERE expired): of two
+    concurrent submissions with one key, PostgreSQL makes the second wait for the first and then
+    finds its record; SQLite serialises the writers. It runs before any feedback is written.
+    """
+    stmt = _claim_statement(db.session.get_bind().dialect.name)
+    values = {"lookup": lookup, "sealed": sealed, "created_at": day, "expires_at": expires_at, "moment": moment}
+    return db.session.execute(stmt, values).first() is not None
+
+
+def _stored_reply(key: bytes, pseudonym: str, idem_key: str, lookup: str) -> dict:
+    """The reply sealed under a key already used (and not expired)."""
+    sealed = db.session.scalar(select(_RECORDS.c.sealed).where(_RECORDS.c.lookup == lookup))
+    if not sealed:  # none (a purge raced us) or a claim without its reply yet
         raise Conflict("相同的提交正在处理，请稍候刷新", code="submission_in_progress")
-    return db.session.get_one(IdempotencyRecord, record_id), None
+    return unseal(key, pseudonym, idem_key, sealed)
+
+
+def _checks_nothing_stored(data: dict[str, Any]) -> bool:
+    """True when the submission's checks read nothing a first sending changes (no attachments, no
+    point, a region code that is served or none), so its key can be claimed together with the
+    feedback: a resent submission passes them exactly as its first sending did."""
+    region = data.get("region_code")
+    return (
+        not data.get("attachments")
+        and data.get("point_code") is None
+        and (region is None or region[:2] in served_provinces())
+    )
 
 
 def _request_digest(data: dict[str, Any]) -> str:
@@ -166,98 +164,81 @@ def _replay(replay: dict, data: dict[str, Any]) -> dict:
 
 def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None = None) -> tuple[dict, bool]:
     """Return (response body, replayed). The pseudonym only scopes the idempotency key; it is not stored."""
-    record = None
-    if idem_key:
-        record, replay = _claim_idempotency(pseudonym, idem_key)
-        if replay is not None:
-            return _replay(replay, data), True
-    point = _point(data.get("point_code"))
-    region = _region(data.get("region_code"))
-    uploads = _uploads(data.get("attachments") or [])
+    moment = now()
+    day = _keep_only_the_day(moment)
     content = data["content"].strip()
+    tagger = get_tagger()
+    known = active_tags()
+    hits = [(hit, known[hit.code]) for hit in tagger.tag(content) if hit.code in known]
+    tag_codes = [hit.code for hit, _ in hits]
+    attachments = data.get("attachments") or []
     receipt = generate_receipt()
-    feedback = Feedback(
-        kind=data["kind"],
-        status="submitted",
-        content=content,
-        anonymous=data.get("anonymous", True),
-        region_code=region or (point.region_code if point else None),
-        unit_level=data.get("unit_level"),
-        imposer_level=data.get("imposer_level"),
-        point=point,
-        receipt_hash=receipt_digest(purpose_key("receipt"), receipt),
-        submitted_at=day_start(now()),  # the day only: see _keep_only_the_day
-        submitted_on=local_date(now()),
-    )
-    db.session.add(feedback)
-    _apply_tags(feedback, content)
-    db.session.flush()
-    index_feedback(feedback.id, content)
-    terms.store(feedback.id, feedback.submitted_on, content)
-    suggestion = suggestion_for([t.tag.code for t in feedback.tags], content, feedback.imposer_level)
-    feedback.routing_suggestion = suggestion.as_dict() if suggestion else None
-    for upload in uploads:
-        upload.feedback_id = feedback.id
-    contact = data.get("contact")
-    if contact and not feedback.anonymous:
-        db.session.add(FeedbackContact(feedback_id=feedback.id, created_at=feedback.submitted_at, **contact))
-    record_event(feedback.id, "submitted", actor_type="reporter", to_status="submitted", visible_to_reporter=True)
     body = {
         "receipt": receipt,
-        "status": feedback.status,
-        "status_label": FEEDBACK_STATUS_LABELS[feedback.status],
-        "kind": feedback.kind,
-        "tags": [{"code": t.tag.code, "name": t.tag.name} for t in feedback.tags],
-        "attachments": len(uploads),
-        "submitted_on": feedback.submitted_on.isoformat(),
+        "status": "submitted",
+        "status_label": FEEDBACK_STATUS_LABELS["submitted"],
+        "kind": data["kind"],
+        "tags": [{"code": hit.code, "name": tag.name} for hit, tag in hits],
+        "attachments": len(attachments),
+        "submitted_on": local_date(moment).isoformat(),
         "notice": RECEIPT_NOTICE,
     }
-    if record is not None and idem_key is not None:  # a record is claimed only for a key
-        record.sealed = seal(
-            purpose_key("idempotency"), pseudonym, idem_key, {**body, REQUEST_DIGEST: _request_digest(data)}
-        )
-    _keep_only_the_day(feedback, uploads, record)
-    db.session.flush()
+    claim = None
+    if idem_key:
+        key = purpose_key("idempotency")
+        lookup = idempotency_lookup(key, pseudonym, idem_key)
+        sealed = seal(key, pseudonym, idem_key, {**body, REQUEST_DIGEST: _request_digest(data)})
+        ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
+        expires_at = day_start(moment + ttl) + timedelta(days=1)
+        claim = Claim(lookup, sealed, expires_at, moment)
+        if not (claims_with_feedback() and _checks_nothing_stored(data)):
+            # The key is claimed before any check that reads the database: a resent submission
+            # whose attachments its first sending took must get its replay, not a refusal.
+            if not _claim_idempotency(lookup, sealed, day, expires_at, moment):
+                return _replay(_stored_reply(key, pseudonym, idem_key, lookup), data), True
+            claim = None
+    point = _point(data.get("point_code"))
+    region = _region(data.get("region_code"))
+    _unclaimed_uploads(attachments)
+    anonymous = data.get("anonymous", True)
+    suggestion = suggestion_for(tag_codes, content, data.get("imposer_level"))
+    feedback_id = insert_feedback(
+        NewFeedback(
+            kind=data["kind"],
+            content=content,
+            anonymous=anonymous,
+            region_code=region or (point[1] if point else None),
+            unit_level=data.get("unit_level"),
+            imposer_level=data.get("imposer_level"),
+            point_id=point[0] if point else None,
+            receipt_hash=receipt_digest(purpose_key("receipt"), receipt),
+            day=day,
+            submitted_on=local_date(moment),
+            routing_suggestion=suggestion.as_dict() if suggestion else None,
+            tags=[TagRow(tag.id, hit.score, list(hit.matched), list(hit.learned)) for hit, tag in hits],
+            tagger_version=tagger.version,
+            terms=terms.keywords(content, tagger),
+        ),
+        claim,
+    )
+    if feedback_id is None:  # the claim in insert_feedback found the key taken: nothing was written
+        assert idem_key is not None
+        return _replay(_stored_reply(key, pseudonym, idem_key, lookup), data), True
+    index_tokens(feedback_id, search_tokens(content))
+    _claim_uploads(attachments, feedback_id, day)
+    contact = data.get("contact")
+    if contact and not anonymous:
+        db.session.execute(_CONTACT_INSERT, {"feedback_id": feedback_id, "created_at": day, **contact})
     return body, False
 
 
-def _keep_only_the_day(feedback: Feedback, uploads: list[Upload], record: IdempotencyRecord | None) -> None:
-    """Every row this submission writes is timed to its day, never to the second (DESIGN §5).
+def _keep_only_the_day(moment: datetime) -> datetime:
+    """The one time stamped on every row this submission writes: its day, never the second (DESIGN §5).
 
-    The rate-limit store knows when one (hashed) person acted; exact times here would let the
-    two be matched and that person's submissions grouped. Triage sees the day, departments
-    too; the inbox orders by id, monthly facts read submitted_on, retention reads closed_at.
+    The feedback (submitted_at, updated_at), its tags, uploads, contact, event and idempotency
+    record all take this value. The rate-limit store knows when one (hashed) person acted; exact
+    times here would let the two be matched and that person's submissions grouped. Triage sees
+    the day, departments too; the inbox orders by id, monthly facts read submitted_on, retention
+    reads closed_at. The idempotency record expires at the end of a day, for the same reason.
     """
-    day = feedback.submitted_at
-    feedback.updated_at = day
-    for tag in feedback.tags:
-        tag.created_at = day
-    for upload in uploads:
-        upload.created_at = day
-    if record is not None:
-        ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
-        record.created_at, record.expires_at = day, day_start(now() + ttl) + timedelta(days=1)
-
-
-def _apply_tags(feedback: Feedback, content: str) -> None:
-    tagger = get_tagger()
-    hits = tagger.tag(content)
-    if not hits:
-        return
-    tags = {
-        t.code: t
-        for t in db.session.scalars(select(Tag).where(Tag.code.in_([h.code for h in hits]), Tag.active.is_(True)))
-    }
-    for hit in hits:
-        tag = tags.get(hit.code)
-        if tag is not None:
-            feedback.tags.append(
-                FeedbackTag(
-                    tag=tag,
-                    score=hit.score,
-                    matched=list(hit.matched),
-                    source="auto",
-                    tagger_version=tagger.version,
-                    learned=list(hit.learned),
-                )
-            )
+    return day_start(moment)

@@ -14,19 +14,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Date, bindparam, delete, func, insert, or_, select, text
 
 from feedback.extensions import db
 from feedback.models import Feedback, FeedbackTerm
 from feedback.services.admin.tagger import get_tagger
+from feedback.tagging import Tagger
 
 KEYWORDS_PER_FEEDBACK = 8
 TERM_MAX = 64  # FeedbackTerm.term and MonthlyFact.key length
 
 
-def keywords(content: str | None) -> list[str]:
-    """The terms one feedback counts for: its top keywords that fit a fact key."""
-    found = get_tagger().keywords(content or "", top_k=KEYWORDS_PER_FEEDBACK)
+def keywords(content: str | None, tagger: Tagger | None = None) -> list[str]:
+    """The terms one feedback counts for: its top keywords that fit a fact key. ``tagger``: the
+    caller's ``get_tagger()``, when it has it already."""
+    found = (tagger or get_tagger()).keywords(content or "", top_k=KEYWORDS_PER_FEEDBACK)
     return [t for t in found if len(t) <= TERM_MAX]
 
 
@@ -36,9 +38,28 @@ def _rows(feedback_id: int, submitted_on: date, content: str | None) -> list[dic
 
 def store(feedback_id: int, submitted_on: date, content: str | None) -> None:
     """Write one feedback's terms (at intake; flush only, like every command)."""
-    rows = _rows(feedback_id, submitted_on, content)
-    if rows:
-        db.session.execute(insert(FeedbackTerm), rows)
+    store_keywords(feedback_id, submitted_on, keywords(content))
+
+
+# PostgreSQL: one row of parameters, the terms as one array (an executemany of 8 rows cost the
+# submission 0.24 ms of CPU, this 0.1 ms). SQLite's executemany is cheap.
+_PG_STORE = text(
+    "INSERT INTO feedback_terms (feedback_id, term, submitted_on) "
+    "SELECT :feedback_id, term, :submitted_on FROM unnest(CAST(:terms AS varchar[])) AS term"
+).bindparams(bindparam("submitted_on", type_=Date()))
+
+
+def store_keywords(feedback_id: int, submitted_on: date, found: list[str]) -> None:
+    """Write one feedback's ready ``keywords`` in one statement, without the ORM's unit of work."""
+    if not found:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_PG_STORE, {"feedback_id": feedback_id, "submitted_on": submitted_on, "terms": found})
+    else:
+        db.session.execute(
+            insert(FeedbackTerm.__table__),
+            [{"feedback_id": feedback_id, "term": t, "submitted_on": submitted_on} for t in found],
+        )
 
 
 def forget(feedback_ids: list[int]) -> None:
