@@ -29,6 +29,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 # By default limits count per cadre, under a daily keyed hash of the pseudonym (never an IP address).
+# Its memory:// store is rate_limit_store.SweptMemoryStorage (registered when rate_limits is imported).
 limiter = Limiter(key_func=person_key)
 
 

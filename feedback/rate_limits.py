@@ -26,10 +26,10 @@ from functools import lru_cache
 
 from flask import current_app, g, request
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
 from feedback.privacy import derive_key
+from feedback.rate_limit_store import SweptMemoryStorage
 
 log = logging.getLogger("feedback.rate_limits")
 _fallback: list[RateLimiter] = []
@@ -104,7 +104,7 @@ def _call(method: str, spec: str, *parts: str) -> list:
         except Exception as exc:  # the store went away: keep counting in this process
             log.warning("rate limit storage unreachable (%s); counting in process memory", type(exc).__name__)
             if not _fallback:
-                _fallback.append(FixedWindowRateLimiter(MemoryStorage()))
+                _fallback.append(FixedWindowRateLimiter(SweptMemoryStorage()))
             results.append(getattr(_fallback[0], method)(item, *ids))
     return results
 

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import logging
 import os
+import threading
 import uuid
 from datetime import UTC, datetime
 
@@ -21,6 +22,7 @@ from feedback import create_app
 from feedback.extensions import db as _db
 from feedback.extensions import limiter
 from feedback.privacy import derive_key, pseudonym
+from feedback.rate_limit_store import SweptMemoryStorage
 from feedback.services.keys import purpose_key
 from tests.conftest import _config
 
@@ -107,6 +109,27 @@ def test_only_accepted_submissions_count_against_the_limit(seeded, client, mp_lo
     for _ in range(5):
         assert _submit(client, headers, content="太短").status_code == 422
     assert [_submit(client, headers).status_code for _ in range(6)] == [201] * 5 + [429]
+
+
+def test_counting_in_process_memory_starts_no_thread_per_request(seeded, client, mp_login):
+    """memory:// counts as before (5 accepted, then 429) without a timer thread per counted request."""
+    assert isinstance(limiter.storage, SweptMemoryStorage)
+    headers = mp_login()
+    threads = []
+    for _ in range(6):
+        threads.append(threading.active_count())
+        status = _submit(client, headers).status_code
+    assert status == 429
+    assert threading.active_count() == threads[0] and set(threads) == {threads[0]}
+
+
+def test_counters_of_ended_windows_are_freed_by_a_later_count():
+    store = SweptMemoryStorage()
+    store.incr("old", expiry=60)
+    store.expirations["old"] = 0.0  # its window ended long ago
+    store._next_sweep = 0.0  # and no sweep has run since
+    store.incr("new", expiry=60)
+    assert dict(store.storage) == {"new": 1}
 
 
 def test_every_attempt_still_counts_against_a_wider_limit(seeded, app, client, mp_login):

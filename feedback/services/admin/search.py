@@ -52,9 +52,11 @@ __all__ = [
     "apply_search",
     "include_name",
     "index_feedback",
+    "index_text",
     "index_tokens",
     "matching_ids",
     "matching_ids_clause",
+    "pg_vector_sql",
     "query_tokens",
     "reindex_all",
     "search_tokens",
@@ -153,9 +155,23 @@ def _dialect() -> str:
 
 _SQLITE_DELETE = sa.text("DELETE FROM feedback_fts WHERE rowid = :id")
 _SQLITE_INSERT = sa.text("INSERT INTO feedback_fts (rowid, tokens) VALUES (:id, :tokens)")
-# Only the lexemes are stored, without positions (migration e8b3a5d1c7f2): no query reads either.
+
+
+def pg_vector_sql(param: str) -> str:
+    """SQL of the ``feedback_search.vector`` stored for the bound parameter ``:param``, which holds
+    ``index_text`` of a feedback's tokens. Only the lexemes are stored, without positions
+    (migration e8b3a5d1c7f2): no query reads either. Every PostgreSQL writer of the index (this
+    module, the submission's statement in intake.submission_rows) writes this expression."""
+    return f"strip(to_tsvector('simple', :{param}))"
+
+
+def index_text(tokens: list[str]) -> str:
+    """What the index is written from: the ready ``search_tokens``, separated by blanks."""
+    return " ".join(tokens)
+
+
 _PG_UPSERT = sa.text(
-    "INSERT INTO feedback_search (feedback_id, vector) VALUES (:id, strip(to_tsvector('simple', :tokens))) "
+    f"INSERT INTO feedback_search (feedback_id, vector) VALUES (:id, {pg_vector_sql('tokens')}) "
     "ON CONFLICT (feedback_id) DO UPDATE SET vector = EXCLUDED.vector"
 )
 
@@ -180,7 +196,7 @@ def index_feedback(feedback_id: int, text: str) -> None:
 def index_tokens(feedback_id: int, tokens: list[str]) -> None:
     """Write the index row of one feedback from its ready ``search_tokens`` (a caller that has cut
     the text already, e.g. the submission). The feedback row must already be written. Never commits."""
-    _upsert([{"id": feedback_id, "tokens": " ".join(tokens)}])
+    _upsert([{"id": feedback_id, "tokens": index_text(tokens)}])
 
 
 def reindex_all(batch: int = 500, on_batch: Callable[[int], None] | None = None) -> int:
@@ -199,7 +215,7 @@ def reindex_all(batch: int = 500, on_batch: Callable[[int], None] | None = None)
         ).all()
         if not rows:
             return done
-        _upsert([{"id": row.id, "tokens": " ".join(search_tokens(row.content))} for row in rows])
+        _upsert([{"id": row.id, "tokens": index_text(search_tokens(row.content))} for row in rows])
         done += len(rows)
         last_id = rows[-1].id
         if on_batch is not None:

@@ -1,10 +1,11 @@
 """The rows of one new feedback, written in as few statements as the database allows.
 
-A submission writes the feedback, its automatic tags, its monthly terms and the reporter's
-"submitted" event. On PostgreSQL that is one statement (data-modifying CTEs: the children take the
-new id from the feedback's RETURNING), on SQLite one statement per table (a SQLite statement costs
-a tenth of a PostgreSQL round trip). Both write exactly the same values; JSON columns get the text
-``json.dumps`` makes, as SQLAlchemy's JSON type does on either database.
+A submission writes the feedback, its automatic tags, its monthly terms, the reporter's
+"submitted" event and its search index row. On PostgreSQL that is one statement (data-modifying
+CTEs: the children take the new id from the feedback's RETURNING), on SQLite one statement per
+table (a SQLite statement costs a tenth of a PostgreSQL round trip). Both write exactly the same
+values; JSON columns get the text ``json.dumps`` makes, as SQLAlchemy's JSON type does on either
+database.
 
 Every time stamp here is the reporter's day (see submit._keep_only_the_day), never the moment.
 """
@@ -21,6 +22,7 @@ from sqlalchemy import Date, LargeBinary, bindparam, insert, text
 from feedback.extensions import db
 from feedback.models import Event, Feedback, FeedbackTag
 from feedback.models.base import UTCDateTime
+from feedback.services.admin.search import index_text, index_tokens, pg_vector_sql
 from feedback.services.reporting.terms import store_keywords
 
 __all__ = ["Claim", "NewFeedback", "TagRow", "claims_with_feedback", "insert_feedback"]
@@ -62,6 +64,7 @@ class NewFeedback:
     tags: list[TagRow]
     tagger_version: str
     terms: list[str]
+    search_tokens: list[str]  # search.search_tokens of the content
 
 
 # The event's columns are those record_event writes for a reporter's step (actor_type "reporter",
@@ -92,6 +95,9 @@ WITH {claim}new_feedback AS (
     SELECT new_feedback.id, NULL, 'reporter', NULL, NULL, 'submitted', NULL, 'submitted', NULL, true,
            CAST('null' AS json), :day
     FROM new_feedback
+), new_search AS (
+    INSERT INTO feedback_search (feedback_id, vector)
+    SELECT new_feedback.id, {search_vector} FROM new_feedback
 )
 SELECT id FROM new_feedback
 """
@@ -106,8 +112,12 @@ _PG_CLAIM = """claim AS (
     RETURNING id
 ), """
 _PG_TYPES = (bindparam("day", type_=UTCDateTime()), bindparam("submitted_on", type_=Date()))
-_PG_SUBMISSION = text(_PG_TEMPLATE.format(claim="", from_claim="")).bindparams(*_PG_TYPES)
-_PG_CLAIMED_SUBMISSION = text(_PG_TEMPLATE.format(claim=_PG_CLAIM, from_claim="FROM claim")).bindparams(
+# The index row of a new feedback: an insert (no row can exist yet), the vector as search.py writes it.
+_PG_VECTOR = pg_vector_sql("search_text")
+_PG_SUBMISSION = text(_PG_TEMPLATE.format(claim="", from_claim="", search_vector=_PG_VECTOR)).bindparams(*_PG_TYPES)
+_PG_CLAIMED_SUBMISSION = text(
+    _PG_TEMPLATE.format(claim=_PG_CLAIM, from_claim="FROM claim", search_vector=_PG_VECTOR)
+).bindparams(
     *_PG_TYPES,
     bindparam("expires_at", type_=UTCDateTime()),
     bindparam("moment", type_=UTCDateTime()),
@@ -130,7 +140,7 @@ def claims_with_feedback() -> bool:
 
 
 def insert_feedback(new: NewFeedback, claim: Claim | None = None) -> int | None:
-    """Write the feedback, its tags, terms and "submitted" event; return the feedback's id.
+    """Write the feedback, its tags, terms, "submitted" event and search index row; return its id.
 
     With ``claim`` (only where ``claims_with_feedback()``), the idempotency record is stored in the
     same statement, first: None, and nothing written, when an unexpired record holds the key.
@@ -161,6 +171,7 @@ def _insert_postgresql(new: NewFeedback, claim: Claim | None) -> int | None:
         "learned": [json.dumps(t.learned) for t in new.tags],
         "tagger_version": new.tagger_version,
         "terms": new.terms,
+        "search_text": index_text(new.search_tokens),
     }
     if claim is None:
         return db.session.execute(_PG_SUBMISSION, params).scalar_one()
@@ -221,4 +232,5 @@ def _insert_each(new: NewFeedback) -> int:
             "created_at": new.day,
         },
     )
+    index_tokens(feedback_id, new.search_tokens)
     return feedback_id

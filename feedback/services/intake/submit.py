@@ -3,7 +3,8 @@
 Every submission pays for this path (issue 12), so it writes with Core statements instead of the
 ORM's unit of work: the reply is computed first (tags, receipt, sealed replay), then the
 idempotency record is claimed with the sealed reply in one statement, then the feedback with its
-tags, terms and event (submission_rows: one statement on PostgreSQL), then its search index row.
+tags, terms, event and search index row (submission_rows: one statement on PostgreSQL, which takes
+the claim too when the submission's checks read nothing).
 The active tags and served provinces come from a per-app cache (reference_cache) like the duty list.
 """
 
@@ -25,7 +26,7 @@ from feedback.extensions import db
 from feedback.labels import FEEDBACK_STATUS_LABELS
 from feedback.models import FeedbackContact, IdempotencyRecord, ObservationPoint, Upload
 from feedback.privacy import generate_receipt, idempotency_lookup, receipt_digest, seal, unseal
-from feedback.services.admin.search import index_tokens, search_tokens
+from feedback.services.admin.search import search_tokens
 from feedback.services.admin.tagger import get_tagger
 from feedback.services.intake.reference_cache import GB_PROVINCES, active_tags, served_provinces
 from feedback.services.intake.submission_rows import Claim, NewFeedback, TagRow, claims_with_feedback, insert_feedback
@@ -218,13 +219,13 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
             tags=[TagRow(tag.id, hit.score, list(hit.matched), list(hit.learned)) for hit, tag in hits],
             tagger_version=tagger.version,
             terms=terms.keywords(content, tagger),
+            search_tokens=search_tokens(content),
         ),
         claim,
     )
     if feedback_id is None:  # the claim in insert_feedback found the key taken: nothing was written
         assert idem_key is not None
         return _replay(_stored_reply(key, pseudonym, idem_key, lookup), data), True
-    index_tokens(feedback_id, search_tokens(content))
     _claim_uploads(attachments, feedback_id, day)
     contact = data.get("contact")
     if contact and not anonymous:
