@@ -51,19 +51,21 @@ def log(message: str, start: float) -> None:
     print(f"[{time.monotonic() - start:7.1f}s] {message}", flush=True)
 
 
-def schema(url: str) -> dict:
+def flask(url: str, *cmd: str) -> subprocess.CompletedProcess:
+    """Run ``flask <cmd>`` on the bench database ``url``; stop the bench if it fails."""
     env = os.environ | {"DATABASE_URL": url, "FEEDBACK_ENV": "development"}
-    for cmd in (["db", "upgrade"], ["seed"]):
-        done = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "feedback", *cmd],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode:
-            sys.exit(f"flask {' '.join(cmd)} failed:\n{done.stdout}{done.stderr}")
-    return env
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "feedback", *cmd], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if done.returncode:
+        sys.exit(f"flask {' '.join(cmd)} failed on the bench database:\n{done.stdout}{done.stderr}")
+    return done
+
+
+def schema(url: str) -> dict:
+    flask(url, "db", "upgrade")
+    flask(url, "seed")
+    return os.environ | {"DATABASE_URL": url, "FEEDBACK_ENV": "development"}
 
 
 def reference(app):

@@ -183,19 +183,9 @@ def servers(url: str, args, report: Report) -> None:
 def upgrade(url: str) -> None:
     """Bring the bench database to the code's migration head first: figures measured on an older
     schema (an index or table shape missing) would judge code against a database it never runs on."""
-    import os
-    import subprocess
+    from tests.bench.make_data import flask
 
-    env = os.environ | {"DATABASE_URL": url, "FEEDBACK_ENV": "development"}
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "feedback", "db", "upgrade"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode:
-        sys.exit(f"flask db upgrade failed on the bench database:\n{done.stdout}{done.stderr}")
+    done = flask(url, "db", "upgrade")
     ran = [line.split("Running upgrade ", 1)[1] for line in done.stderr.splitlines() if "Running upgrade " in line]
     print("schema: " + ("upgraded " + "; ".join(ran) if ran else "at the migrations' head"), flush=True)
 
