@@ -53,10 +53,6 @@ def after_cursor() -> int | None:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 2**63 else None
 
 
-def page_count(total: int, per_page: int) -> int:
-    return max(1, -(-total // per_page))
-
-
 def error_text(error: AppError) -> str:
     """One line for a banner; field errors (ValidationFailed) are listed after the message."""
     if isinstance(error, ValidationFailed) and error.errors:
