@@ -152,8 +152,9 @@ def insert_feedback(new: NewFeedback, claim: Claim | None = None) -> int | None:
     return _insert_each(new)
 
 
-def _insert_postgresql(new: NewFeedback, claim: Claim | None) -> int | None:
-    params = {
+def _reported(new: NewFeedback) -> dict[str, Any]:
+    """The feedback's columns as the reporter's request gave them (the same on both databases)."""
+    return {
         "kind": new.kind,
         "content": new.content,
         "anonymous": new.anonymous,
@@ -162,6 +163,12 @@ def _insert_postgresql(new: NewFeedback, claim: Claim | None) -> int | None:
         "imposer_level": new.imposer_level,
         "point_id": new.point_id,
         "receipt_hash": new.receipt_hash,
+    }
+
+
+def _insert_postgresql(new: NewFeedback, claim: Claim | None) -> int | None:
+    params = {
+        **_reported(new),
         "day": new.day,
         "submitted_on": new.submitted_on,
         "routing_suggestion": json.dumps(new.routing_suggestion),
@@ -181,15 +188,8 @@ def _insert_postgresql(new: NewFeedback, claim: Claim | None) -> int | None:
 
 def _insert_each(new: NewFeedback) -> int:
     values = {
-        "kind": new.kind,
+        **_reported(new),
         "status": "submitted",
-        "content": new.content,
-        "anonymous": new.anonymous,
-        "region_code": new.region_code,
-        "unit_level": new.unit_level,
-        "imposer_level": new.imposer_level,
-        "point_id": new.point_id,
-        "receipt_hash": new.receipt_hash,
         "submitted_at": new.day,
         "submitted_on": new.submitted_on,
         "updated_at": new.day,
