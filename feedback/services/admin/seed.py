@@ -410,13 +410,11 @@ def _count(applied: _Applied, counts: KindCounts) -> None:
 
 def seed_reference_data(config_dir: Path | str) -> SeedReport:
     """Validate every file, then upsert tags, departments, responsibilities and points. Flushes only."""
-    from feedback.services.intake.reference_cache import forget_reference
-    from feedback.services.triage.suggestions import forget_rules
+    from feedback.services import app_cache
 
     parsed, notes = _parse(Path(config_dir))
     report = SeedReport(notes=notes)
-    forget_rules()
-    forget_reference()
+    app_cache.forget()
 
     tags = _upsert(Tag, parsed["tags"], report.tags, lambda s: {k: s[k] for k in ("name", "description", "sort_order")})
     _count(tags, report.tags)

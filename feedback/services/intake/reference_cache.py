@@ -1,27 +1,19 @@
-"""Reference data every submission reads, kept per app like the duty list (triage.suggestions).
+"""Reference data every submission reads, kept per app (services.app_cache) like the duty list.
 
 A submission needs the active tags (to store the tagger's hits by id and answer with their names)
-and the provinces this deployment serves (to check a region code). Both change only when
-``flask seed`` runs: that command forgets them in its own process at once, and a seed run by
-another process reaches the web workers within ``CACHE_SECONDS``. Reading them from the database
+and the provinces this deployment serves (to check a region code). Reading them from the database
 cost every submission one or two queries.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from feedback.extensions import db
 from feedback.models import Department, ObservationPoint, Tag
-from feedback.services.triage.suggestions import CACHE_SECONDS
-
-_CACHE = "intake_reference_cache"
-T = TypeVar("T")
+from feedback.services.app_cache import cached
 
 # GB/T 2260 provinces, for a deployment whose reference data names no region at all.
 GB_PROVINCES = frozenset(
@@ -42,22 +34,6 @@ class ActiveTag(NamedTuple):
     name: str
 
 
-def _cached(name: str, load: Callable[[], T]) -> T:
-    entries: dict[str, tuple[float, object]] = current_app.extensions.setdefault(_CACHE, {})
-    entry = entries.get(name)
-    moment = time.monotonic()
-    if entry is not None and moment - entry[0] < CACHE_SECONDS:
-        return entry[1]  # type: ignore[return-value]
-    value = load()
-    entries[name] = (moment, value)
-    return value
-
-
-def forget_reference() -> None:
-    """Drop the cached tags and provinces (after the reference data changed in this process)."""
-    current_app.extensions.pop(_CACHE, None)
-
-
 def _read_active_tags() -> dict[str, ActiveTag]:
     rows = db.session.execute(select(Tag.code, Tag.id, Tag.name).where(Tag.active.is_(True)))
     return {code: ActiveTag(tag_id, name) for code, tag_id, name in rows}
@@ -65,7 +41,7 @@ def _read_active_tags() -> dict[str, ActiveTag]:
 
 def active_tags() -> dict[str, ActiveTag]:
     """Code -> (id, name) of every active tag."""
-    return _cached("active_tags", _read_active_tags)
+    return cached("active_tags", _read_active_tags)
 
 
 def _read_served_provinces() -> frozenset[str]:
@@ -83,4 +59,4 @@ def _read_served_provinces() -> frozenset[str]:
 
 def served_provinces() -> frozenset[str]:
     """Provinces (first two digits) of the active departments and points this deployment serves."""
-    return _cached("served_provinces", _read_served_provinces)
+    return cached("served_provinces", _read_served_provinces)

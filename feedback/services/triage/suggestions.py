@@ -1,46 +1,27 @@
 """Load the duty list from the database and ask the routing module for a suggestion.
 
 Every submission asks for a suggestion, and reading the duty list cost 3 ms of each: the list is
-kept per app for ``CACHE_SECONDS`` (its rules are immutable values, safe to share between threads).
-``flask seed`` in this process forgets it at once; a seed run by another process (the usual case:
-the operator's command line) reaches the web workers within the minute. Only suggestions read it.
+kept per app by services.app_cache (its rules are immutable values). Only suggestions read it.
 """
 
 from __future__ import annotations
 
-import time
-
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from feedback.extensions import db
 from feedback.models import Department, Responsibility
 from feedback.route_suggestion import DepartmentRef, Rule, Suggestion, suggest
+from feedback.services.app_cache import cached
 
 
 def _ref(dept: Department) -> DepartmentRef:
     return DepartmentRef(code=dept.code, name=dept.name, level=dept.level)
 
 
-CACHE_SECONDS = 60.0
-_CACHE = "duty_list_cache"
-
-
 def load_rules() -> list[Rule]:
-    """The active duty list, from this app's cache while it is younger than ``CACHE_SECONDS``."""
-    cached = current_app.extensions.get(_CACHE)
-    moment = time.monotonic()
-    if cached is not None and moment - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    rules = read_rules()
-    current_app.extensions[_CACHE] = (moment, rules)
-    return rules
-
-
-def forget_rules() -> None:
-    """Drop the cached duty list (after the reference data changed in this process)."""
-    current_app.extensions.pop(_CACHE, None)
+    """The active duty list, from this app's cache (services.app_cache)."""
+    return cached("duty_list", read_rules)
 
 
 def read_rules() -> list[Rule]:
