@@ -44,6 +44,7 @@ from sqlalchemy import ColumnElement, Select, select
 
 from feedback.extensions import db
 from feedback.models import Feedback
+from feedback.services import driver_sql
 from feedback.services.admin.tagger import get_tagger
 from feedback.taxonomy import normalise
 
@@ -182,8 +183,8 @@ def _upsert(rows: list[dict[str, Any]]) -> None:
         return
     if _dialect() == "sqlite":
         # An FTS5 row cannot be updated in place by key; delete and insert is its upsert.
-        db.session.execute(_SQLITE_DELETE, [{"id": r["id"]} for r in rows])
-        db.session.execute(_SQLITE_INSERT, rows)
+        driver_sql.executemany(_SQLITE_DELETE, [{"id": r["id"]} for r in rows])
+        driver_sql.executemany(_SQLITE_INSERT, rows)
     else:
         db.session.execute(_PG_UPSERT, rows)
 

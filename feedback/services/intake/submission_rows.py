@@ -22,6 +22,7 @@ from sqlalchemy import Date, LargeBinary, bindparam, insert, text
 from feedback.extensions import db
 from feedback.models import Event, Feedback, FeedbackTag
 from feedback.models.base import UTCDateTime
+from feedback.services import driver_sql
 from feedback.services.admin.search import index_text, index_tokens, pg_vector_sql
 from feedback.services.reporting.terms import store_keywords
 
@@ -196,26 +197,26 @@ def _insert_each(new: NewFeedback) -> int:
         "routing_suggestion": new.routing_suggestion,
         "reopen_count": 0,
     }
-    feedback_id: int = db.session.execute(_FEEDBACK_INSERT, values).scalar_one()
-    if new.tags:
-        db.session.execute(
-            _TAGS_INSERT,
-            [
-                {
-                    "feedback_id": feedback_id,
-                    "tag_id": t.tag_id,
-                    "score": t.score,
-                    "matched": t.matched,
-                    "source": "auto",
-                    "tagger_version": new.tagger_version,
-                    "learned": t.learned,
-                    "created_at": new.day,
-                }
-                for t in new.tags
-            ],
-        )
+    feedback_id: int = driver_sql.execute(_FEEDBACK_INSERT, values, insert_columns=True)[0][0]
+    driver_sql.executemany(
+        _TAGS_INSERT,
+        [
+            {
+                "feedback_id": feedback_id,
+                "tag_id": t.tag_id,
+                "score": t.score,
+                "matched": t.matched,
+                "source": "auto",
+                "tagger_version": new.tagger_version,
+                "learned": t.learned,
+                "created_at": new.day,
+            }
+            for t in new.tags
+        ],
+        insert_columns=True,
+    )
     store_keywords(feedback_id, new.submitted_on, new.terms)
-    db.session.execute(
+    driver_sql.execute(
         _EVENT_INSERT,
         {
             "feedback_id": feedback_id,
@@ -231,6 +232,7 @@ def _insert_each(new: NewFeedback) -> int:
             "data": None,
             "created_at": new.day,
         },
+        insert_columns=True,
     )
     index_tokens(feedback_id, new.search_tokens)
     return feedback_id

@@ -26,6 +26,7 @@ from feedback.extensions import db
 from feedback.labels import FEEDBACK_STATUS_LABELS
 from feedback.models import FeedbackContact, IdempotencyRecord, ObservationPoint, Upload
 from feedback.privacy import generate_receipt, idempotency_lookup, receipt_digest, seal, unseal
+from feedback.services import driver_sql
 from feedback.services.admin.search import search_tokens
 from feedback.services.admin.tagger import get_tagger
 from feedback.services.intake.reference_cache import GB_PROVINCES, active_tags, served_provinces
@@ -123,7 +124,7 @@ def _claim_idempotency(lookup: str, sealed: bytes, day: datetime, expires_at: da
     """
     stmt = _claim_statement(db.session.get_bind().dialect.name)
     values = {"lookup": lookup, "sealed": sealed, "created_at": day, "expires_at": expires_at, "moment": moment}
-    return db.session.execute(stmt, values).first() is not None
+    return bool(driver_sql.execute(stmt, values, insert_columns=True))
 
 
 def _stored_reply(key: bytes, pseudonym: str, idem_key: str, lookup: str) -> dict:

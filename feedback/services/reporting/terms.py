@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Date, bindparam, delete, func, insert, or_
 
 from feedback.extensions import db
 from feedback.models import Feedback, FeedbackTerm
+from feedback.services import driver_sql
 from feedback.services.admin.tagger import get_tagger
 from feedback.tagging import Tagger
 
@@ -49,6 +50,9 @@ _PG_STORE = text(
 ).bindparams(bindparam("submitted_on", type_=Date()))
 
 
+_TERMS_INSERT = insert(FeedbackTerm.__table__)
+
+
 def store_keywords(feedback_id: int, submitted_on: date, found: list[str]) -> None:
     """Write one feedback's ready ``keywords`` in one statement, without the ORM's unit of work."""
     if not found:
@@ -56,9 +60,10 @@ def store_keywords(feedback_id: int, submitted_on: date, found: list[str]) -> No
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(_PG_STORE, {"feedback_id": feedback_id, "submitted_on": submitted_on, "terms": found})
     else:
-        db.session.execute(
-            insert(FeedbackTerm.__table__),
+        driver_sql.executemany(
+            _TERMS_INSERT,
             [{"feedback_id": feedback_id, "term": t, "submitted_on": submitted_on} for t in found],
+            insert_columns=True,
         )
 
 
