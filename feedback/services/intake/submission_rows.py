@@ -182,9 +182,10 @@ def _insert_postgresql(new: NewFeedback, claim: Claim | None) -> int | None:
         "search_text": index_text(new.search_tokens),
     }
     if claim is None:
-        return db.session.execute(_PG_SUBMISSION, params).scalar_one()
+        return driver_sql.execute(_PG_SUBMISSION, params)[0][0]
     params |= {"lookup": claim.lookup, "sealed": claim.sealed, "expires_at": claim.expires_at, "moment": claim.moment}
-    return db.session.execute(_PG_CLAIMED_SUBMISSION, params).scalar_one_or_none()
+    rows = driver_sql.execute(_PG_CLAIMED_SUBMISSION, params)
+    return rows[0][0] if rows else None
 
 
 def _insert_each(new: NewFeedback) -> int:
