@@ -308,6 +308,7 @@ def _remove_bench_rows(db_url: str, since_id: int, since: float) -> None:
     from sqlalchemy import create_engine, text
 
     from config.settings import normalise_database_url
+    from feedback.timeutil import day_start
 
     engine = create_engine(normalise_database_url(db_url))
     with engine.begin() as conn:
@@ -322,9 +323,11 @@ def _remove_bench_rows(db_url: str, since_id: int, since: float) -> None:
         for table in tables:
             column = "id" if table == "feedback" else "feedback_id"
             conn.execute(text(f"DELETE FROM {table} WHERE {column} > :id"), {"id": since_id})
+        # A record is stamped with the day it was made (its local midnight), not the moment; the
+        # bench data holds none, so every record from that midnight on is the run's.
         conn.execute(
             text("DELETE FROM idempotency_records WHERE created_at >= :t"),
-            {"t": datetime.fromtimestamp(since, UTC).replace(tzinfo=None)},
+            {"t": day_start(datetime.fromtimestamp(since, UTC)).replace(tzinfo=None)},
         )
         conn.execute(text("DROP TABLE IF EXISTS bench_bare_submission"))
     engine.dispose()
