@@ -23,7 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from feedback.clock import Clock
     from feedback.console import init_console
     from feedback.errors import register_error_handlers
-    from feedback.extensions import db, init_migrations, limiter
+    from feedback.extensions import init_database, init_migrations, limiter
     from feedback.request_log import init_request_logging
 
     app = Flask(__name__, instance_path=str(PROJECT_DIR / "instance"))
@@ -37,7 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     app.extensions["clock"] = Clock()
-    db.init_app(app)
+    init_database(app)
     if app.config.get("TESTING") or click.get_current_context(silent=True) is not None:
         init_migrations(app)  # the `flask` command line and the tests; never a web worker
     limiter.init_app(app)
