@@ -46,6 +46,7 @@ from feedback.extensions import db
 from feedback.models import Feedback
 from feedback.services import driver_sql
 from feedback.services.admin.tagger import get_tagger
+from feedback.tagging import Tagger
 from feedback.taxonomy import normalise
 
 __all__ = [
@@ -109,10 +110,10 @@ def _pieces(word: str) -> Iterable[str]:
 _HAN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+)")
 
 
-def _tokens(text: str | None, *, query: bool) -> list[str]:
+def _tokens(text: str | None, *, query: bool, tagger: Tagger | None = None) -> list[str]:
     if not text or not text.strip():
         return []
-    tagger = get_tagger()
+    tagger = tagger or get_tagger()
     seen: dict[str, None] = {}
 
     def add(token: str) -> None:
@@ -136,9 +137,10 @@ def _tokens(text: str | None, *, query: bool) -> list[str]:
     return list(seen)
 
 
-def search_tokens(text: str | None) -> list[str]:
-    """Distinct index tokens of a feedback text, in first-seen order (rules in the module docstring)."""
-    return _tokens(text, query=False)
+def search_tokens(text: str | None, tagger: Tagger | None = None) -> list[str]:
+    """Distinct index tokens of a feedback text, in first-seen order (rules in the module docstring).
+    ``tagger``: the caller's ``get_tagger()``, when it has it already."""
+    return _tokens(text, query=False, tagger=tagger)
 
 
 def query_tokens(query: str | None) -> list[str]:

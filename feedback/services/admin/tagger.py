@@ -15,7 +15,12 @@ _cache: dict[tuple, Tagger] = {}
 
 
 def _mtime(path: str) -> float | None:
-    return os.path.getmtime(path) if path and os.path.exists(path) else None
+    if not path:
+        return None
+    try:
+        return os.stat(path).st_mtime  # one system call (exists() and getmtime() were two)
+    except FileNotFoundError:
+        return None
 
 
 def _key(taxonomy_path: str, userdict_path: str, model_path: str) -> tuple:
@@ -23,7 +28,7 @@ def _key(taxonomy_path: str, userdict_path: str, model_path: str) -> tuple:
     # picked up without a restart.
     return (
         taxonomy_path,
-        os.path.getmtime(taxonomy_path),
+        os.stat(taxonomy_path).st_mtime,
         userdict_path,
         _mtime(userdict_path),
         model_path,

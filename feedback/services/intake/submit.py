@@ -220,7 +220,7 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
             tags=[TagRow(tag.id, hit.score, list(hit.matched), list(hit.learned)) for hit, tag in hits],
             tagger_version=tagger.version,
             terms=terms.keywords(content, tagger),
-            search_tokens=search_tokens(content),
+            search_tokens=search_tokens(content, tagger),
         ),
         claim,
     )
