@@ -102,7 +102,8 @@ class FeedbackTag(db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    # Looked up through the unique (feedback_id, tag_id) index; no index of its own (f1a9c3e5b7d2).
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"))
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"))
     score: Mapped[float] = mapped_column(Float, default=1.0)
     matched: Mapped[list] = mapped_column(JSON, default=list)
