@@ -40,7 +40,6 @@ class Feedback(db.Model):
     __tablename__ = "feedback"
     __table_args__ = (
         CheckConstraint("kind IN ('problem', 'suggestion', 'practice')", name="kind"),
-        Index("ix_feedback_status_submitted_at", "status", "submitted_at"),
         # Inbox filters (issue 12): kind with id for the newest-first page and an index-only count;
         # region prefixes (LIKE '4101%') need pattern ops under PostgreSQL's collation.
         Index("ix_feedback_kind_id", "kind", "id"),
