@@ -38,6 +38,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,6 +62,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--duration", type=int, default=20, help="seconds of measured load per server")
     p.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load before each run")
+    p.add_argument(
+        "--rounds", type=int, default=2, help="measure the service and the bare insert in turn, this many times each"
+    )
     p.add_argument(
         "--existing",
         action="store_true",
@@ -256,6 +260,31 @@ def wrk(url: str, args, env: dict, seconds: int) -> dict:
     }
 
 
+def combined(runs: list[dict]) -> dict:
+    """One server's rounds as one run: requests and CPU added up, latencies and req/s their median;
+    ``rounds`` keeps each round's CPU ms per request, to show the spread."""
+    if len(runs) == 1:
+        return runs[0] | {"rounds": [runs[0].get("cpu_ms")]}
+    total = sum(r["requests"] for r in runs)
+    statuses: dict[str, int] = {}
+    for r in runs:
+        for code, count in r["statuses"].items():
+            statuses[code] = statuses.get(code, 0) + int(count)
+    out = {
+        "rps": statistics.median(r["rps"] for r in runs),
+        "p50": statistics.median(r["p50"] for r in runs),
+        "p99": statistics.median(r["p99"] for r in runs),
+        "requests": total,
+        "non2xx": sum(r["non2xx"] for r in runs),
+        "statuses": statuses,
+        "socket_errors": "; ".join(r["socket_errors"] for r in runs if r["socket_errors"]),
+        "rounds": [r.get("cpu_ms") for r in runs],
+    }
+    if all("cpu_ms" in r for r in runs) and total:
+        out["cpu_ms"] = sum(r["cpu_ms"] * r["requests"] for r in runs) / total
+    return out
+
+
 def measure(name: str, url: str, args, env: dict, master: int | None = None) -> dict:
     """wrk's figures, plus the workers' CPU time per request over the measured run when ``master``
     (the gunicorn master's pid) is given."""
@@ -346,7 +375,8 @@ def _max_feedback_id(db_url: str) -> int:
 
 
 def run_submit(args, database_url: str | None, existing: bool = False) -> dict:
-    """Both servers, one after the other, on one database; returns the figures of both.
+    """Both servers on one database, measured in turn (``args.rounds`` times each); returns the
+    figures of both.
 
     ``existing``: the database already holds the schema, reference data and (typically) a large
     history; it is not re-created, and the rows the run adds are deleted afterwards.
@@ -376,19 +406,31 @@ def run_submit(args, database_url: str | None, existing: bool = False) -> dict:
             base = gunicorn("wsgi:app", args, env, tmp / "service.log", server_stack, server=server)
             cold_start = _first_answer(base, server)
             time.sleep(2)  # let every worker finish booting
-            workers = worker_pids(server["pid"])
-            boot_rss = max(map(rss_mb, workers))
-            service = measure(
-                "service", f"{base}/api/mp/v1/feedback", args, env | {"BENCH_TOKEN": login(base)}, server["pid"]
+            boot_rss = max(map(rss_mb, worker_pids(server["pid"])))
+            bare_server: dict = {}
+            bare_base = gunicorn(
+                "bare_app:app",
+                args,
+                env,
+                tmp / "bare.log",
+                server_stack,
+                ["--pythonpath", str(BENCH)],
+                server=bare_server,
             )
-            workers = worker_pids(server["pid"])
-            loaded_rss = max(map(rss_mb, workers))
-        with ExitStack() as server_stack:
-            server = {}
-            base = gunicorn(
-                "bare_app:app", args, env, tmp / "bare.log", server_stack, ["--pythonpath", str(BENCH)], server=server
-            )
-            bare = measure("bare insert", f"{base}/bare/submit", args, env, server["pid"])
+            service_env = env | {"BENCH_TOKEN": login(base)}
+            # Both servers stay up (an idle one costs no CPU) and are measured in turn, round after
+            # round: a drift of the machine (a checkpoint, autovacuum) then weighs on both alike.
+            runs: dict[str, list[dict]] = {"service": [], "bare": []}
+            for n in range(1, args.rounds + 1):
+                suffix = f" (round {n} of {args.rounds})" if args.rounds > 1 else ""
+                runs["service"].append(
+                    measure("service" + suffix, f"{base}/api/mp/v1/feedback", args, service_env, server["pid"])
+                )
+                runs["bare"].append(
+                    measure("bare insert" + suffix, f"{bare_base}/bare/submit", args, env, bare_server["pid"])
+                )
+            loaded_rss = max(map(rss_mb, worker_pids(server["pid"])))
+        service, bare = combined(runs["service"]), combined(runs["bare"])
         logs = {
             name: "".join((tmp / log).read_text().splitlines(True)[-20:])
             for name, log in (("service", "service.log"), ("bare insert", "bare.log"))
@@ -419,6 +461,9 @@ def report_submit(args, r: dict) -> list[str]:
             f"{name:14}{x['rps']:9.1f}{x['p50']:9.1f}{x['p99']:9.1f}{x.get('cpu_ms', float('nan')):11.2f}"
             f"{x['requests']:10}{x['non2xx']:9}  {statuses}  {x['socket_errors']}"
         )
+    for name, x in (("service", service), ("bare insert", bare)):
+        if len(x.get("rounds", [])) > 1:
+            print(f"{name} CPU ms/req by round: " + ", ".join(f"{c:.2f}" for c in x["rounds"] if c is not None))
     if service["rps"]:
         print(f"\nratio bare/service req/s: {bare['rps'] / service['rps']:.1f}")
     print(

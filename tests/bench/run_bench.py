@@ -54,6 +54,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--duration", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=2, help="service and bare insert measured in turn, this many times")
     return p.parse_args()
 
 
@@ -154,7 +155,8 @@ def servers(url: str, args, report: Report) -> None:
 
     print(
         f"\nsubmission, memory, cold start (gunicorn --workers {args.workers} --threads {args.threads} "
-        f"-k gthread; wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s after {args.warmup}s)",
+        f"-k gthread; wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s after {args.warmup}s; "
+        f"{args.rounds} rounds each, in turn)",
         flush=True,
     )
     result = bench_submit.run_submit(args, url, existing=True)
