@@ -54,10 +54,15 @@ def hashed(purpose: str, value: str) -> str:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
+def person() -> str:
+    """The cadre of this mini-program call, as the limiter store may know them (unprefixed)."""
+    subject = getattr(g, "mp_pseudonym", None)
+    return "p-" + hashed("person", subject) if subject else "anonymous"
+
+
 def person_key() -> str:
     """Per cadre, for mini-program calls made with a token."""
-    subject = getattr(g, "mp_pseudonym", None)
-    return _prefixed("p-" + hashed("person", subject) if subject else "anonymous")
+    return _prefixed(person())
 
 
 def client_address() -> str:
@@ -91,8 +96,9 @@ def _identifiers(*parts: str) -> tuple[str, ...]:
     return (_prefixed(parts[0]), *parts[1:])
 
 
+@lru_cache(maxsize=64)
 def _limits(spec: str) -> list[RateLimitItem]:
-    return parse_many(spec)
+    return parse_many(spec)  # a handful of configured strings, parsed once each
 
 
 def _call(method: str, spec: str, *parts: str) -> list:

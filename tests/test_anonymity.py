@@ -78,7 +78,7 @@ def test_nothing_stored_or_logged_identifies_the_reporter(seeded, app, fake_wech
     from feedback.extensions import limiter
 
     store = "\n".join(limiter.storage.storage)  # the memory store's keys, as Redis would hold them
-    assert "mp.submit" in store  # the limiter really counted this person
+    assert "mp-submit-accepted/p-" in store  # the limiter really counted this person
     for label, value in secrets_.items():
         assert value not in database, f"{label} found in the database"
         assert value not in logs, f"{label} found in the logs"

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from flask import current_app, g, request
 
 from feedback.api.mp import blp
 from feedback.api.mp.schemas import FeedbackCreatedOut, FeedbackIn, TrackIn, TrackOut
-from feedback.errors import ValidationFailed
+from feedback.errors import RateLimited, ValidationFailed
 from feedback.extensions import db, limiter
+from feedback.rate_limits import allowed, count, person, seconds_until_allowed, take
 from feedback.services.intake.submit import submit_feedback
 from feedback.services.intake.tracking import track
 
@@ -20,8 +25,39 @@ def _idempotency_key() -> str | None:
     return key
 
 
-def _accepted(response) -> bool:
-    return response.status_code == 201
+ATTEMPTS = "mp-submit-attempts"
+ACCEPTED = "mp-submit-accepted"
+
+
+def _too_many(spec: str, *parts: str) -> RateLimited:
+    return RateLimited(headers={"Retry-After": str(seconds_until_allowed(spec, *parts))})
+
+
+def _submission_limits(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The cadre's two submission limits, counted before the body is even read.
+
+    Every attempt counts against RATE_LIMIT_SUBMIT_ATTEMPTS; only accepted submissions (201) count
+    against RATE_LIMIT_SUBMIT, so a few mistakes do not use up the quota. Counted per cadre
+    (rate_limits.person: a daily keyed hash) with the limiter's own store and its in-memory
+    fallback, as Flask-Limiter's route decorators did — at a tenth of their CPU: the two
+    decorators cost 0.2 ms of every submission's 2.2 (issue 12).
+    """
+
+    @wraps(view)
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        config = current_app.config
+        who = person()
+        attempts, accepted = config["RATE_LIMIT_SUBMIT_ATTEMPTS"], config["RATE_LIMIT_SUBMIT"]
+        if not take(attempts, ATTEMPTS, who):
+            raise _too_many(attempts, ATTEMPTS, who)
+        if not allowed(accepted, ACCEPTED, who):
+            raise _too_many(accepted, ACCEPTED, who)
+        response = current_app.make_response(view(*args, **kwargs))
+        if response.status_code == 201:
+            count(accepted, ACCEPTED, who)
+        return response
+
+    return limited
 
 
 IDEMPOTENCY_KEY = {
@@ -34,9 +70,7 @@ IDEMPOTENCY_KEY = {
 
 
 @blp.route("/feedback", methods=["POST"])
-# Only accepted submissions count against the cadre's quota; a few mistakes must not block them.
-@limiter.limit(lambda: current_app.config["RATE_LIMIT_SUBMIT"], deduct_when=_accepted)
-@limiter.limit(lambda: current_app.config["RATE_LIMIT_SUBMIT_ATTEMPTS"])
+@_submission_limits
 # An instance, not the class: webargs would build a schema (deep copies of every field) per request.
 @blp.arguments(FeedbackIn())
 @blp.response(201, FeedbackCreatedOut)
