@@ -150,7 +150,7 @@ def query_tokens(query: str | None) -> list[str]:
 
 
 def _dialect() -> str:
-    name = db.session.get_bind().dialect.name
+    name = db.engine.dialect.name  # the app's one engine; cheaper than the session's bind
     if name not in ("sqlite", "postgresql"):
         raise NotImplementedError(f"full-text search is not available on {name}")
     return name

@@ -122,7 +122,7 @@ def _claim_idempotency(lookup: str, sealed: bytes, day: datetime, expires_at: da
     concurrent submissions with one key, PostgreSQL makes the second wait for the first and then
     finds its record; SQLite serialises the writers. It runs before any feedback is written.
     """
-    stmt = _claim_statement(db.session.get_bind().dialect.name)
+    stmt = _claim_statement(db.engine.dialect.name)
     values = {"lookup": lookup, "sealed": sealed, "created_at": day, "expires_at": expires_at, "moment": moment}
     return bool(driver_sql.execute(stmt, values, insert_columns=True))
 

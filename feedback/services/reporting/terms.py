@@ -57,7 +57,7 @@ def store_keywords(feedback_id: int, submitted_on: date, found: list[str]) -> No
     """Write one feedback's ready ``keywords`` in one statement, without the ORM's unit of work."""
     if not found:
         return
-    if db.session.get_bind().dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":
         db.session.execute(_PG_STORE, {"feedback_id": feedback_id, "submitted_on": submitted_on, "terms": found})
     else:
         driver_sql.executemany(
