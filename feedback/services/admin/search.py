@@ -202,6 +202,17 @@ def index_tokens(feedback_id: int, tokens: list[str]) -> None:
     _upsert([{"id": feedback_id, "tokens": index_text(tokens)}])
 
 
+def index_new(feedback_id: int, tokens: list[str]) -> None:
+    """Write the index row of a feedback written in this transaction (the submission). No row can
+    be there yet — a deleted feedback takes its row with it (trigger feedback_fts_delete on SQLite,
+    ON DELETE CASCADE on PostgreSQL) — so on SQLite it is inserted, without the delete of an upsert."""
+    row = {"id": feedback_id, "tokens": index_text(tokens)}
+    if _dialect() == "sqlite":
+        driver_sql.execute(_SQLITE_INSERT, row)
+    else:
+        _upsert([row])
+
+
 def reindex_all(batch: int = 500, on_batch: Callable[[int], None] | None = None) -> int:
     """Index every feedback, ``batch`` rows at a time in id order; returns how many.
 

@@ -23,7 +23,7 @@ from feedback.extensions import db
 from feedback.models import Event, Feedback, FeedbackTag
 from feedback.models.base import UTCDateTime
 from feedback.services import driver_sql
-from feedback.services.admin.search import index_text, index_tokens, pg_vector_sql
+from feedback.services.admin.search import index_new, index_text, pg_vector_sql
 from feedback.services.reporting.terms import store_keywords
 
 __all__ = ["Claim", "NewFeedback", "TagRow", "claims_with_feedback", "insert_feedback"]
@@ -235,5 +235,5 @@ def _insert_each(new: NewFeedback) -> int:
         },
         insert_columns=True,
     )
-    index_tokens(feedback_id, new.search_tokens)
+    index_new(feedback_id, new.search_tokens)
     return feedback_id
