@@ -1,9 +1,10 @@
 """Statements of the submission's path run straight on the session's DBAPI cursor (issue 12).
 
-A cadre's submission is the one request whose worker CPU is measured against a bare insert, and on
-SQLite it writes six tables one statement each. SQLAlchemy's execution layer (the compiled-cache
-look-up, an execution context, a result object) costs about as much CPU per statement as SQLite
-itself. Here a statement is compiled by SQLAlchemy once per dialect and set of columns, and its
+A cadre's submission is the one request whose worker CPU is measured against a bare insert; it
+writes six tables, in one statement on PostgreSQL (a CTE) and one statement per table on SQLite.
+SQLAlchemy's execution layer (the compiled-cache look-up, an execution context, a result object)
+cost about as much CPU per statement as SQLite itself: 0.55 ms of a 2.77 ms submission on the
+2x10^5-row bench file. Here a statement is compiled by SQLAlchemy once per dialect and set of columns, and its
 values go through the bind processors SQLAlchemy would apply to them
 (``TypeEngine.dialect_impl(dialect).bind_processor``): the driver receives exactly what
 ``Session.execute`` would have passed, so the rows written are the same, in the session's
