@@ -28,6 +28,7 @@ from flask import current_app, g, request
 from limits import RateLimitItem, parse_many
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
+from feedback.errors import RateLimited
 from feedback.privacy import derive_key
 from feedback.rate_limit_store import SweptMemoryStorage
 
@@ -135,6 +136,12 @@ def count(spec: str, *parts: str) -> None:
 
 def forget(spec: str, *parts: str) -> None:
     _call("clear", spec, *parts)
+
+
+def refusal(spec: str, *parts: str, message: str | None = None) -> RateLimited:
+    """The 429 for an exhausted ``spec``: its message (the default "操作过于频繁…" when none) and a
+    Retry-After of ``seconds_until_allowed``."""
+    return RateLimited(message, headers={"Retry-After": str(seconds_until_allowed(spec, *parts))})
 
 
 def seconds_until_allowed(spec: str, *parts: str) -> int:

@@ -8,9 +8,9 @@ from flask import current_app, g, request
 
 from feedback.api.mp import blp
 from feedback.api.mp.schemas import FeedbackCreatedOut, FeedbackIn, TrackIn, TrackOut
-from feedback.errors import RateLimited, ValidationFailed
+from feedback.errors import ValidationFailed
 from feedback.extensions import db, limiter
-from feedback.rate_limits import allowed, count, person, seconds_until_allowed, take
+from feedback.rate_limits import allowed, count, person, refusal, take
 from feedback.services.intake.submit import submit_feedback
 from feedback.services.intake.tracking import track
 
@@ -29,10 +29,6 @@ ATTEMPTS = "mp-submit-attempts"
 ACCEPTED = "mp-submit-accepted"
 
 
-def _too_many(spec: str, *parts: str) -> RateLimited:
-    return RateLimited(headers={"Retry-After": str(seconds_until_allowed(spec, *parts))})
-
-
 def _submission_limits(view: Callable[..., Any]) -> Callable[..., Any]:
     """The cadre's two submission limits, counted before the body is even read.
 
@@ -49,9 +45,9 @@ def _submission_limits(view: Callable[..., Any]) -> Callable[..., Any]:
         who = person()
         attempts, accepted = config["RATE_LIMIT_SUBMIT_ATTEMPTS"], config["RATE_LIMIT_SUBMIT"]
         if not take(attempts, ATTEMPTS, who):
-            raise _too_many(attempts, ATTEMPTS, who)
+            raise refusal(attempts, ATTEMPTS, who)
         if not allowed(accepted, ACCEPTED, who):
-            raise _too_many(accepted, ACCEPTED, who)
+            raise refusal(accepted, ACCEPTED, who)
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code == 201:
             count(accepted, ACCEPTED, who)

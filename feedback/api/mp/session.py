@@ -4,9 +4,8 @@ from flask import current_app
 
 from feedback.api.mp import blp
 from feedback.api.mp.schemas import SessionIn, SessionOut
-from feedback.errors import RateLimited
 from feedback.extensions import limiter
-from feedback.rate_limits import client_key, seconds_until_allowed, take
+from feedback.rate_limits import client_key, refusal, take
 from feedback.services.intake.session import login
 
 EVERYONE = "mp-login-everyone"
@@ -25,8 +24,6 @@ def create_session(payload):
     # request through, so one flooding address cannot use it up for everybody.
     ceiling = current_app.config["RATE_LIMIT_LOGIN"]
     if not take(ceiling, EVERYONE):
-        raise RateLimited(
-            "登录人数较多，请稍后再试", headers={"Retry-After": str(seconds_until_allowed(ceiling, EVERYONE))}
-        )
+        raise refusal(ceiling, EVERYONE, message="登录人数较多，请稍后再试")
     issued = login(payload["code"])
     return {"token": issued.token, "expires_in": issued.expires_in}

@@ -26,7 +26,16 @@ from flask import current_app
 
 from feedback.errors import RateLimited, Unauthorized
 from feedback.models.base import utcnow
-from feedback.rate_limits import allowed, client_address, count, forget, hashed, seconds_until_allowed, take
+from feedback.rate_limits import (
+    allowed,
+    client_address,
+    count,
+    forget,
+    hashed,
+    refusal,
+    seconds_until_allowed,
+    take,
+)
 from feedback.timeutil import CHINA
 
 
@@ -68,11 +77,7 @@ def check(attempt: Attempt) -> None:
     """Refuse before any password is checked; the same answer whether the username exists or not."""
     spray = _setting("STAFF_SPRAY_LIMIT")
     if not allowed(spray, "staff-fail-client", attempt.client_key):
-        raise RateLimited(
-            "本设备登录失败次数过多，请稍后再试",
-            code="rate_limited",
-            headers={"Retry-After": str(seconds_until_allowed(spray, "staff-fail-client", attempt.client_key))},
-        )
+        raise refusal(spray, "staff-fail-client", attempt.client_key, message="本设备登录失败次数过多，请稍后再试")
     lock = _setting("STAFF_LOCK_AFTER")
     if not allowed(lock, *attempt.pair):
         raise locked_answer(seconds_until_allowed(lock, *attempt.pair))
