@@ -33,6 +33,12 @@ db = SQLAlchemy(model_class=Base)
 limiter = Limiter(key_func=person_key)
 
 
+def dialect_name() -> str:
+    """ "sqlite" or "postgresql": the dialect of the app's one engine (no per-model binds), read
+    from the engine rather than the session's bind, which costs a look-up on every call."""
+    return db.engine.dialect.name
+
+
 def init_database(app: Flask) -> None:
     """Attach Flask-SQLAlchemy; a SQLite file is used in write-ahead-log mode.
 

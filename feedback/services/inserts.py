@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from feedback.extensions import db
+from feedback.extensions import db, dialect_name
 
 
 def insert_if_absent(model: Any, values: dict[str, Any], unique: list[str]) -> int | None:
@@ -22,7 +22,7 @@ def insert_if_absent(model: Any, values: dict[str, Any], unique: list[str]) -> i
     concurrent transactions inserting the same key, PostgreSQL makes the second wait for the
     first and then do nothing; SQLite serialises the writers.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         stmt: Any = postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
     else:  # SQLite, the only other database the project supports
         stmt = sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)

@@ -42,7 +42,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, select
 
-from feedback.extensions import db
+from feedback.extensions import db, dialect_name
 from feedback.models import Feedback
 from feedback.services import driver_sql
 from feedback.services.admin.tagger import get_tagger
@@ -150,7 +150,7 @@ def query_tokens(query: str | None) -> list[str]:
 
 
 def _dialect() -> str:
-    name = db.engine.dialect.name  # the app's one engine; cheaper than the session's bind
+    name = dialect_name()
     if name not in ("sqlite", "postgresql"):
         raise NotImplementedError(f"full-text search is not available on {name}")
     return name

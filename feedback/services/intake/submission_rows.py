@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Date, LargeBinary, bindparam, insert, text
 
-from feedback.extensions import db
+from feedback.extensions import dialect_name
 from feedback.models import Event, Feedback, FeedbackTag
 from feedback.models.base import UTCDateTime
 from feedback.services import driver_sql
@@ -131,8 +131,7 @@ _EVENT_INSERT = insert(Event.__table__)
 
 
 def _on_postgresql() -> bool:
-    # The app's one engine (no binds); cheaper than asking the session for its bind.
-    return db.engine.dialect.name == "postgresql"
+    return dialect_name() == "postgresql"
 
 
 def claims_with_feedback() -> bool:

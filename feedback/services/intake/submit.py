@@ -22,7 +22,7 @@ from sqlalchemy.engine import CursorResult
 
 from feedback.clock import now
 from feedback.errors import Conflict, ValidationFailed
-from feedback.extensions import db
+from feedback.extensions import db, dialect_name
 from feedback.labels import FEEDBACK_STATUS_LABELS
 from feedback.models import FeedbackContact, IdempotencyRecord, ObservationPoint, Upload
 from feedback.privacy import generate_receipt, idempotency_lookup, receipt_digest, seal, unseal
@@ -122,7 +122,7 @@ def _claim_idempotency(lookup: str, sealed: bytes, day: datetime, expires_at: da
     concurrent submissions with one key, PostgreSQL makes the second wait for the first and then
     finds its record; SQLite serialises the writers. It runs before any feedback is written.
     """
-    stmt = _claim_statement(db.engine.dialect.name)
+    stmt = _claim_statement(dialect_name())
     values = {"lookup": lookup, "sealed": sealed, "created_at": day, "expires_at": expires_at, "moment": moment}
     return bool(driver_sql.execute(stmt, values, insert_columns=True))
 

@@ -27,7 +27,7 @@ from sqlalchemy import Row, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback.clock import now
-from feedback.extensions import db
+from feedback.extensions import db, dialect_name
 from feedback.models import Assignment, Department, Supervision
 from feedback.models.assignment import WATCH_STEPS
 from feedback.services.handling import deadlines
@@ -115,7 +115,7 @@ def _open_supervisions(rows: Sequence[Row[Any]], level: str, moment: datetime) -
     values = [
         {"assignment_id": r.id, "department_id": r.department_id, "level": level, "created_at": moment} for r in rows
     ]
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    dialect = postgresql if dialect_name() == "postgresql" else sqlite
     stmt = dialect.insert(Supervision).on_conflict_do_nothing(index_elements=["assignment_id", "level"])
     return set(db.session.scalars(stmt.returning(Supervision.assignment_id), values))
 

@@ -25,7 +25,7 @@ from sqlalchemy import func, select, update
 
 from feedback.clock import now
 from feedback.errors import Conflict, NotFound
-from feedback.extensions import db
+from feedback.extensions import db, dialect_name
 from feedback.failures import log_failure
 from feedback.models import OutboxMessage
 from feedback.services.notices.channels import Channel, DeliveryError, channel_for
@@ -75,7 +75,7 @@ def claim(moment: datetime, limit: int, lease: timedelta) -> tuple[list[int], da
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         due = due.with_for_update(skip_locked=True)
     until = moment + lease
     stmt = (

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback.clock import now
 from feedback.errors import NotFound
-from feedback.extensions import db
+from feedback.extensions import db, dialect_name
 from feedback.models import NoticeRead, OutboxMessage, StaffUser
 from feedback.services.notices.links import ConsolePage, page_for
 from feedback.services.notices.recipients import addressed_to
@@ -71,7 +71,7 @@ def list_notices(user: StaffUser, unread_only: bool, page: int, per_page: int) -
 def _insert_reads(user: StaffUser, ids: Any) -> None:
     """INSERT … SELECT … ON CONFLICT DO NOTHING: a second click (or a second tab) adds nothing."""
     source = select(literal(user.id), OutboxMessage.id, literal(now())).where(ids)
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    dialect = postgresql if dialect_name() == "postgresql" else sqlite
     stmt = (
         dialect.insert(NoticeRead)
         .from_select(["staff_user_id", "outbox_id", "read_at"], source)

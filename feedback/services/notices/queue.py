@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback.clock import now
-from feedback.extensions import db
+from feedback.extensions import db, dialect_name
 from feedback.models import Department, ObservationPoint, OutboxMessage
 from feedback.services.inserts import insert_if_absent
 from feedback.services.notices.recipients import recipient_for
@@ -113,7 +113,7 @@ def enqueue_many(notices: list[dict[str, Any]]) -> set[str]:
                 "created_at": moment,
             }
         )
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    dialect = postgresql if dialect_name() == "postgresql" else sqlite
     # The table, not the entity: a Core executemany that the driver batches (the ORM's bulk path
     # would group the rows by which values are None and send them one by one).
     table = OutboxMessage.__table__

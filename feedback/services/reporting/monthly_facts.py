@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, and_, case, cast, delete, func, not_, or_, select
 
 from feedback.clock import now
-from feedback.extensions import db
+from feedback.extensions import db, dialect_name
 from feedback.models import (
     Assignment,
     Feedback,
@@ -197,7 +197,7 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 def _local_day(column: Any) -> ColumnElement[Any]:
     """The China date of a stored (naive UTC) moment, in SQL."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         return cast(func.timezone(CHINA.key, func.timezone("UTC", column)), Date)
     return func.date(column, "+8 hours")  # China has kept UTC+8 all year since 1991
 

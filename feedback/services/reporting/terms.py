@@ -16,7 +16,7 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, Date, bindparam, delete, func, insert, or_, select, text
 
-from feedback.extensions import db
+from feedback.extensions import db, dialect_name
 from feedback.models import Feedback, FeedbackTerm
 from feedback.services import driver_sql
 from feedback.services.admin.tagger import get_tagger
@@ -57,7 +57,7 @@ def store_keywords(feedback_id: int, submitted_on: date, found: list[str]) -> No
     """Write one feedback's ready ``keywords`` in one statement, without the ORM's unit of work."""
     if not found:
         return
-    if db.engine.dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         db.session.execute(_PG_STORE, {"feedback_id": feedback_id, "submitted_on": submitted_on, "terms": found})
     else:
         driver_sql.executemany(
@@ -112,7 +112,7 @@ def month_counts(start: date, end: date, excluded_statuses: tuple[str, ...], lim
     ties by term in code-point order (as Python sorts), merged and purged feedback left out."""
     count = func.count().label("n")
     term: ColumnElement[str] = FeedbackTerm.term.expression
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         term = FeedbackTerm.term.collate("C")  # byte order of UTF-8 = code-point order; SQLite compares so already
     # The few feedback of the month that do not count, as a set the database hashes once; a join
     # to every feedback of the month would probe its key once per term (775k times for 96,840 items).

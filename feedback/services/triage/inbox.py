@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from feedback.clock import now
 from feedback.errors import NotFound
-from feedback.extensions import db
+from feedback.extensions import db, dialect_name
 from feedback.labels import KIND_LABELS, excerpt
 from feedback.models import (
     Assignment,
@@ -76,7 +76,7 @@ def _own_filters(query: InboxQuery, stmt: Select, *, counted: bool = False) -> S
         )
     if query.region:
         stmt = stmt.where(Feedback.region_code.startswith(query.region, autoescape=True))
-        if counted and db.session.get_bind().dialect.name == "sqlite":
+        if counted and dialect_name() == "sqlite":
             # SQLite reads a LIKE from an index only for a literal pattern; the same prefix as a
             # range (region codes are digits, compared as bytes) it reads from the index. Counts
             # only: for a page SQLite would then read every row of the range and sort them, where
@@ -97,7 +97,7 @@ def _probe_tags(query: InboxQuery) -> bool:
         return False
     if not count_capped(_own_filters(query, select(Feedback.id), counted=True), cap=TAG_PROBE_LIMIT).exact:
         return False
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         # The planner prices each probe as a random read, so a count of 10^4 probes looks costly
         # enough to compile (JIT: 3.5 ms of a 16 ms count at 10^6 rows) though the probes take
         # microseconds. For this transaction only.
