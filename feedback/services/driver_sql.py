@@ -4,8 +4,8 @@ A cadre's submission is the one request whose worker CPU is measured against a b
 writes six tables, in one statement on PostgreSQL (a CTE) and one statement per table on SQLite.
 SQLAlchemy's execution layer (the compiled-cache look-up, an execution context, a result object)
 cost about as much CPU per statement as SQLite itself: 0.55 ms of a 2.77 ms submission on the
-2x10^5-row bench file. Here a statement is compiled by SQLAlchemy once per dialect and set of columns, and its
-values go through the bind processors SQLAlchemy would apply to them
+2x10^5-row bench file. Here a statement is compiled by SQLAlchemy once per dialect and set of
+columns, and its values go through the bind processors SQLAlchemy would apply to them
 (``TypeEngine.dialect_impl(dialect).bind_processor``): the driver receives exactly what
 ``Session.execute`` would have passed, so the rows written are the same, in the session's
 transaction, committed or rolled back with it.
@@ -70,8 +70,9 @@ def _prepared(stmt: ClauseElement, values: dict[str, Any], insert_columns: bool)
 def execute(stmt: ClauseElement, values: dict[str, Any], *, insert_columns: bool = False) -> list[tuple]:
     """Run ``stmt`` once with ``values``; return the rows it returns (RETURNING), else [].
 
-    ``insert_columns``: ``stmt`` is a bare ``insert(table)`` whose columns are the keys of ``values``
-    (as ``Session.execute(insert(table), values)`` takes them).
+    ``insert_columns``: ``stmt`` is an ``insert(table)`` whose VALUES are the keys of ``values`` that
+    name columns (as ``Session.execute(insert(table), values)`` takes them); other keys feed the
+    statement's own bind parameters (the idempotency claim's ``ON CONFLICT … WHERE … <= :moment``).
     """
     cursor, prepared = _prepared(stmt, values, insert_columns)
     try:
