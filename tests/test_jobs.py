@@ -315,7 +315,7 @@ def test_the_scheduler_process_stops_cleanly_on_sigterm(app, db):
             lines.append(line)
             if "Scheduler started" in line:
                 break
-        assert any("调度进程已启动" in line and "共 7 个任务" in line for line in lines), lines
+        assert any("调度进程已启动" in line and f"共 {len(SCHEDULE)} 个任务" in line for line in lines), lines
         proc.send_signal(signal.SIGTERM)
         rest = proc.communicate(timeout=30)[0]
     finally:

@@ -71,4 +71,12 @@ SCHEDULE: tuple[JobSpec, ...] = (
         "清理已办结较久的反映正文、往来消息和附件，以及过期的幂等记录和登录会话",
         lease_seconds=3600,
     ),
+    JobSpec(
+        "search-merge",
+        "feedback.jobs.search_merge:run",
+        "interval",
+        {"minutes": 10},
+        "整理全文检索索引（SQLite）：合并提交时写入的索引分段，使提交不必承担合并",
+        lease_seconds=300,
+    ),
 )
