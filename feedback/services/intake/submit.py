@@ -173,6 +173,11 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
     known = active_tags()
     hits = [(hit, known[hit.code]) for hit in tagger.tag(content) if hit.code in known]
     tag_codes = [hit.code for hit, _ in hits]
+    # Everything cut from the text is cut before the first write: on SQLite that write takes the
+    # database's one write lock, which every other submission then waits for until the commit.
+    suggestion = suggestion_for(tag_codes, content, data.get("imposer_level"))
+    keywords = terms.keywords(content, tagger)
+    tokens = search_tokens(content, tagger)
     attachments = data.get("attachments") or []
     receipt = generate_receipt()
     body = {
@@ -203,7 +208,6 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
     region = _region(data.get("region_code"))
     _unclaimed_uploads(attachments)
     anonymous = data.get("anonymous", True)
-    suggestion = suggestion_for(tag_codes, content, data.get("imposer_level"))
     feedback_id = insert_feedback(
         NewFeedback(
             kind=data["kind"],
@@ -219,8 +223,8 @@ def submit_feedback(pseudonym: str, data: dict[str, Any], idem_key: str | None =
             routing_suggestion=suggestion.as_dict() if suggestion else None,
             tags=[TagRow(tag.id, hit.score, list(hit.matched), list(hit.learned)) for hit, tag in hits],
             tagger_version=tagger.version,
-            terms=terms.keywords(content, tagger),
-            search_tokens=search_tokens(content, tagger),
+            terms=keywords,
+            search_tokens=tokens,
         ),
         claim,
     )
