@@ -165,6 +165,28 @@ class _MatcherTable:
         return literals, sorted(others.items())
 
 
+_DAG_MEMO_SIZE = 256
+
+
+def _remembering(get_dag: Callable[[str], dict[int, list[int]]]) -> Callable[[str], dict[int, list[int]]]:
+    """jieba's ``get_DAG`` (every dictionary word starting at each position of a block) for the
+    last blocks it was asked about. A submission looks up the same blocks three times — for the
+    search index's words, its keywords' cut and the tagger's whole-word rules — and the DAG is a
+    third of a cut. Neither jieba nor the callers here change a DAG they are given. Kept per
+    tokenizer, at most ``_DAG_MEMO_SIZE`` blocks (then forgotten at once): well under a megabyte."""
+    memo: dict[str, dict[int, list[int]]] = {}
+
+    def get_DAG(sentence: str) -> dict[int, list[int]]:  # noqa: N802 (jieba's name)
+        dag = memo.get(sentence)
+        if dag is None:
+            if len(memo) >= _DAG_MEMO_SIZE:
+                memo.clear()
+            dag = memo[sentence] = get_dag(sentence)
+        return dag
+
+    return get_DAG
+
+
 class _Text:
     """One text prepared for matching: normalised string, windows and cached matcher spans."""
 
@@ -363,6 +385,7 @@ class Tagger:
                     if self._userdict:
                         with open(self._userdict, "rb") as fh:
                             tok.load_userdict(fh)
+                    tok.get_DAG = _remembering(tok.get_DAG)
                     self._tokenizer = tok
         return self._tokenizer
 
