@@ -10,8 +10,10 @@ merge here (its GIN index's pending list is autovacuum's work).
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
+from typing import cast
 
 from feedback.extensions import db, dialect_name
 
@@ -38,7 +40,7 @@ def merge_segments(
     deadline = time.monotonic() + max_seconds
     while time.monotonic() < deadline:
         connection = db.session.connection()
-        raw = connection.connection.driver_connection
+        raw = cast(sqlite3.Connection, connection.connection.driver_connection)
         before = raw.total_changes
         connection.exec_driver_sql(_MERGE, (pages,))
         if raw.total_changes - before < 2:
