@@ -187,6 +187,40 @@ def _remembering(get_dag: Callable[[str], dict[int, list[int]]]) -> Callable[[st
     return get_DAG
 
 
+def _route_finder(tok: jieba.Tokenizer) -> Callable[[str, dict[int, list[int]], dict[int, tuple[float, int]]], None]:
+    """jieba's ``calc`` (the most probable cut of a block, as a route from each position), with the
+    same arithmetic and the same choice among equals, for the last blocks it was asked about.
+
+    jieba takes the best of a generator at every position; most positions have one candidate,
+    which is taken here without one. The routes of the last ``_DAG_MEMO_SIZE`` blocks are kept,
+    as their DAGs are (the keywords' cut and the tagger's whole-word cut meet the same blocks)."""
+    memo: dict[str, dict[int, tuple[float, int]]] = {}
+
+    def calc(sentence: str, dag: dict[int, list[int]], route: dict[int, tuple[float, int]]) -> None:
+        known = memo.get(sentence)
+        if known is not None:
+            route.update(known)
+            return
+        freq, log = tok.FREQ, math.log
+        n = len(sentence)
+        route[n] = (0, 0)
+        logtotal = log(tok.total)
+        for idx in range(n - 1, -1, -1):
+            ends = dag[idx]
+            if len(ends) == 1:
+                x = ends[0]
+                route[idx] = (log(freq.get(sentence[idx : x + 1]) or 1) - logtotal + route[x + 1][0], x)
+            else:  # max keeps the first of equals, as jieba's does
+                route[idx] = max(
+                    (log(freq.get(sentence[idx : x + 1]) or 1) - logtotal + route[x + 1][0], x) for x in ends
+                )
+        if len(memo) >= _DAG_MEMO_SIZE:
+            memo.clear()
+        memo[sentence] = dict(route)
+
+    return calc
+
+
 class _Text:
     """One text prepared for matching: normalised string, windows and cached matcher spans."""
 
@@ -386,6 +420,7 @@ class Tagger:
                         with open(self._userdict, "rb") as fh:
                             tok.load_userdict(fh)
                     tok.get_DAG = _remembering(tok.get_DAG)
+                    tok.calc = _route_finder(tok)
                     self._tokenizer = tok
         return self._tokenizer
 
