@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from feedback.tag_model import TagModel, TagWeights
-from feedback.tagging import Analysis, Tagger, Taxonomy
+from feedback.tagging import Analysis, Tagger, Taxonomy, vetoed_tags
 
 NONE_LABELS = frozenset({"其他", "无", "none", "other"})
 UNSURE = frozenset({"medium", "low"})
@@ -156,13 +156,15 @@ def rule_score(taxonomy: Taxonomy, code: str, fired: dict[int, float], off: Rule
     return 1.0 - math.prod(1.0 - w for w in kept.values())
 
 
-def without_rules(taxonomy: Taxonomy, analysis: Analysis, off: Rules) -> dict[str, float]:
-    """The analysis's feature vector with the rule scores recomputed without the rules in ``off``."""
-    vector = {f: v for f, v in (analysis.vector or {}).items() if not f.startswith("r:")}
+def without_rules(taxonomy: Taxonomy, analysis: Analysis, off: Rules, threshold: float = 0.5) -> dict[str, float]:
+    """The analysis's feature vector with the rule scores (and the dampers' vetoes, ``v:``)
+    recomputed without the rules in ``off``."""
+    vector = {f: v for f, v in (analysis.vector or {}).items() if not f.startswith(("r:", "v:"))}
     for code, fired in analysis.fired.items():
         score = rule_score(taxonomy, code, fired, off)
         if score > 0:
             vector["r:" + code] = score
+    vector.update(("v:" + code, 1.0) for code in vetoed_tags(taxonomy, analysis.fired, threshold, off))
     return vector
 
 
@@ -182,7 +184,10 @@ def fit(
     for example, vector in zip(examples, vectors, strict=True):
         for name in vector:
             sources[name].add(example.group)
-    names = sorted(n for n, groups in sources.items() if n.startswith("r:") or len(groups) >= MIN_GROUPS)
+    # ``v:`` marks a tag the dampers vetoed (``decide`` reads it); it is not a feature.
+    names = sorted(
+        n for n, groups in sources.items() if n.startswith("r:") or (len(groups) >= MIN_GROUPS and n[:2] != "v:")
+    )
     index = {n: i for i, n in enumerate(names)}
     rows, cols, vals = [], [], []
     for r, vector in enumerate(vectors):
@@ -283,7 +288,7 @@ def cross_validate(
         if min_rule_sources > 0 and analyses is not None:
             support = rule_support(examples, analyses, train)
             off = frozenset(r for r in every_rule if len(support.get(r, ())) < min_rule_sources)
-            vectors = [without_rules(tagger.taxonomy, a, off) for a in analyses]
+            vectors = [without_rules(tagger.taxonomy, a, off, tagger.threshold) for a in analyses]
         model = fit(
             tagger.taxonomy, [examples[i] for i in train], [vectors[i] for i in train], c, threshold, version="cv"
         )
@@ -301,6 +306,8 @@ def decide(tagger: Tagger, model: TagModel | None, vector: dict[str, float]) -> 
         weights = model.tags.get(tag.code) if model is not None else None
         if vector.get("r:" + tag.code, 0.0) >= tagger.threshold - 1e-9:
             codes.add(tag.code)
+        elif "v:" + tag.code in vector:
+            continue  # the dampers judged its words a mention: the model may not give it back
         elif weights is not None and weights.probability(vector) >= weights.threshold:
             codes.add(tag.code)
     return codes

@@ -70,6 +70,9 @@ class Analysis:
     # Per tag, the damped weight of each rule (its number in the tag's list) that fired; training
     # and evaluation use it to score the same text with a subset of the rules.
     fired: dict[str, dict[int, float]] = field(default_factory=dict)
+    # Tags whose rules reached the threshold only before the dampers: the taxonomy has judged their
+    # words a mention, praise or policy, so the learned layer may not give them back (see ``vetoed``).
+    vetoed: frozenset[str] = frozenset()
 
 
 def _prepare(text: str) -> tuple[str, list[int]]:
@@ -80,6 +83,33 @@ def _prepare(text: str) -> tuple[str, list[int]]:
     titles = {i for m in _TITLE_RE.finditer(text) for i in range(*m.span())}
     index = [i for i, ch in enumerate(folded) if i not in titles and ch not in _DROPPED and not ch.isspace()]
     return "".join(folded[i] for i in index), index
+
+
+def vetoed_tags(
+    taxonomy: Taxonomy,
+    fired: dict[str, dict[int, float]],
+    threshold: float,
+    off: frozenset[tuple[str, int]] = frozenset(),
+) -> frozenset[str]:
+    """Tags whose fired rules (those in ``off`` left out) reach ``threshold`` at their own weights
+    but not at their damped ones: the dampers, not a lack of words, kept the tag off.
+
+    The learned layer adds tags whose wording the rules miss; it is not asked to overrule the
+    taxonomy's judgement that the words name a burden only as praised, fixed or forbidden.
+    """
+    found = []
+    for code, weights in fired.items():
+        tag = taxonomy.get(code)
+        if tag is None:
+            continue
+        kept = {i: w for i, w in weights.items() if (code, i) not in off}
+        if not any(len(tag.rules[i].groups) > 1 or tag.rules[i].weight >= taxonomy.anchor for i in kept):
+            continue
+        raw = 1.0 - math.prod(1.0 - tag.rules[i].weight for i in kept)
+        damped = 1.0 - math.prod(1.0 - w for w in kept.values())
+        if raw >= threshold - 1e-9 > damped:
+            found.append(code)
+    return frozenset(found)
 
 
 class _DictLines:
@@ -451,8 +481,9 @@ class Tagger:
             found = self._score(tag, doc, best)
             if found:
                 rules[tag.code] = found
+        vetoed = vetoed_tags(self.taxonomy, fired, self.threshold)
         if not vector and self.model is None:
-            return Analysis(rules, fired=fired)
+            return Analysis(rules, fired=fired, vetoed=vetoed)
         from feedback.tag_model import features
 
         # jieba words are features only of a model trained with them (format 1 files); the
@@ -460,7 +491,8 @@ class Tagger:
         words = doc.tokens if self.model is not None and self.model.uses_words else ()
         values = features(doc.norm, words, {code: score for code, (score, _) in rules.items()})
         probabilities = self.model.probabilities(values) if self.model is not None else {}
-        return Analysis(rules, values, probabilities, fired)
+        values.update(("v:" + code, 1.0) for code in vetoed)  # read by tag_train.decide, never a feature
+        return Analysis(rules, values, probabilities, fired, vetoed)
 
     def tag(self, text: str) -> list[TagHit]:
         """Multi-label tags, best first; [] when nothing fires.
@@ -479,7 +511,7 @@ class Tagger:
             by_rules = score > 0 and score >= self.threshold - 1e-9
             weights = self.model.tags.get(tag.code) if self.model is not None else None
             p = found.probabilities.get(tag.code, 0.0)
-            by_model = weights is not None and p >= weights.threshold
+            by_model = weights is not None and p >= weights.threshold and tag.code not in found.vetoed
             if not (by_rules or by_model):
                 continue
             learned = tuple(w for w, _ in weights.evidence(found.vector or {})) if by_model and weights else ()

@@ -109,3 +109,11 @@ def test_a_complaint_about_a_local_rule_is_not_taken_for_a_policy_notice(shipped
 def test_returning_seconded_staff_is_a_measure_but_not_being_able_to_return_is_a_complaint(shipped):
     assert shipped.tag("全县今年已有三十名借调人员全部回到原单位。") == []
     assert "jiediao" in {h.code for h in shipped.tag("他被借调到县里三年了，一直回不了原单位，村里缺人手。")}
+
+
+def test_the_learned_layer_does_not_give_back_a_tag_the_dampers_took_away(shipped):
+    # The rules find the burden words but a fix verb governs them; the model alone would tag it.
+    text = "整治陪会陪检，让干部回归本职。"
+    analysis = shipped.analyse(text)
+    assert "peihui" in analysis.vetoed
+    assert shipped.tag(text) == []
