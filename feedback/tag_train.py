@@ -108,7 +108,7 @@ def rule_false_sources(
 def cross_validate_dampers(tagger: Tagger, examples: Sequence[Example], k: int | None = None) -> list[set[str]]:
     """Rules-only predictions, each fold keeping only the dampers that training sources back.
 
-    The praise rules and mention cues were written while reading the 其他 statements of these
+    The praise rules and mention (and after) cues were written while reading the 其他 statements of these
     sources, so the fixed taxonomy's false-alarm rate on them is optimistic. Here a damper is kept
     for a held-out source only if it occurs in a 其他 statement of another source on which some
     rule fires without dampers: the false-alarm rate of a tagger whose dampers were written from
@@ -117,31 +117,34 @@ def cross_validate_dampers(tagger: Tagger, examples: Sequence[Example], k: int |
     taxonomy = tagger.taxonomy
     mods = taxonomy.modifiers
 
-    def variant(praise: Iterable[int], cues: Iterable[int]) -> Tagger:
+    def variant(praise: Iterable[int], cues: Iterable[int], after: Iterable[int] = ()) -> Tagger:
         kept = replace(
             mods,
             praise=tuple(mods.praise[i] for i in sorted(praise)),
             mention_cues=tuple(mods.mention_cues[i] for i in sorted(cues)),
+            after_cues=tuple(mods.after_cues[i] for i in sorted(after)),
         )
         return tagger.with_taxonomy(
             Taxonomy(taxonomy.tags, taxonomy.version, taxonomy.threshold, kept, taxonomy.anchor)
         )
 
-    bare = variant((), ())
+    bare = variant((), (), ())
     backing: dict[tuple[str, int], set[str]] = defaultdict(set)
     for e in examples:
         if e.labels or e.unsure or not bare.analyse(e.text, vector=False).fired:
             continue
-        praise, cues = tagger.dampers(e.text)
+        praise, cues, after = tagger.dampers(e.text)
         for i in praise:
             backing[("praise", i)].add(e.group)
         for i in cues:
             backing[("cue", i)].add(e.group)
+        for i in after:
+            backing[("after", i)].add(e.group)
     predicted: list[set[str]] = [set() for _ in examples]
     for test in folds_by_group(examples, k):
         held = {examples[i].group for i in test}
         kept = {key for key, groups in backing.items() if groups - held}
-        fold = variant((i for kind, i in kept if kind == "praise"), (i for kind, i in kept if kind == "cue"))
+        fold = variant(*([i for kind, i in kept if kind == k] for k in ("praise", "cue", "after")))
         for i in test:
             predicted[i] = {hit.code for hit in fold.tag(examples[i].text)}
     return predicted

@@ -378,7 +378,7 @@ class Tagger:
         self._groups: dict[int, tuple[frozenset[int], ...]] = {
             id(rule): tuple(frozenset(self._matchers.add(m) for m in group) for group in rule.groups) for rule in rules
         }
-        for m in (*mods.mention_cues, *mods.contrast_cues):
+        for m in (*mods.mention_cues, *mods.contrast_cues, *mods.after_cues):
             self._matchers.add(m)
         # Matcher index -> the (tag, rule number) pairs it appears in: from the words found in a
         # text straight to the few rules worth looking at.
@@ -395,7 +395,7 @@ class Tagger:
             groups = self._groups[id(rule)]
             for i in frozenset().union(*groups) & token_ids:
                 self._token_rules.setdefault(i, []).append(groups)
-        for m in (*mods.mention_cues, *mods.contrast_cues):
+        for m in (*mods.mention_cues, *mods.contrast_cues, *mods.after_cues):
             if m.token is not None:  # a cue is looked for whenever its characters are in the text
                 self._token_rules.setdefault(self._matchers.index[id(m)], []).append(())
         self._token_ids = token_ids
@@ -416,16 +416,18 @@ class Tagger:
         other.share_tokenizer(self)
         return other
 
-    def dampers(self, text: str) -> tuple[frozenset[int], frozenset[int]]:
-        """Numbers of the praise rules that fire and of the mention cues found in the text (in the
-        taxonomy's order); evaluation uses it to see which dampers a statement relies on."""
+    def dampers(self, text: str) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+        """Numbers of the praise rules that fire, of the mention cues and of the after cues found in
+        the text (in the taxonomy's order); evaluation uses it to see which dampers a statement
+        relies on."""
         doc = _Text(text, self._tok())
         live = self._with_tokens(doc, doc.live(self._matchers))
         mods = self.taxonomy.modifiers
         praise = frozenset(i for i, r in enumerate(mods.praise) if self._fires(r, live) and doc.candidates(r))
         index = self._matchers.index
         cues = frozenset(i for i, m in enumerate(mods.mention_cues) if index[id(m)] in live and doc.spans(m))
-        return praise, cues
+        after = frozenset(i for i, m in enumerate(mods.after_cues) if index[id(m)] in live and doc.spans(m))
+        return praise, cues, after
 
     def warm_up(self) -> None:
         """Load jieba and its IDF table now (before gunicorn forks its workers, see wsgi.py) instead of
@@ -587,15 +589,22 @@ class Tagger:
         praised = {window("sentence", c[0][0]) for r in mods.praise if self._fires(r, live) for c in doc.candidates(r)}
         praised -= contrast
         cues = [s for m in mods.mention_cues if index[id(m)] in live for s in doc.spans(m)]
+        after = [s for m in mods.after_cues if index[id(m)] in live for s in doc.spans(m)]
 
         def factor(cand: tuple[tuple[int, int], ...]) -> float:
             start = min(s for s, _ in cand)
             result = mods.praise_factor if window("sentence", start) in praised else 1.0
             # A fix verb governs the burden word it precedes ("避免了干部疲于奔波参会"): the last
             # span of a co-occurrence is the one it must precede.
-            last = max(s for s, _ in cand)
-            lo, _ = window("clause", last)
-            if any(lo <= a and b <= last and last - b <= mods.mention_gap for a, b in cues):
+            last, end = max(cand)
+            lo, hi = window("clause", last)
+            if any(lo <= a and b <= last and last - b <= mods.mention_gap for a, b in cues) or (
+                # ... or a fix predicate follows it ("陪同调研等现象大为减少"), unless the sentence
+                # says the fix did not work ("会议减了数量却长了时间").
+                after
+                and window("sentence", last) not in contrast
+                and any(last < a and b <= hi and a - end <= mods.after_gap for a, b in after)
+            ):
                 result *= mods.mention_factor
             return result
 

@@ -68,6 +68,10 @@ class Modifiers:
     mention_cues: tuple[Matcher, ...] = ()
     mention_gap: int = 8
     contrast_cues: tuple[Matcher, ...] = ()
+    # A fix predicate after the term in its clause ("过度留痕问题得到整治", "检查次数减少了六成"):
+    # damped by ``mention_factor`` too, unless the sentence has a contrast cue.
+    after_cues: tuple[Matcher, ...] = ()
+    after_gap: int = 10
 
 
 def normalise(text: str) -> str:
@@ -235,6 +239,10 @@ def _modifiers(raw: Any, source: str) -> Modifiers:
     gap = mention.get("gap", 8)
     if isinstance(gap, bool) or not isinstance(gap, int) or gap < 0:
         raise _fail(source, "modifiers.mention.gap", f"expected a whole number, got {gap!r}")
+    after = _mapping(mention.get("after"), source, "modifiers.mention.after")
+    after_gap = after.get("gap", 10)
+    if isinstance(after_gap, bool) or not isinstance(after_gap, int) or after_gap < 0:
+        raise _fail(source, "modifiers.mention.after.gap", f"expected a whole number, got {after_gap!r}")
     return Modifiers(
         praise_factor=_weight(praise.get("factor", 1.0), source, "modifiers.praise.factor"),
         praise=tuple(_rules(praise, source, "modifiers.praise", weighted=False)),
@@ -242,6 +250,8 @@ def _modifiers(raw: Any, source: str) -> Modifiers:
         mention_cues=_matchers(mention["cues"], source, "modifiers.mention.cues") if mention.get("cues") else (),
         mention_gap=gap,
         contrast_cues=_matchers(contrast["cues"], source, "modifiers.contrast.cues") if contrast.get("cues") else (),
+        after_cues=_matchers(after["cues"], source, "modifiers.mention.after.cues") if after.get("cues") else (),
+        after_gap=after_gap,
     )
 
 

@@ -50,6 +50,12 @@ NO_BURDEN = [
     "工作留痕本身没有错，关键是别让它变了味。",
     "县里发文明确，打卡次数不再作为考核内容，基层干部纷纷叫好。",
     "坚决整治过度留痕，不再以台账多少论成绩。",
+    # v14: the burden word as the subject of a fix that follows it
+    "过度留痕问题得到有效整治，台账从三十多本压缩到五本。",
+    "各地积极推进基层减负，陪同调研、迎来送往等现象大为减少。",
+    "打卡、截图等做法被叫停后，网格员的负担轻了不少。",
+    "今年县里对督查检查考核进行了统筹，检查次数减少了六成。",
+    "为了减轻基层负担，市里将报表数量压减至十二张。",
     # about the topic, no burden
     "镇政府召开春耕生产动员会，部署今年的粮食生产任务。",
     "小王今年考上了县里的公务员，父母很高兴。",
@@ -117,3 +123,9 @@ def test_the_learned_layer_does_not_give_back_a_tag_the_dampers_took_away(shippe
     analysis = shipped.analyse(text)
     assert "peihui" in analysis.vetoed
     assert shipped.tag(text) == []
+
+
+def test_a_fix_after_the_burden_word_damps_it_unless_the_sentence_says_it_did_not_work(shipped):
+    assert shipped.tag("督查检查考核事项精简了一半。") == []
+    assert "dujiankao" in {h.code for h in shipped.tag("督查检查考核事项精简了一半，但检查组照样一拨接一拨。")}
+    assert "liuhen" in {h.code for h in shipped.tag("说是过度留痕问题得到整治，可台账一本也没少。")}

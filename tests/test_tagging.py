@@ -295,6 +295,7 @@ GOOD_TAG = "  - {code: demo, name: 演示, description: 演示标签, terms: {�
             "two tags",
         ),
         ("version: 1\nmodifiers: {mention: {gap: many}}\ntags:\n" + GOOD_TAG, "gap"),
+        ("version: 1\nmodifiers: {mention: {after: {gap: -1}}}\ntags:\n" + GOOD_TAG, "after.gap"),
     ],
 )
 def test_bad_taxonomy_raises_taxonomy_error(tmp_path, body, fragment):
