@@ -117,23 +117,26 @@ def cross_validate_dampers(tagger: Tagger, examples: Sequence[Example], k: int |
     taxonomy = tagger.taxonomy
     mods = taxonomy.modifiers
 
-    def variant(praise: Iterable[int], cues: Iterable[int], after: Iterable[int] = ()) -> Tagger:
+    def variant(praise: Iterable[int], cues: Iterable[int], after: Iterable[int] = (), past: bool = False) -> Tagger:
         kept = replace(
             mods,
             praise=tuple(mods.praise[i] for i in sorted(praise)),
             mention_cues=tuple(mods.mention_cues[i] for i in sorted(cues)),
             after_cues=tuple(mods.after_cues[i] for i in sorted(after)),
+            past_cues=mods.past_cues if past else (),
         )
         return tagger.with_taxonomy(
             Taxonomy(taxonomy.tags, taxonomy.version, taxonomy.threshold, kept, taxonomy.anchor)
         )
 
-    bare = variant((), (), ())
+    bare = variant((), (), (), False)
     backing: dict[tuple[str, int], set[str]] = defaultdict(set)
     for e in examples:
         if e.labels or e.unsure or not bare.analyse(e.text, vector=False).fired:
             continue
-        praise, cues, after = tagger.dampers(e.text)
+        praise, cues, after, past = tagger.dampers(e.text)
+        if past:
+            backing[("past", 0)].add(e.group)
         for i in praise:
             backing[("praise", i)].add(e.group)
         for i in cues:
@@ -144,7 +147,9 @@ def cross_validate_dampers(tagger: Tagger, examples: Sequence[Example], k: int |
     for test in folds_by_group(examples, k):
         held = {examples[i].group for i in test}
         kept = {key for key, groups in backing.items() if groups - held}
-        fold = variant(*([i for kind, i in kept if kind == k] for k in ("praise", "cue", "after")))
+        fold = variant(
+            *([i for kind, i in kept if kind == k] for k in ("praise", "cue", "after")), past=("past", 0) in kept
+        )
         for i in test:
             predicted[i] = {hit.code for hit in fold.tag(examples[i].text)}
     return predicted

@@ -378,7 +378,14 @@ class Tagger:
         self._groups: dict[int, tuple[frozenset[int], ...]] = {
             id(rule): tuple(frozenset(self._matchers.add(m) for m in group) for group in rule.groups) for rule in rules
         }
-        for m in (*mods.mention_cues, *mods.contrast_cues, *mods.after_cues):
+        for m in (
+            *mods.mention_cues,
+            *mods.contrast_cues,
+            *mods.after_cues,
+            *mods.past_cues,
+            *mods.now_cues,
+            *mods.worse_cues,
+        ):
             self._matchers.add(m)
         # Matcher index -> the (tag, rule number) pairs it appears in: from the words found in a
         # text straight to the few rules worth looking at.
@@ -395,7 +402,14 @@ class Tagger:
             groups = self._groups[id(rule)]
             for i in frozenset().union(*groups) & token_ids:
                 self._token_rules.setdefault(i, []).append(groups)
-        for m in (*mods.mention_cues, *mods.contrast_cues, *mods.after_cues):
+        for m in (
+            *mods.mention_cues,
+            *mods.contrast_cues,
+            *mods.after_cues,
+            *mods.past_cues,
+            *mods.now_cues,
+            *mods.worse_cues,
+        ):
             if m.token is not None:  # a cue is looked for whenever its characters are in the text
                 self._token_rules.setdefault(self._matchers.index[id(m)], []).append(())
         self._token_ids = token_ids
@@ -416,10 +430,10 @@ class Tagger:
         other.share_tokenizer(self)
         return other
 
-    def dampers(self, text: str) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+    def dampers(self, text: str) -> tuple[frozenset[int], frozenset[int], frozenset[int], bool]:
         """Numbers of the praise rules that fire, of the mention cues and of the after cues found in
-        the text (in the taxonomy's order); evaluation uses it to see which dampers a statement
-        relies on."""
+        the text (in the taxonomy's order), and whether a past and a now cue are both in it;
+        evaluation uses it to see which dampers a statement relies on."""
         doc = _Text(text, self._tok())
         live = self._with_tokens(doc, doc.live(self._matchers))
         mods = self.taxonomy.modifiers
@@ -427,7 +441,8 @@ class Tagger:
         index = self._matchers.index
         cues = frozenset(i for i, m in enumerate(mods.mention_cues) if index[id(m)] in live and doc.spans(m))
         after = frozenset(i for i, m in enumerate(mods.after_cues) if index[id(m)] in live and doc.spans(m))
-        return praise, cues, after
+        past = all(any(index[id(m)] in live and doc.spans(m) for m in ms) for ms in (mods.past_cues, mods.now_cues))
+        return praise, cues, after, past
 
     def warm_up(self) -> None:
         """Load jieba and its IDF table now (before gunicorn forks its workers, see wsgi.py) instead of
@@ -590,6 +605,14 @@ class Tagger:
         praised -= contrast
         cues = [s for m in mods.mention_cues if index[id(m)] in live for s in doc.spans(m)]
         after = [s for m in mods.after_cues if index[id(m)] in live for s in doc.spans(m)]
+        past = [s for m in mods.past_cues if index[id(m)] in live for s in doc.spans(m)]
+        now = [a for m in mods.now_cues if index[id(m)] in live for a, _ in doc.spans(m)] if past else []
+        if now:
+            worse = [
+                a for m in (*mods.contrast_cues, *mods.worse_cues) if index[id(m)] in live for a, _ in doc.spans(m)
+            ]
+            # a "now" that is not followed in its sentence by a contrast ("现在反而更多了")
+            now_clean = [a for a in now if not any(a < w < window("sentence", a)[1] for w in worse)]
 
         def factor(cand: tuple[tuple[int, int], ...]) -> float:
             start = min(s for s, _ in cand)
@@ -606,6 +629,13 @@ class Tagger:
                 and any(last < a and b <= hi and a - end <= mods.after_gap for a, b in after)
             ):
                 result *= mods.mention_factor
+            if now:
+                # A past cue before the match in its sentence, no "now" between them, and a clean
+                # "now" after the match: the burden is told as what the improvement ended.
+                lo = window("sentence", start)[0]
+                before = [a for a, b in past if lo <= a and b <= start]
+                if before and not any(max(before) < a < start for a in now) and any(a >= end for a in now_clean):
+                    result *= mods.past_factor
             return result
 
         return factor

@@ -72,6 +72,13 @@ class Modifiers:
     # damped by ``mention_factor`` too, unless the sentence has a contrast cue.
     after_cues: tuple[Matcher, ...] = ()
     after_gap: int = 10
+    # A burden told as the past of an improvement ("以前每天都要打卡，现在取消了"): a ``past_cues``
+    # word before it in its sentence, a ``now_cues`` word after it (none between), and no contrast
+    # or ``worse_cues`` word in the sentence after that "now". Damped by ``past_factor``.
+    past_factor: float = 1.0
+    past_cues: tuple[Matcher, ...] = ()
+    now_cues: tuple[Matcher, ...] = ()
+    worse_cues: tuple[Matcher, ...] = ()
 
 
 def normalise(text: str) -> str:
@@ -233,8 +240,8 @@ def _tag(raw: Any, source: str, at: str) -> TagDefinition:
 
 def _modifiers(raw: Any, source: str) -> Modifiers:
     mods = _mapping(raw, source, "modifiers")
-    praise, mention, contrast = (
-        _mapping(mods.get(k), source, f"modifiers.{k}") for k in ("praise", "mention", "contrast")
+    praise, mention, contrast, past = (
+        _mapping(mods.get(k), source, f"modifiers.{k}") for k in ("praise", "mention", "contrast", "past")
     )
     gap = mention.get("gap", 8)
     if isinstance(gap, bool) or not isinstance(gap, int) or gap < 0:
@@ -252,6 +259,11 @@ def _modifiers(raw: Any, source: str) -> Modifiers:
         contrast_cues=_matchers(contrast["cues"], source, "modifiers.contrast.cues") if contrast.get("cues") else (),
         after_cues=_matchers(after["cues"], source, "modifiers.mention.after.cues") if after.get("cues") else (),
         after_gap=after_gap,
+        past_factor=_weight(past.get("factor", 1.0), source, "modifiers.past.factor"),
+        **{
+            f"{field}_cues": _matchers(past[key], source, f"modifiers.past.{key}") if past.get(key) else ()
+            for field, key in (("past", "cues"), ("now", "now"), ("worse", "worse"))
+        },
     )
 
 

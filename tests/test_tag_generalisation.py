@@ -68,6 +68,12 @@ NO_BURDEN = [
     "通过减负，基层干部不用再一天到晚泡在会上。",
     "县里梳理出乡镇履职事项清单，厘清了部门与乡镇的权责。",
     "对属地管理事项实行清单化管理，明确县乡职责边界。",
+    # v18: the burden told as the past of an improvement
+    "过去，村干部每月要填二十多张报表。推行一表通后，只需填一张。",
+    "以前手机里有三十多个工作群，消息响个不停。现在群整合了，干部清静多了。",
+    "曾经，镇里干部一周有三天在开会。如今会议少了，大家都下村了。",
+    "此前，各部门都往村里派任务。县里出台准入清单后，这种情况得到了扭转。",
+    "乡镇干部小李说，以前每天都要在APP上打卡，现在取消了，他有更多时间走访群众。",
     # about the topic, no burden
     "镇政府召开春耕生产动员会，部署今年的粮食生产任务。",
     "小王今年考上了县里的公务员，父母很高兴。",
@@ -159,3 +165,15 @@ def test_a_fix_after_the_burden_word_damps_it_unless_the_sentence_says_it_did_no
     assert shipped.tag("督查检查考核事项精简了一半。") == []
     assert "dujiankao" in {h.code for h in shipped.tag("督查检查考核事项精简了一半，但检查组照样一拨接一拨。")}
     assert "liuhen" in {h.code for h in shipped.tag("说是过度留痕问题得到整治，可台账一本也没少。")}
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("以前一周开一次会，现在天天开会。", "peihui"),
+        ("过去只填一张表，现在同样的数据要重复填报三遍。", "tianbao"),
+        ("以前手机里有三十多个工作群，现在群更多了，消息响个不停。", "zhijian"),
+    ],
+)
+def test_a_past_that_got_worse_is_still_a_complaint(shipped, text, code):
+    assert code in {h.code for h in shipped.tag(text)}
