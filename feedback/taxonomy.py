@@ -100,7 +100,7 @@ def _matcher(raw: Any, source: str, where: str) -> Matcher:
             pattern = raw[3:]
             regex = re.compile(pattern, re.IGNORECASE)
             return Matcher(raw, regex=regex, required=_required_chars(pattern), contains=_required_text(pattern))
-        return Matcher(raw, regex=re.compile(re.escape(normalise(raw))), literal=normalise(raw))
+        return Matcher(raw, literal=normalise(raw))  # found with str.find (tagging._Text.spans)
     except re.error as exc:
         raise _fail(source, where, f"bad regular expression {raw!r}: {exc}") from None
 
