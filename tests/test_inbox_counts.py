@@ -153,3 +153,32 @@ def test_a_search_needs_every_word_asked_for(app, db, seeded, client, staff_logi
     assert _ids(client, staff, q="属地 管理") == [ids["apart"], ids["whole"]]
     assert _ids(client, staff, q="excel") == [ids["excel"]]
     assert _ids(client, staff, q="ex excel") == []
+
+
+def test_a_costly_count_takes_the_planners_word_when_it_is_far_above_the_cap(app, db):
+    """guess=True (text searches, tags probed row by row): on PostgreSQL an estimate of five times
+    the cap or more answers "cap+" from EXPLAIN alone; below that, and on SQLite, rows are counted."""
+    from sqlalchemy import event
+
+    from feedback.services.paging import count_capped
+
+    sent: list[str] = []
+
+    def remember(conn, cursor, statement, *args):
+        sent.append(statement.split()[0].upper())
+
+    postgresql = db.engine.dialect.name == "postgresql"
+    # Sixty rows the planner knows of on PostgreSQL; on SQLite any statement (no estimate to ask).
+    numbers = select(func.generate_series(1, 60).column_valued()) if postgresql else select(Feedback.id)
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        far = count_capped(numbers, cap=10, guess=True)
+        sent_far, sent[:] = list(sent), []
+        near = count_capped(numbers, cap=20, guess=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    if postgresql:
+        assert (far.value, far.exact, far.label) == (10, False, "10+") and sent_far == ["EXPLAIN"]
+        assert (near.value, near.exact) == (20, False) and sent == ["EXPLAIN", "SELECT"]  # 60 < 5 x 20: counted
+    else:
+        assert sent_far == ["SELECT"] and sent == ["SELECT"]  # counted, no estimate asked

@@ -43,13 +43,36 @@ class Total:
         return f"{self.value // 10_000} 万+" if self.value % 10_000 == 0 else f"{self.value}+"
 
 
-def count_capped(stmt: Select, *, exact: bool = False, cap: int | None = None) -> Total:
+# With ``guess``, PostgreSQL's estimate of this many times the cap is taken as "more than the cap".
+GUESS_FACTOR = 5
+
+
+def count_capped(stmt: Select, *, exact: bool = False, cap: int | None = None, guess: bool = False) -> Total:
     """The number of rows of ``stmt``; stops counting after the cap (``cap``, else ``LIST_COUNT_CAP``)
-    unless ``exact``."""
+    unless ``exact``.
+
+    ``guess``: on PostgreSQL, first ask the planner (EXPLAIN, nothing runs); an estimate of at least
+    ``GUESS_FACTOR`` times the cap answers "more than the cap" without counting. For counts whose
+    every row costs a read (a common word's matches in the search index: 16 ms for 1,001 of them at
+    10^6 feedback, the whole posting list is read first), where the estimate is seldom off fivefold.
+    """
     if cap is None:
         cap = int(current_app.config.get("LIST_COUNT_CAP", COUNT_CAP))
     inner = stmt.order_by(None)
     if exact:
         return Total(db.session.scalar(select(func.count()).select_from(inner.subquery())) or 0)
+    if guess and (estimate := estimated_rows(inner)) is not None and estimate >= GUESS_FACTOR * cap:
+        return Total(cap, exact=False)
     counted = db.session.scalar(select(func.count()).select_from(inner.limit(cap + 1).subquery())) or 0
     return Total(counted) if counted <= cap else Total(cap, exact=False)
+
+
+def estimated_rows(stmt: Select) -> int | None:
+    """The planner's estimate of the rows of ``stmt`` on PostgreSQL (EXPLAIN: planned, not run);
+    None on other databases."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    compiled = stmt.compile(dialect=connection.dialect)
+    plan: Any = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar()
+    return int(plan[0]["Plan"]["Plan Rows"])

@@ -223,7 +223,7 @@ def list_inbox(query: InboxQuery) -> tuple[list[Feedback], Total, int | None]:
         rows = _page(stmt, order, offset, limit)
     items = rows[: query.per_page]
     next_after = items[-1].id if len(rows) > query.per_page else None
-    return items, _total(query, _filtered(query, probe_tags=probe_tags, counted=True)), next_after
+    return items, _total(query, _filtered(query, probe_tags=probe_tags, counted=True), probe_tags), next_after
 
 
 def _late_page(query: InboxQuery, offset: int, limit: int) -> list[Feedback]:
@@ -252,20 +252,23 @@ def _only(query: InboxQuery, name: str) -> bool:
     return chosen == {name}
 
 
-def _total(query: InboxQuery, filtered: Select) -> Total:
+def _total(query: InboxQuery, filtered: Select, probe_tags: bool = False) -> Total:
     """The inbox's total: exact when asked, else capped (``paging.count_capped``).
 
-    A text search is counted to a lower cap (``SEARCH_COUNT_CAP``): every match counted is a row of
-    the search index read, where other filters count index entries. A single filter whose rows
-    are listed in another table is counted there, without joining feedback (each row has its
-    feedback: a foreign key; the search index's rows go with their feedback).
+    A text search, and a tag checked row by row (``probe_tags``), are counted to a lower cap
+    (``SEARCH_COUNT_CAP``): every row counted is a row of the search index read or a probe of the
+    tag index, where other filters count index entries; and on PostgreSQL the planner's estimate
+    is asked first (``guess``). A single filter whose rows are listed in another table is counted
+    there, without joining feedback (each row has its feedback: a foreign key; the search index's
+    rows go with their feedback).
     """
     if query.exact_total:
         return count_capped(filtered.with_only_columns(Feedback.id), exact=True)
     from feedback.services.admin.search import matching_ids
 
     searched = matching_ids(query.q) if query.q else None
-    cap = int(current_app.config.get("SEARCH_COUNT_CAP", SEARCH_COUNT_CAP)) if searched is not None else None
+    costly = searched is not None or probe_tags
+    cap = int(current_app.config.get("SEARCH_COUNT_CAP", SEARCH_COUNT_CAP)) if costly else None
     source = filtered.with_only_columns(Feedback.id)  # SQLite counts from a covering index then
     if searched is not None and _only(query, "q"):
         source = searched
@@ -273,7 +276,7 @@ def _total(query: InboxQuery, filtered: Select) -> Total:
         source = _late_feedback_ids().distinct()
     elif query.tag and _only(query, "tag"):
         source = select(FeedbackTag.feedback_id).where(FeedbackTag.tag_id == _tag_id(query.tag))
-    return count_capped(source, cap=cap)
+    return count_capped(source, cap=cap, guess=costly)
 
 
 def visible_feedback(actor: Actor, feedback_id: int) -> Feedback:
