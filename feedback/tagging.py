@@ -22,7 +22,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from feedback.idf_table import IdfTable
 from feedback.taxonomy import Matcher, Rule, TagDefinition, Taxonomy, TaxonomyError, normalise
@@ -147,16 +147,18 @@ class _DictLines:
         jieba = _jieba()
         self.name = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
         self.min_freq = min_freq
-        self._fh = open(self.name, "rb")  # noqa: SIM115 - jieba's gen_pfdict closes it
+        self._fh: BinaryIO | None = None  # opened when read: a cached prefix dictionary never reads it
 
     def __iter__(self) -> Iterator[bytes]:
+        self._fh = open(self.name, "rb")  # noqa: SIM115 - jieba's gen_pfdict calls close()
         for line in self._fh:
             parts = line.split(b" ", 2)
             if len(parts) > 1 and int(parts[1]) >= self.min_freq:
                 yield line
 
     def close(self) -> None:
-        self._fh.close()
+        if self._fh is not None:
+            self._fh.close()
 
 
 def _prefix_dict(tok: jieba.Tokenizer, min_freq: int) -> tuple[dict[str, int], int]:
@@ -178,7 +180,6 @@ def _prefix_dict(tok: jieba.Tokenizer, min_freq: int) -> tuple[dict[str, int], i
             if own.st_uid == os.getuid() and not own.st_mode & 0o022:
                 cached = marshal.loads(fh.read())  # load(fh) reads in small pieces: 4x slower
                 if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], dict):
-                    lines.close()
                     return cached[0], int(cached[1])
     except (OSError, EOFError, ValueError, TypeError):
         pass
@@ -449,14 +450,16 @@ class Tagger:
         self._groups: dict[int, tuple[frozenset[int], ...]] = {
             id(rule): tuple(frozenset(self._matchers.add(m) for m in group) for group in rule.groups) for rule in rules
         }
-        for m in (
+        # The dampers' cues are looked for in every text, like the rules' words.
+        cues = (
             *mods.mention_cues,
             *mods.contrast_cues,
             *mods.after_cues,
             *mods.past_cues,
             *mods.now_cues,
             *mods.worse_cues,
-        ):
+        )
+        for m in cues:
             self._matchers.add(m)
         # Matcher index -> the (tag, rule number) pairs it appears in: from the words found in a
         # text straight to the few rules worth looking at.
@@ -473,14 +476,7 @@ class Tagger:
             groups = self._groups[id(rule)]
             for i in frozenset().union(*groups) & token_ids:
                 self._token_rules.setdefault(i, []).append(groups)
-        for m in (
-            *mods.mention_cues,
-            *mods.contrast_cues,
-            *mods.after_cues,
-            *mods.past_cues,
-            *mods.now_cues,
-            *mods.worse_cues,
-        ):
+        for m in cues:
             if m.token is not None:  # a cue is looked for whenever its characters are in the text
                 self._token_rules.setdefault(self._matchers.index[id(m)], []).append(())
         self._token_ids = token_ids
