@@ -82,7 +82,7 @@ def inbox():
     items, total, next_after = inbox_views.list_inbox(query)
     return render_template(
         "console/inbox.html",
-        rows=[inbox_views.summary(f) for f in items],
+        rows=items,
         total=total.value,
         counted=total,
         next_after=next_after,

@@ -47,7 +47,7 @@ def list_feedback(args):
     query = inbox.InboxQuery(**args)
     items, total, next_after = inbox.list_inbox(query)
     return {
-        "items": [inbox.summary(f) for f in items],
+        "items": items,
         "total": total.value,
         "total_exact": total.exact,
         "next_after": next_after,
