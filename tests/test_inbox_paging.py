@@ -36,6 +36,8 @@ FILTERS = [
     {"q": "签到", "kind": "suggestion"},
     {"order": "oldest"},
     {"status": "submitted"},
+    {"tag": "tianbao"},  # a tag alone: its page read from the tag's index (inbox._tagged_page)
+    {"tag": "tianbao", "order": "oldest"},
 ]
 
 

@@ -263,6 +263,8 @@ def list_inbox(query: InboxQuery) -> tuple[list[dict], Total, int | None]:
     rows = _searched_page(query, order, offset, limit, probe_tags=probe_tags) if query.q else None
     if rows is None and query.overdue and _only(query, "overdue"):
         rows = _late_page(query, offset, limit)
+    if rows is None and query.tag and _only(query, "tag"):
+        rows = _tagged_page(query, offset, limit)
     if rows is None:
         rows = _page(stmt, order, offset, limit)
     items = rows[: query.per_page]
@@ -273,20 +275,26 @@ def list_inbox(query: InboxQuery) -> tuple[list[dict], Total, int | None]:
 def _late_page(query: InboxQuery, offset: int, limit: int) -> list[dict]:
     """A page of overdue=true alone: its ids from the partial index of open assignments, in the
     list's order (the newest feedback are rarely overdue: read from feedback, they come first)."""
-    late = _late_feedback_ids()
-    column = Assignment.feedback_id
+    return _listed_page(query, _late_feedback_ids().distinct(), Assignment.feedback_id, offset, limit)
+
+
+def _tagged_page(query: InboxQuery, offset: int, limit: int) -> list[dict]:
+    """A page of tag=… alone: its ids read in the list's order from the (tag_id, feedback_id) index,
+    a page's worth of entries. As ``feedback.id IN (…)`` SQLite first collected every feedback of
+    the tag (19 ms for a common tag at 2x10^5 rows)."""
+    ids = select(FeedbackTag.feedback_id).where(FeedbackTag.tag_id == _tag_id(query.tag or ""))
+    return _listed_page(query, ids, FeedbackTag.feedback_id, offset, limit)
+
+
+def _listed_page(query: InboxQuery, ids: Select, column, offset: int, limit: int) -> list[dict]:
+    """The page of feedback whose ids ``ids`` lists in ``column`` (each id once, of an existing
+    feedback), read in the list's order and paging from that index alone."""
+    oldest = query.order == "oldest"
     if query.after is not None:
-        late = late.where(column > query.after if query.order == "oldest" else column < query.after)
-    ids = list(
-        db.session.scalars(
-            late.distinct()
-            .order_by(column.asc() if query.order == "oldest" else column.desc())
-            .offset(offset)
-            .limit(limit)
-        )
-    )
-    order = Feedback.id.asc() if query.order == "oldest" else Feedback.id.desc()
-    return _load(select(Feedback).where(Feedback.id.in_(ids)).order_by(order)) if ids else []
+        ids = ids.where(column > query.after if oldest else column < query.after)
+    page = list(db.session.scalars(ids.order_by(column.asc() if oldest else column.desc()).offset(offset).limit(limit)))
+    order = Feedback.id.asc() if oldest else Feedback.id.desc()
+    return _load(select(Feedback).where(Feedback.id.in_(page)).order_by(order)) if page else []
 
 
 def _only(query: InboxQuery, name: str) -> bool:
