@@ -30,7 +30,7 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from feedback.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from feedback.extensions import db
@@ -406,7 +406,10 @@ def authenticate(token: str) -> StaffUser:
     commits it even on read-only requests, or the slide would be rolled back.
     """
     now = utcnow()
-    session = db.session.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+    # The user comes in the same query: every staff request reads it (its role), a lazy load was a second one.
+    session = db.session.scalar(
+        select(StaffSession).options(joinedload(StaffSession.user)).where(StaffSession.token_hash == _token_hash(token))
+    )
     if session is None or session.revoked or not session.user.active:
         raise Unauthorized("登录凭证无效，请重新登录", code="invalid_token")
     if now >= session.created_at + max_session_age():
