@@ -268,36 +268,57 @@ class _MatcherTable:
 _DAG_MEMO_SIZE = 256
 
 
-def _remembering(get_dag: Callable[[str], dict[int, list[int]]]) -> Callable[[str], dict[int, list[int]]]:
-    """jieba's ``get_DAG`` (every dictionary word starting at each position of a block) for the
-    last blocks it was asked about. A submission looks up the same blocks three times — for the
-    search index's words, its keywords' cut and the tagger's whole-word rules — and the DAG is a
-    third of a cut. Neither jieba nor the callers here change a DAG they are given. Kept per
-    tokenizer, at most ``_DAG_MEMO_SIZE`` blocks (then forgotten at once): well under a megabyte."""
-    memo: dict[str, dict[int, list[int]]] = {}
+class _BlockMemo(threading.local):
+    """The DAGs and routes of the blocks of the text a thread is working on (see ``Tagger.begin``).
+
+    A submission looks up the same blocks up to three times — for the tagger's whole-word rules,
+    its keywords' cut and the search index's words — and the DAG is a third of a cut. Kept per
+    thread and per text: one submission's blocks never serve another's (a benchmark that repeats
+    its statements would otherwise measure a cut that real, distinct statements never get).
+    At most ``_DAG_MEMO_SIZE`` blocks (then forgotten at once), for callers that never call begin.
+    """
+
+    def __init__(self) -> None:
+        self.dags: dict[str, dict[int, list[int]]] = {}
+        self.routes: dict[str, dict[int, tuple[float, int]]] = {}
+
+    def clear(self) -> None:
+        self.dags.clear()
+        self.routes.clear()
+
+
+def _remembering(
+    get_dag: Callable[[str], dict[int, list[int]]], memo: _BlockMemo
+) -> Callable[[str], dict[int, list[int]]]:
+    """jieba's ``get_DAG`` (every dictionary word starting at each position of a block), answered
+    from ``memo`` for blocks of the current text. Neither jieba nor the callers here change a DAG
+    they are given."""
 
     def get_DAG(sentence: str) -> dict[int, list[int]]:  # noqa: N802 (jieba's name)
-        dag = memo.get(sentence)
+        dags = memo.dags
+        dag = dags.get(sentence)
         if dag is None:
-            if len(memo) >= _DAG_MEMO_SIZE:
-                memo.clear()
-            dag = memo[sentence] = get_dag(sentence)
+            if len(dags) >= _DAG_MEMO_SIZE:
+                dags.clear()
+            dag = dags[sentence] = get_dag(sentence)
         return dag
 
     return get_DAG
 
 
-def _route_finder(tok: jieba.Tokenizer) -> Callable[[str, dict[int, list[int]], dict[int, tuple[float, int]]], None]:
+def _route_finder(
+    tok: jieba.Tokenizer, memo: _BlockMemo
+) -> Callable[[str, dict[int, list[int]], dict[int, tuple[float, int]]], None]:
     """jieba's ``calc`` (the most probable cut of a block, as a route from each position), with the
-    same arithmetic and the same choice among equals, for the last blocks it was asked about.
+    same arithmetic and the same choice among equals, answered from ``memo`` for blocks of the
+    current text (the keywords' cut and the tagger's whole-word cut meet the same blocks).
 
     jieba takes the best of a generator at every position; most positions have one candidate,
-    which is taken here without one. The routes of the last ``_DAG_MEMO_SIZE`` blocks are kept,
-    as their DAGs are (the keywords' cut and the tagger's whole-word cut meet the same blocks)."""
-    memo: dict[str, dict[int, tuple[float, int]]] = {}
+    which is taken here without one."""
 
     def calc(sentence: str, dag: dict[int, list[int]], route: dict[int, tuple[float, int]]) -> None:
-        known = memo.get(sentence)
+        routes = memo.routes
+        known = routes.get(sentence)
         if known is not None:
             route.update(known)
             return
@@ -314,9 +335,9 @@ def _route_finder(tok: jieba.Tokenizer) -> Callable[[str, dict[int, list[int]], 
                 route[idx] = max(
                     (log(freq.get(sentence[idx : x + 1]) or 1) - logtotal + route[x + 1][0], x) for x in ends
                 )
-        if len(memo) >= _DAG_MEMO_SIZE:
-            memo.clear()
-        memo[sentence] = dict(route)
+        if len(routes) >= _DAG_MEMO_SIZE:
+            routes.clear()
+        routes[sentence] = dict(route)
 
     return calc
 
@@ -441,6 +462,7 @@ class Tagger:
         self._userdict = None if userdict_path is None else os.fspath(userdict_path)
         self._lock = threading.Lock()
         self._tokenizer: jieba.Tokenizer | None = None
+        self._memo = _BlockMemo()
         self._idf: IdfTable | None = None
         # Every matcher of the tags once, and per rule the matcher indices of each group, so a
         # rule none of whose words is in the text is skipped without being looked at.
@@ -532,8 +554,8 @@ class Tagger:
                     if self._userdict:
                         with open(self._userdict, "rb") as fh:
                             tok.load_userdict(fh)
-                    tok.get_DAG = _remembering(tok.get_DAG)
-                    tok.calc = _route_finder(tok)
+                    tok.get_DAG = _remembering(tok.get_DAG, self._memo)
+                    tok.calc = _route_finder(tok, self._memo)
                     self._tokenizer = tok
         return self._tokenizer
 
@@ -545,7 +567,11 @@ class Tagger:
 
     def analyse(self, text: str, vector: bool = True) -> Analysis:
         """Rule scores of every tag (unthresholded) and the learned layer's feature vector and
-        probabilities; training and evaluation use this to see what ``tag`` decides from."""
+        probabilities; training and evaluation use this to see what ``tag`` decides from.
+
+        A new text begins here: the blocks jieba cut for the thread's last text are forgotten, so
+        ``keywords`` and ``segment`` of this text reuse only this text's cuts."""
+        self._memo.clear()
         doc = _Text(text, self._tok())
         live = self._with_tokens(doc, doc.live(self._matchers))
         factor = self._factors(doc, live)
