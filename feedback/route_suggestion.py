@@ -63,12 +63,14 @@ class Suggestion:
 def _score(rule: Rule, tags: set[str], text: str, imposer_level: str | None) -> tuple[int, list[str]]:
     if rule.imposer_level and imposer_level and rule.imposer_level != imposer_level:
         return 0, []
-    hits = [f"tag:{t}" for t in rule.tags if t in tags]
-    hits += [f"term:{t}" for t in rule.terms if t and t in text]
-    score = 2 * sum(1 for h in hits if h.startswith("tag:")) + sum(1 for h in hits if h.startswith("term:"))
-    if score and rule.imposer_level and rule.imposer_level == imposer_level:
+    tag_hits = [t for t in rule.tags if t in tags]
+    term_hits = [t for t in rule.terms if t and t in text]
+    if not tag_hits and not term_hits:  # most rules, on every submission: nothing to format
+        return 0, []
+    score = 2 * len(tag_hits) + len(term_hits)
+    if rule.imposer_level and rule.imposer_level == imposer_level:
         score += 1
-    return score, hits
+    return score, [f"tag:{t}" for t in tag_hits] + [f"term:{t}" for t in term_hits]
 
 
 def _unique(refs: Iterable[DepartmentRef], exclude: set[str]) -> tuple[DepartmentRef, ...]:
