@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import insert
 
 from feedback.clock import now
-from feedback.extensions import db
+from feedback.extensions import db, dialect_name
 from feedback.models import Event
+from feedback.services.array_insert import insert_rows
 from feedback.timeutil import day_start
 
 
@@ -46,24 +47,25 @@ def record_event(
 
 
 def record_system_events(rows: list[dict[str, Any]]) -> None:
-    """Many system events at once (one INSERT, batched by the driver), as ``record_event`` would
+    """Many system events at once (one INSERT; on SQLite an executemany), as ``record_event`` would
     write them one by one; each dict holds feedback_id, action and any of its keyword arguments."""
     if not rows:
         return
     moment = now()
     fields = ("assignment_id", "actor_id", "from_status", "to_status", "reason", "data")
-    db.session.execute(
-        insert(Event),
-        [
-            {
-                "feedback_id": row["feedback_id"],
-                "action": row["action"],
-                "actor_type": "system",
-                "actor_role": row.get("actor_role", "system"),
-                "visible_to_reporter": False,
-                "created_at": moment,
-                **{k: row.get(k) for k in fields},
-            }
-            for row in rows
-        ],
-    )
+    values = [
+        {
+            "feedback_id": row["feedback_id"],
+            "action": row["action"],
+            "actor_type": "system",
+            "actor_role": row.get("actor_role", "system"),
+            "visible_to_reporter": False,
+            "created_at": moment,
+            **{k: row.get(k) for k in fields},
+        }
+        for row in rows
+    ]
+    if dialect_name() == "postgresql":  # one statement, however many events (services.array_insert)
+        insert_rows(Event.__table__, values)
+    else:
+        db.session.execute(insert(Event), values)

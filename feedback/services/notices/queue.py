@@ -11,16 +11,15 @@ Who receives it is decided by ``notices.recipients`` (operator data read on dema
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select
 from sqlalchemy.dialects import sqlite
 
 from feedback.clock import now
 from feedback.extensions import db, dialect_name
 from feedback.models import Department, ObservationPoint, OutboxMessage
-from feedback.models.base import UTCDateTime
+from feedback.services.array_insert import insert_rows
 from feedback.services.inserts import insert_if_absent
 from feedback.services.notices.recipients import recipient_for
 from feedback.timeutil import day_start
@@ -115,44 +114,13 @@ def enqueue_many(notices: list[dict[str, Any]]) -> set[str]:
                 "created_at": moment,
             }
         )
-    if dialect_name() == "postgresql":
-        queued = _insert_postgresql(rows, moment)
+    table = OutboxMessage.__table__
+    if dialect_name() == "postgresql":  # one statement, however many notices (services.array_insert)
+        queued = set(insert_rows(table, rows, conflict=["dedupe_key"], returning="dedupe_key"))
     else:
         # The table, not the entity: a Core executemany that the driver batches (the ORM's bulk
         # path would group the rows by which values are None and send them one by one).
-        table = OutboxMessage.__table__
         stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
         queued = set(db.session.execute(stmt.returning(table.c.dedupe_key), rows).scalars())
     del held
     return queued
-
-
-# PostgreSQL: one statement whatever the number of notices, its columns passed as arrays. As an
-# executemany, SQLAlchemy sent batches of 1,000 rows as one VALUES list each, and psycopg parsed
-# every batch's 13,000 placeholders again: 60 % of the deadline watch's CPU for a catch-up of
-# 7,147 notices (issue 12). Rows are inserted in the list's order (ids as before); a key already
-# queued, or twice in the list, is skipped as ON CONFLICT DO NOTHING skipped it row by row.
-_PG_INSERT = text(
-    """
-INSERT INTO outbox_messages (dedupe_key, kind, channel, recipient, department_id, point_id, subject, body,
-                             payload, status, attempts, next_attempt_at, created_at)
-SELECT m.dedupe_key, m.kind, m.channel, m.recipient, m.department_id, m.point_id, m.subject, m.body,
-       CAST(m.payload AS json), 'pending', 0, :moment, :moment
-FROM unnest(CAST(:dedupe_key AS varchar[]), CAST(:kind AS varchar[]), CAST(:channel AS varchar[]),
-            CAST(:recipient AS varchar[]), CAST(:department_id AS integer[]), CAST(:point_id AS integer[]),
-            CAST(:subject AS varchar[]), CAST(:body AS text[]), CAST(:payload AS text[]))
-     WITH ORDINALITY AS m(dedupe_key, kind, channel, recipient, department_id, point_id, subject, body, payload, n)
-ORDER BY m.n
-ON CONFLICT (dedupe_key) DO NOTHING
-RETURNING dedupe_key
-"""
-).bindparams(bindparam("moment", type_=UTCDateTime()))
-_PG_ARRAYS = ("dedupe_key", "kind", "channel", "recipient", "department_id", "point_id", "subject", "body")
-
-
-def _insert_postgresql(rows: list[dict[str, Any]], moment: Any) -> set[str]:
-    params: dict[str, Any] = {name: [row[name] for row in rows] for name in _PG_ARRAYS}
-    # As SQLAlchemy's JSON type writes it: None becomes JSON null, not SQL NULL.
-    params["payload"] = [json.dumps(row["payload"]) for row in rows]
-    params["moment"] = moment
-    return set(db.session.execute(_PG_INSERT, params).scalars())
