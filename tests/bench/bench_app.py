@@ -196,8 +196,9 @@ def lists(
     return inbox, listed, plans
 
 
-# The column list of select(Feedback), shortened in the printed SQL (the plans are of the full text).
-_COLUMNS = re.compile(r"SELECT (feedback\.\w+(?: AS \w+)?, )+feedback\.\w+(?: AS \w+)? FROM")
+# The column list of select(Feedback) (ten or more of its columns), shortened in the printed SQL (the
+# plans are of the full text); a page's summary columns are printed as they are.
+_COLUMNS = re.compile(r"SELECT (feedback\.\w+(?: AS \w+)?, ){9,}feedback\.\w+(?: AS \w+)? FROM")
 
 
 def explain(app, name: str, seen: list[tuple[str, Any]]) -> list[str]:
