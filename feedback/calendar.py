@@ -22,6 +22,7 @@ from typing import Any
 import chinese_calendar
 import yaml
 
+from feedback import yaml_files
 from feedback.statutory import AMENDED_FROM, statutory_holidays
 from feedback.timeutil import CHINA
 
@@ -142,7 +143,7 @@ def load_supplement(path: str | Path) -> dict[int, YearSupplement]:
     if not path.exists():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_files.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, ValueError) as exc:  # PyYAML raises ValueError for dates like 2027-13-01
         raise ValueError(f"{path}：YAML 格式错误或无法识别的日期：{exc}") from exc
     if data is None:

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from feedback import yaml_files
+
 __all__ = ["Matcher", "Modifiers", "Rule", "TagDefinition", "Taxonomy", "TaxonomyError", "normalise"]
 
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -298,7 +300,7 @@ class Taxonomy:
         source = os.fspath(path)
         try:
             with open(source, encoding="utf-8") as fh:
-                data = yaml.safe_load(fh)
+                data = yaml_files.safe_load(fh)
         except OSError as exc:
             raise TaxonomyError(f"{source}: cannot read: {exc.strerror or exc}") from None
         except yaml.YAMLError as exc:

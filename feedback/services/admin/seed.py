@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
+from feedback import yaml_files
 from feedback.extensions import db
 from feedback.models import Department, ObservationPoint, Responsibility, Tag
 from feedback.models.reference import DEPARTMENT_LEVELS, POINT_TYPES, ROUTE_PATHS
@@ -104,7 +105,7 @@ class _Checker:
         """Return (records, file-level sample flag); records is None when the file is unusable."""
         path = directory / file
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml_files.safe_load(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             self.add(file, "文件", f"找不到文件 {path}")
             return None, False

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
+from feedback import yaml_files
 from feedback.extensions import db
 from feedback.models import Department, ObservationPoint, OutboxMessage
 from feedback.workflow import READER_ROLES
@@ -104,7 +104,7 @@ def recipient_rules() -> RecipientRules:
     with _lock:
         cached = _cache.get(path)
         if cached is None or cached[0] != mtime:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) if mtime >= 0 else {}
+            data = yaml_files.safe_load(Path(path).read_text(encoding="utf-8")) if mtime >= 0 else {}
             _cache[path] = (mtime, parse_recipient_rules(data, path))
         return _cache[path][1]
 
