@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
-
 from feedback.clock import now
-from feedback.extensions import db, dialect_name
+from feedback.extensions import db
 from feedback.models import Event
-from feedback.services.array_insert import insert_rows
+from feedback.services.bulk_insert import insert_rows
 from feedback.timeutil import day_start
 
 
@@ -47,7 +45,7 @@ def record_event(
 
 
 def record_system_events(rows: list[dict[str, Any]]) -> None:
-    """Many system events at once (one INSERT; on SQLite an executemany), as ``record_event`` would
+    """Many system events at once (services.bulk_insert), as ``record_event`` would
     write them one by one; each dict holds feedback_id, action and any of its keyword arguments."""
     if not rows:
         return
@@ -65,7 +63,4 @@ def record_system_events(rows: list[dict[str, Any]]) -> None:
         }
         for row in rows
     ]
-    if dialect_name() == "postgresql":  # one statement, however many events (services.array_insert)
-        insert_rows(Event.__table__, values)
-    else:
-        db.session.execute(insert(Event), values)
+    insert_rows(Event.__table__, values)

@@ -24,13 +24,12 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Row, select, text, update
-from sqlalchemy.dialects import sqlite
 
 from feedback.clock import now
-from feedback.extensions import db, dialect_name
+from feedback.extensions import db
 from feedback.models import Assignment, Department, Supervision
 from feedback.models.assignment import WATCH_STEPS
-from feedback.services.array_insert import insert_rows
+from feedback.services.bulk_insert import insert_rows
 from feedback.services.handling import deadlines
 from feedback.services.handling.events import record_system_events
 from feedback.services.notices.queue import enqueue_many
@@ -116,12 +115,9 @@ def _open_supervisions(rows: Sequence[Row[Any]], level: str, moment: datetime) -
     values = [
         {"assignment_id": r.id, "department_id": r.department_id, "level": level, "created_at": moment} for r in rows
     ]
-    if dialect_name() == "postgresql":  # one statement, however many items (services.array_insert)
-        return set(
-            insert_rows(Supervision.__table__, values, conflict=["assignment_id", "level"], returning="assignment_id")
-        )
-    stmt = sqlite.insert(Supervision).on_conflict_do_nothing(index_elements=["assignment_id", "level"])
-    return set(db.session.scalars(stmt.returning(Supervision.assignment_id), values))
+    return set(
+        insert_rows(Supervision.__table__, values, conflict=["assignment_id", "level"], returning="assignment_id")
+    )
 
 
 def remind_due_soon(moment: datetime) -> int:

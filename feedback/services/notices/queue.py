@@ -14,12 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import sqlite
 
 from feedback.clock import now
-from feedback.extensions import db, dialect_name
+from feedback.extensions import db
 from feedback.models import Department, ObservationPoint, OutboxMessage
-from feedback.services.array_insert import insert_rows
+from feedback.services.bulk_insert import insert_rows
 from feedback.services.inserts import insert_if_absent
 from feedback.services.notices.recipients import recipient_for
 from feedback.timeutil import day_start
@@ -77,7 +76,7 @@ def enqueue(
 
 
 def enqueue_many(notices: list[dict[str, Any]]) -> set[str]:
-    """Queue many notices with one INSERT … ON CONFLICT DO NOTHING (on SQLite an executemany); each
+    """Queue many notices with one INSERT … ON CONFLICT DO NOTHING (services.bulk_insert); each
     dict holds ``enqueue``'s arguments. Returns the dedupe keys this call queued: a key queued
     before, or by a concurrent transaction, is left out, exactly as ``enqueue`` returns None."""
     if not notices:
@@ -114,13 +113,6 @@ def enqueue_many(notices: list[dict[str, Any]]) -> set[str]:
                 "created_at": moment,
             }
         )
-    table = OutboxMessage.__table__
-    if dialect_name() == "postgresql":  # one statement, however many notices (services.array_insert)
-        queued = set(insert_rows(table, rows, conflict=["dedupe_key"], returning="dedupe_key"))
-    else:
-        # The table, not the entity: a Core executemany that the driver batches (the ORM's bulk
-        # path would group the rows by which values are None and send them one by one).
-        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        queued = set(db.session.execute(stmt.returning(table.c.dedupe_key), rows).scalars())
+    queued = set(insert_rows(OutboxMessage.__table__, rows, conflict=["dedupe_key"], returning="dedupe_key"))
     del held
     return queued

@@ -1,4 +1,4 @@
-"""Many rows into one PostgreSQL table in one statement, each column passed as one array.
+"""Many rows into one table at once: on PostgreSQL one statement with each column as one array.
 
 A job that writes thousands of rows at once (the deadline watch's notices, events and supervision
 items) sent them as an executemany: SQLAlchemy batches 1,000 rows into one VALUES list, and
@@ -13,8 +13,10 @@ rows are inserted in the list's order, so their ids follow it as before. Each va
 the bind processor SQLAlchemy would apply to its column (UTC time stamps made naive, JSON
 serialised, as ``Session.execute`` writes them); a JSON column travels as text and is cast back.
 ON CONFLICT DO NOTHING skips a row whose key is taken, or repeated in the list, as it skipped it
-row by row. PostgreSQL only: callers keep their executemany for SQLite, where a statement is a
-function call and there is nothing to parse.
+row by row. On SQLite, where a statement is a function call and there is nothing to parse, the
+same INSERT … ON CONFLICT DO NOTHING … RETURNING runs as an executemany of the table's Core
+statement (the ORM's bulk path would group the rows by which values are None and send them one
+by one).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Table, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
 from feedback.extensions import db
@@ -69,7 +72,7 @@ def insert_rows(
     conflict: Sequence[str] = (),
     returning: str | None = None,
 ) -> list[Any]:
-    """Insert ``rows`` (dicts with the same keys: column names) into ``table`` on PostgreSQL.
+    """Insert ``rows`` (dicts with the same keys: column names) into ``table``.
 
     ``conflict``: the unique columns of an ON CONFLICT DO NOTHING. ``returning``: a column whose
     value is returned for each row written (a skipped row returns nothing). Returns those values,
@@ -78,8 +81,8 @@ def insert_rows(
     if not rows:
         return []
     dialect = db.session.get_bind().dialect
-    if dialect.name != "postgresql":
-        raise NotImplementedError("insert_rows writes PostgreSQL arrays; use an executemany elsewhere")
+    if dialect.name != "postgresql":  # SQLite, the only other database the project supports
+        return _executemany(table, rows, conflict, returning)
     columns = tuple(rows[0])
     stmt, processors = _prepared(table, columns, tuple(conflict), returning, dialect)
     params = {}
@@ -88,3 +91,15 @@ def insert_rows(
         params[f"c{i}"] = [process(v) for v in values] if process is not None else values
     result = db.session.execute(stmt, params)
     return list(result.scalars()) if returning else []
+
+
+def _executemany(
+    table: Table, rows: Sequence[dict[str, Any]], conflict: Sequence[str], returning: str | None
+) -> list[Any]:
+    stmt: Any = sqlite.insert(table)
+    if conflict:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
+    if returning:
+        return list(db.session.execute(stmt.returning(table.c[returning]), list(rows)).scalars())
+    db.session.execute(stmt, list(rows))
+    return []

@@ -1,16 +1,15 @@
-"""Rows written by services.array_insert (the deadline watch's notices, events and supervision items
-on PostgreSQL) must be stored exactly as SQLAlchemy's executemany stores them, in the list's order,
-with conflicts skipped as ON CONFLICT DO NOTHING skipped them row by row."""
+"""Rows written by services.bulk_insert (the deadline watch's notices, events and supervision items;
+on PostgreSQL as arrays) must be stored exactly as SQLAlchemy's executemany stores them, in the
+list's order, with conflicts skipped as ON CONFLICT DO NOTHING skipped them row by row."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import insert, text
 
 from feedback.models import Event, Feedback, OutboxMessage
-from feedback.services.array_insert import insert_rows
+from feedback.services.bulk_insert import insert_rows
 
 MOMENT = datetime(2026, 12, 7, 10, 30, 15, tzinfo=timezone(timedelta(hours=8)))
 
@@ -43,10 +42,6 @@ def _stored(db, table: str, where: str, params: dict) -> list[tuple]:
 
 
 def test_notices_are_stored_as_an_executemany_stores_them(app, db):
-    if not _on_postgresql(db):
-        with pytest.raises(NotImplementedError):
-            insert_rows(OutboxMessage.__table__, [_notice("n:1")])
-        return
     table = OutboxMessage.__table__
     rows = [_notice("a:1"), _notice("a:2", payload=None, recipient="ops@example.org"), _notice("a:3", attempts=2)]
     db.session.execute(insert(table), rows)
@@ -59,10 +54,11 @@ def test_notices_are_stored_as_an_executemany_stores_them(app, db):
     assert by_arrays == by_executemany
     # A missing payload is JSON null (as the JSON type writes None), not SQL NULL; the time is UTC.
     raw = db.session.execute(
-        text("SELECT payload::text, created_at FROM outbox_messages WHERE dedupe_key = 'b:2'")
+        text("SELECT CAST(payload AS TEXT), created_at FROM outbox_messages WHERE dedupe_key = 'b:2'")
     ).one()
     assert raw[0] == "null"
-    assert raw[1] == MOMENT.astimezone(UTC).replace(tzinfo=None)
+    utc = MOMENT.astimezone(UTC).replace(tzinfo=None)
+    assert raw[1] == (utc if _on_postgresql(db) else utc.isoformat(" ", "microseconds"))
 
 
 def _differs(row: dict) -> dict:
@@ -70,8 +66,6 @@ def _differs(row: dict) -> dict:
 
 
 def test_taken_and_repeated_keys_are_skipped_and_not_returned(app, db):
-    if not _on_postgresql(db):
-        pytest.skip("PostgreSQL only: SQLite keeps its executemany")
     table = OutboxMessage.__table__
     insert_rows(table, [_notice("k:1")])
     queued = insert_rows(
@@ -87,8 +81,6 @@ def test_taken_and_repeated_keys_are_skipped_and_not_returned(app, db):
 
 
 def test_events_keep_their_order_and_json_data(app, db):
-    if not _on_postgresql(db):
-        pytest.skip("PostgreSQL only: SQLite keeps its executemany")
     feedback_id = db.session.execute(
         insert(Feedback.__table__).returning(Feedback.id),
         {
