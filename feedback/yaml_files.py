@@ -17,4 +17,4 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def safe_load(stream: str | bytes | IO[str] | IO[bytes]) -> Any:
     """``yaml.safe_load``, on the C parser when there is one."""
-    return yaml.load(stream, Loader=_LOADER)  # noqa: S506 (a safe loader: SafeLoader or CSafeLoader)
+    return yaml.load(stream, Loader=_LOADER)  # a safe loader either way: SafeLoader or CSafeLoader
