@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -99,25 +100,39 @@ def _matcher(raw: Any, source: str, where: str) -> Matcher:
         return Matcher(raw, token=normalise(raw[2:]))
     try:
         if raw.startswith("re:"):
-            pattern = raw[3:]
-            regex = re.compile(pattern, re.IGNORECASE)
-            return Matcher(raw, regex=regex, required=_required_chars(pattern), contains=_required_text(pattern))
+            regex, required, contains = _regex_facts(raw[3:])
+            return Matcher(raw, regex=regex, required=required, contains=contains)
         return Matcher(raw, literal=normalise(raw))  # found with str.find (tagging._Text.spans)
     except re.error as exc:
         raise _fail(source, where, f"bad regular expression {raw!r}: {exc}") from None
 
 
-def _required_chars(pattern: str) -> tuple[frozenset[str], ...]:
+@lru_cache(maxsize=4096)
+def _regex_facts(pattern: str) -> tuple[re.Pattern[str], tuple[frozenset[str], ...], str]:
+    """The compiled regex and what every match must contain (``_required_chars``, ``_required_text``).
+
+    The pattern is parsed once for both; the cache serves a taxonomy loaded again in the same
+    process (the seed, a reload after an edit), where parsing ~300 patterns was most of the work.
+    Raises ``re.error`` for a bad pattern.
+    """
+    regex = re.compile(pattern, re.IGNORECASE)
+    try:
+        from re import _parser as sre  # type: ignore[attr-defined]  # CPython internals, guarded below
+
+        tree = sre.parse(pattern, re.IGNORECASE)
+    except Exception:  # noqa: BLE001 - without the internal parser every regex just runs
+        return regex, (), ""
+    return regex, _required_chars(tree), _required_text(tree)
+
+
+def _required_chars(tree: Any) -> tuple[frozenset[str], ...]:
     """Sets of characters such that every match contains one character of each ((), if unknown).
 
-    A text that misses one of the sets cannot match, so the regex is not run: most of the
-    taxonomy's patterns miss most texts, and this keeps tagging within its time budget.
+    ``tree`` is the pattern parsed by ``re._parser``. A text that misses one of the sets cannot
+    match, so the regex is not run: most of the taxonomy's patterns miss most texts, and this
+    keeps tagging within its time budget.
     """
-    try:
-        from re import _constants as c  # type: ignore[attr-defined]  # CPython internals, guarded below
-        from re import _parser as sre  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - a Python without these internals just runs every regex
-        return ()
+    from re import _constants as c  # type: ignore[attr-defined]  # present where _regex_facts parsed
 
     def chars(*codes: int) -> frozenset[str]:
         return frozenset(ch for code in codes for ch in (chr(code).lower(), chr(code).upper()))
@@ -140,20 +155,17 @@ def _required_chars(pattern: str) -> tuple[frozenset[str], ...]:
         return needed
 
     try:
-        return tuple(dict.fromkeys(walk(sre.parse(pattern, re.IGNORECASE))))
+        return tuple(dict.fromkeys(walk(tree)))
     except Exception:  # noqa: BLE001 - an internal parser that changed shape only costs speed
         return ()
 
 
-def _required_text(pattern: str) -> str:
-    """The longest run of plain characters every match of ``pattern`` contains (``""`` if none
-    of two or more characters is known); a text without it cannot match, and the tagger files
+def _required_text(tree: Any) -> str:
+    """The longest run of plain characters every match of the parsed pattern contains (``""`` if
+    none of two or more characters is known); a text without it cannot match, and the tagger files
     the regex under its first two characters, as it does plain terms."""
-    try:
-        from re import _constants as c  # type: ignore[attr-defined]  # CPython internals, guarded below
-        from re import _parser as sre  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover
-        return ""
+    from re import _constants as c  # type: ignore[attr-defined]  # present where _regex_facts parsed
+
     best = ""
 
     def walk(items: Any) -> None:
@@ -172,7 +184,7 @@ def _required_text(pattern: str) -> str:
         best = max(best, run, key=len)
 
     try:
-        walk(sre.parse(pattern, re.IGNORECASE))
+        walk(tree)
     except Exception:  # noqa: BLE001 - an internal parser that changed shape only costs speed
         return ""
     return normalise(best) if len(best) >= 2 else ""
