@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Blueprint
@@ -16,6 +17,29 @@ def test_openapi_document_lists_the_mini_program_api(client):
         assert path in spec["paths"], path
     submit = spec["paths"]["/api/mp/v1/feedback"]["post"]
     assert "201" in submit["responses"] and "422" in submit["responses"]
+
+
+def test_the_document_is_whole_for_readers_that_come_at_once(app):
+    """The operations are documented on the first read; two first readers get the same whole text."""
+    import threading
+
+    barrier = threading.Barrier(4)
+    bodies: list[bytes] = []
+
+    def read() -> None:
+        client = app.test_client()
+        barrier.wait()
+        bodies.append(client.get("/api/openapi.json").data)
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert len(bodies) == 4 and len(set(bodies)) == 1
+    spec = json.loads(bodies[0])
+    assert "/api/mp/v1/feedback" in spec["paths"] and "/api/staff/v1/auth/login" in spec["paths"]
+    assert [tag["name"] for tag in spec["tags"]] == ["mp", "staff"]
 
 
 def test_docs_page_is_served(client):

@@ -9,6 +9,7 @@ header, the multipart upload) is declared on that view.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import marshmallow as ma
@@ -107,12 +108,54 @@ DOCS_CSP = (
 
 
 class FeedbackApi(Api):
+    """flask-smorest's Api; a blueprint's operations enter the document when it is first read.
+
+    flask-smorest documents every view as its blueprint is registered: about half of create_app's
+    work (copying each view's doc and resolving its schemas), paid at every server start and in
+    every test, while the document is only read by /api/openapi.json and the reference page. Here
+    the blueprint is served at once and documented on the first read of ``spec``, with the same
+    calls in the same order (mp, then staff), so the document is the same.
+    """
+
     ERROR_SCHEMA = ErrorSchema
 
     def __init__(self, app=None, **kwargs: Any) -> None:
+        self._spec: Any = None  # flask-smorest's ``spec``, set by its init_app
+        self._undocumented: list[tuple[Any, str, Any]] = []
+        self._documenting = threading.RLock()
+        self._in_progress = False
         spec_kwargs = kwargs.pop("spec_kwargs", None) or {}
         spec_kwargs.setdefault("extra_plugins", [AudiencePlugin()])
         super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
+
+    @property  # type: ignore[override]
+    def spec(self) -> APISpec:
+        if self._undocumented:
+            # Another thread waits until the document is whole; a read from inside the documenting
+            # (flask-smorest's callbacks, same thread) gets the document as it stands.
+            with self._documenting:
+                if not self._in_progress:
+                    self._in_progress = True
+                    try:
+                        while self._undocumented:
+                            blp, name, parameters = self._undocumented[0]
+                            blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+                            self._spec.tag({"name": name, "description": blp.description})
+                            self._undocumented.pop(0)
+                    finally:
+                        self._in_progress = False
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: APISpec | None) -> None:
+        self._spec = value
+
+    def register_blueprint(self, blp, *, parameters=None, **options) -> None:
+        """As flask-smorest's, but the blueprint's doc is added on the first read of ``spec``."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
 
     def handle_http_exception(self, error):
         return http_error_payload(error)
