@@ -165,3 +165,11 @@ def staff_login(client, db):
         return {"Authorization": f"Bearer {reply.get_json()['token']}"}
 
     return login
+
+
+def pytest_collection_finish(session):
+    """Everything imported so far lives as long as the run: out of the collector's full passes."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
