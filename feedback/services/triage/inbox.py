@@ -253,12 +253,7 @@ def list_inbox(query: InboxQuery) -> tuple[list[dict], Total, int | None]:
     oldest = query.order == "oldest"
     order = Feedback.id.asc() if oldest else Feedback.id.desc()
     probe_tags = _probe_tags(query)
-    filtered = _filtered(query, probe_tags=probe_tags)
-    stmt, offset = filtered, 0
-    if query.after is not None:
-        stmt = stmt.where(Feedback.id > query.after if oldest else Feedback.id < query.after)
-    else:
-        offset = (query.page - 1) * query.per_page
+    offset = 0 if query.after is not None else (query.page - 1) * query.per_page
     limit = query.per_page + 1
     rows = _searched_page(query, order, offset, limit, probe_tags=probe_tags) if query.q else None
     if rows is None and query.overdue and _only(query, "overdue"):
@@ -266,10 +261,13 @@ def list_inbox(query: InboxQuery) -> tuple[list[dict], Total, int | None]:
     if rows is None and query.tag and _only(query, "tag"):
         rows = _tagged_page(query, offset, limit)
     if rows is None:
+        stmt = _filtered(query, probe_tags=probe_tags)
+        if query.after is not None:
+            stmt = stmt.where(Feedback.id > query.after if oldest else Feedback.id < query.after)
         rows = _page(stmt, order, offset, limit)
     items = rows[: query.per_page]
     next_after = items[-1]["id"] if len(rows) > query.per_page else None
-    return items, _total(query, _filtered(query, probe_tags=probe_tags, counted=True), probe_tags), next_after
+    return items, _total(query, probe_tags), next_after
 
 
 def _late_page(query: InboxQuery, offset: int, limit: int) -> list[dict]:
@@ -304,7 +302,7 @@ def _only(query: InboxQuery, name: str) -> bool:
     return chosen == {name}
 
 
-def _total(query: InboxQuery, filtered: Select, probe_tags: bool = False) -> Total:
+def _total(query: InboxQuery, probe_tags: bool = False) -> Total:
     """The inbox's total: exact when asked, else capped (``paging.count_capped``).
 
     A text search, and a tag checked row by row (``probe_tags``), are counted to a lower cap
@@ -314,20 +312,25 @@ def _total(query: InboxQuery, filtered: Select, probe_tags: bool = False) -> Tot
     there, without joining feedback (each row has its feedback: a foreign key; the search index's
     rows go with their feedback).
     """
+
+    def filtered() -> Select:
+        return _filtered(query, probe_tags=probe_tags, counted=True).with_only_columns(Feedback.id)
+
     if query.exact_total:
-        return count_capped(filtered.with_only_columns(Feedback.id), exact=True)
+        return count_capped(filtered(), exact=True)
     from feedback.services.admin.search import matching_ids
 
     searched = matching_ids(query.q) if query.q else None
     costly = searched is not None or probe_tags
     cap = int(current_app.config.get("SEARCH_COUNT_CAP", SEARCH_COUNT_CAP)) if costly else None
-    source = filtered.with_only_columns(Feedback.id)  # SQLite counts from a covering index then
     if searched is not None and _only(query, "q"):
         source = searched
     elif query.overdue and _only(query, "overdue"):
         source = _late_feedback_ids().distinct()
     elif query.tag and _only(query, "tag"):
         source = select(FeedbackTag.feedback_id).where(FeedbackTag.tag_id == _tag_id(query.tag))
+    else:
+        source = filtered()  # SQLite counts from a covering index then
     return count_capped(source, cap=cap, guess=costly)
 
 
