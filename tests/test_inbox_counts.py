@@ -57,6 +57,28 @@ def test_a_text_search_is_counted_to_its_own_cap_and_says_so(app, db, mixed, cli
     assert "共 6 条" in viewer.get("/console/inbox?q=报表&exact=1").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("order", ["newest", "oldest"])
+def test_a_search_past_its_first_window_lists_and_counts_what_the_whole_search_does(
+    app, db, mixed, client, staff_login, monkeypatch, order
+):
+    """A page not found among the newest (oldest) ids is looked for further: by wider windows, or on
+    PostgreSQL by reading the search's first matches once, which also gives the total."""
+    staff = staff_login("triage")
+    whole = api(client, staff, q="报表", order=order, per_page=100)
+    assert len(whole["items"]) == 6 and (whole["total"], whole["total_exact"]) == (6, True)
+    monkeypatch.setattr(inbox, "SEARCH_WINDOW", 2)  # every page now lies past the first window
+    pages = [api(client, staff, q="报表", order=order, per_page=4, page=n) for n in (1, 2, 3)]
+    assert [item["id"] for page in pages for item in page["items"]] == [item["id"] for item in whole["items"]]
+    assert [(page["total"], page["total_exact"]) for page in pages] == [(6, True)] * 3
+    assert pages[2]["items"] == [] and pages[1]["next_after"] is None
+    app.config["SEARCH_COUNT_CAP"] = 4
+    capped = api(client, staff, q="报表", order=order, per_page=4)
+    assert (capped["total"], capped["total_exact"]) == (4, False)
+    assert [item["id"] for item in capped["items"]] == [item["id"] for item in whole["items"]][:4]
+    beyond = api(client, staff, q="报表", order=order, per_page=4, page=2)  # past the cap: by windows
+    assert [item["id"] for item in beyond["items"]] == [item["id"] for item in whole["items"]][4:]
+
+
 def _ids(client, staff, **params) -> list[int]:
     return [item["id"] for item in api(client, staff, per_page=100, **params)["items"]]
 

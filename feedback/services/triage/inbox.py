@@ -204,9 +204,12 @@ def _page(stmt: Select, order, offset: int, limit: int) -> list[dict]:
 SEARCH_WINDOW = 4096
 
 
-def _searched_page(query: InboxQuery, order, offset: int, limit: int, *, probe_tags: bool = False) -> list[dict] | None:
+def _searched_page(
+    query: InboxQuery, order, offset: int, limit: int, *, probe_tags: bool = False
+) -> tuple[list[dict], Total | None] | None:
     """The page of a text search, its ids looked for in id windows (see SEARCH_WINDOW), then its
-    rows read; None when the query has no tokens to search for."""
+    rows read; with the list's total when it came along (``_first_matches``). None when the query
+    has no tokens to search for."""
     from feedback.services.admin.search import matching_ids
 
     if matching_ids(query.q) is None:
@@ -225,7 +228,7 @@ def _searched_page(query: InboxQuery, order, offset: int, limit: int, *, probe_t
         select(select(func.min(Feedback.id)).scalar_subquery(), select(func.max(Feedback.id)).scalar_subquery())
     ).one()
     if low is None:
-        return []
+        return [], None
     if query.after is not None:
         stmt = stmt.where(Feedback.id > query.after if oldest else Feedback.id < query.after)
         low, high = (max(low, query.after + 1), high) if oldest else (low, min(high, query.after - 1))
@@ -242,8 +245,51 @@ def _searched_page(query: InboxQuery, order, offset: int, limit: int, *, probe_t
             window = and_(Feedback.id >= edge, matching(lowest=edge))
         ids = list(db.session.scalars(stmt.where(window).offset(offset).limit(limit)))
         if whole or len(ids) == limit:
-            return _load(select(Feedback).where(Feedback.id.in_(ids)).order_by(order)) if ids else []
+            return (_load(select(Feedback).where(Feedback.id.in_(ids)).order_by(order)) if ids else []), None
+        if width == SEARCH_WINDOW and _first_matches_serve(query, offset, limit):
+            return _first_matches(query, offset, limit)
         width *= 8
+
+
+def _first_matches_serve(query: InboxQuery, offset: int, limit: int) -> bool:
+    """Whether ``_first_matches`` answers the page: PostgreSQL, the search alone, paged by number
+    within the count's cap.
+
+    There a wider window costs as much as the whole search: the GIN index yields every match of the
+    query and the id range only filters them afterwards, and the count reads them all again."""
+    return (
+        dialect_name() == "postgresql"
+        and _only(query, "q")
+        and query.after is None
+        and not query.exact_total
+        and offset + limit <= _search_count_cap() + 1
+    )
+
+
+def _first_matches(query: InboxQuery, offset: int, limit: int) -> tuple[list[dict], Total]:
+    """The page and the total of a search alone, from the first ``cap + 1`` matches in list order:
+    one read of the matches instead of a wider window, the planner's estimate and the count."""
+    from feedback.services.admin.search import matching_ids
+
+    cap = _search_count_cap()
+    matches = matching_ids(query.q)
+    assert matches is not None  # the query has tokens (_searched_page)
+    # OFFSET 0 keeps the ORDER BY … LIMIT from being read off the key row by row, testing every
+    # row until the cap is reached: for a rare word, most of the index. Its matches are read, then
+    # sorted.
+    found = matches.offset(0).subquery()
+    key = found.c[0]
+    ids = list(
+        db.session.scalars(select(key).order_by(key.asc() if query.order == "oldest" else key.desc()).limit(cap + 1))
+    )
+    page = ids[offset : offset + limit]
+    order = Feedback.id.asc() if query.order == "oldest" else Feedback.id.desc()
+    rows = _load(select(Feedback).where(Feedback.id.in_(page)).order_by(order)) if page else []
+    return rows, Total(len(ids)) if len(ids) <= cap else Total(cap, exact=False)
+
+
+def _search_count_cap() -> int:
+    return int(current_app.config.get("SEARCH_COUNT_CAP", SEARCH_COUNT_CAP))
 
 
 def list_inbox(query: InboxQuery) -> tuple[list[dict], Total, int | None]:
@@ -255,7 +301,9 @@ def list_inbox(query: InboxQuery) -> tuple[list[dict], Total, int | None]:
     probe_tags = _probe_tags(query)
     offset = 0 if query.after is not None else (query.page - 1) * query.per_page
     limit = query.per_page + 1
-    rows = _searched_page(query, order, offset, limit, probe_tags=probe_tags) if query.q else None
+    rows, total = None, None
+    if query.q and (searched := _searched_page(query, order, offset, limit, probe_tags=probe_tags)) is not None:
+        rows, total = searched
     if rows is None and query.overdue and _only(query, "overdue"):
         rows = _late_page(query, offset, limit)
     if rows is None and query.tag and _only(query, "tag"):
@@ -267,7 +315,7 @@ def list_inbox(query: InboxQuery) -> tuple[list[dict], Total, int | None]:
         rows = _page(stmt, order, offset, limit)
     items = rows[: query.per_page]
     next_after = items[-1]["id"] if len(rows) > query.per_page else None
-    return items, _total(query, probe_tags), next_after
+    return items, total if total is not None else _total(query, probe_tags), next_after
 
 
 def _late_page(query: InboxQuery, offset: int, limit: int) -> list[dict]:
@@ -322,7 +370,7 @@ def _total(query: InboxQuery, probe_tags: bool = False) -> Total:
 
     searched = matching_ids(query.q) if query.q else None
     costly = searched is not None or probe_tags
-    cap = int(current_app.config.get("SEARCH_COUNT_CAP", SEARCH_COUNT_CAP)) if costly else None
+    cap = _search_count_cap() if costly else None
     if searched is not None and _only(query, "q"):
         source = searched
     elif query.overdue and _only(query, "overdue"):
