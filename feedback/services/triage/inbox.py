@@ -189,6 +189,15 @@ def _load(stmt: Select) -> list[dict]:
     ]
 
 
+def _load_ids(ids: list[int], oldest: bool) -> list[dict]:
+    """The summaries of the feedback with these ids, in the list's order (a page found by its ids)."""
+    if not ids:
+        return []
+    return _load(
+        select(Feedback).where(Feedback.id.in_(ids)).order_by(Feedback.id.asc() if oldest else Feedback.id.desc())
+    )
+
+
 def _page(stmt: Select, order, offset: int, limit: int) -> list[dict]:
     if offset >= DEFERRED_OFFSET:
         ids = stmt.with_only_columns(Feedback.id).order_by(order).offset(offset).limit(limit)
@@ -245,7 +254,7 @@ def _searched_page(
             window = and_(Feedback.id >= edge, matching(lowest=edge))
         ids = list(db.session.scalars(stmt.where(window).offset(offset).limit(limit)))
         if whole or len(ids) == limit:
-            return (_load(select(Feedback).where(Feedback.id.in_(ids)).order_by(order)) if ids else []), None
+            return _load_ids(ids, oldest), None
         if width == SEARCH_WINDOW and _first_matches_serve(query, offset, limit):
             return _first_matches(query, offset, limit)
         width *= 8
@@ -279,12 +288,9 @@ def _first_matches(query: InboxQuery, offset: int, limit: int) -> tuple[list[dic
     # sorted.
     found = matches.offset(0).subquery()
     key = found.c[0]
-    ids = list(
-        db.session.scalars(select(key).order_by(key.asc() if query.order == "oldest" else key.desc()).limit(cap + 1))
-    )
-    page = ids[offset : offset + limit]
-    order = Feedback.id.asc() if query.order == "oldest" else Feedback.id.desc()
-    rows = _load(select(Feedback).where(Feedback.id.in_(page)).order_by(order)) if page else []
+    oldest = query.order == "oldest"
+    ids = list(db.session.scalars(select(key).order_by(key.asc() if oldest else key.desc()).limit(cap + 1)))
+    rows = _load_ids(ids[offset : offset + limit], oldest)
     return rows, Total(len(ids)) if len(ids) <= cap else Total(cap, exact=False)
 
 
@@ -339,8 +345,7 @@ def _listed_page(query: InboxQuery, ids: Select, column, offset: int, limit: int
     if query.after is not None:
         ids = ids.where(column > query.after if oldest else column < query.after)
     page = list(db.session.scalars(ids.order_by(column.asc() if oldest else column.desc()).offset(offset).limit(limit)))
-    order = Feedback.id.asc() if oldest else Feedback.id.desc()
-    return _load(select(Feedback).where(Feedback.id.in_(page)).order_by(order)) if page else []
+    return _load_ids(page, oldest)
 
 
 def _only(query: InboxQuery, name: str) -> bool:
