@@ -269,13 +269,15 @@ _DAG_MEMO_SIZE = 256
 
 
 class _BlockMemo(threading.local):
-    """The DAGs and routes of the blocks of the text a thread is working on (see ``Tagger.begin``).
+    """The DAGs and routes of the blocks of the text a thread is working on (``Tagger.analyse``
+    clears it for each new text).
 
     A submission looks up the same blocks up to three times — for the tagger's whole-word rules,
     its keywords' cut and the search index's words — and the DAG is a third of a cut. Kept per
     thread and per text: one submission's blocks never serve another's (a benchmark that repeats
     its statements would otherwise measure a cut that real, distinct statements never get).
-    At most ``_DAG_MEMO_SIZE`` blocks (then forgotten at once), for callers that never call begin.
+    At most ``_DAG_MEMO_SIZE`` blocks of each (then forgotten at once), for callers that cut text
+    without analysing it first (``keywords`` alone, ``segment``).
     """
 
     def __init__(self) -> None:
@@ -286,6 +288,13 @@ class _BlockMemo(threading.local):
         self.dags.clear()
         self.routes.clear()
 
+    @staticmethod
+    def keep(table: dict[str, Any], block: str, value: Any) -> None:
+        """Remember ``value`` for ``block`` in ``table`` (``dags`` or ``routes``), within the bound."""
+        if len(table) >= _DAG_MEMO_SIZE:
+            table.clear()
+        table[block] = value
+
 
 def _remembering(
     get_dag: Callable[[str], dict[int, list[int]]], memo: _BlockMemo
@@ -295,12 +304,10 @@ def _remembering(
     they are given."""
 
     def get_DAG(sentence: str) -> dict[int, list[int]]:  # noqa: N802 (jieba's name)
-        dags = memo.dags
-        dag = dags.get(sentence)
+        dag = memo.dags.get(sentence)
         if dag is None:
-            if len(dags) >= _DAG_MEMO_SIZE:
-                dags.clear()
-            dag = dags[sentence] = get_dag(sentence)
+            dag = get_dag(sentence)
+            memo.keep(memo.dags, sentence, dag)
         return dag
 
     return get_DAG
@@ -317,8 +324,7 @@ def _route_finder(
     which is taken here without one."""
 
     def calc(sentence: str, dag: dict[int, list[int]], route: dict[int, tuple[float, int]]) -> None:
-        routes = memo.routes
-        known = routes.get(sentence)
+        known = memo.routes.get(sentence)
         if known is not None:
             route.update(known)
             return
@@ -335,9 +341,7 @@ def _route_finder(
                 route[idx] = max(
                     (log(freq.get(sentence[idx : x + 1]) or 1) - logtotal + route[x + 1][0], x) for x in ends
                 )
-        if len(routes) >= _DAG_MEMO_SIZE:
-            routes.clear()
-        routes[sentence] = dict(route)
+        memo.keep(memo.routes, sentence, dict(route))
 
     return calc
 
